@@ -1,0 +1,32 @@
+import type { Failure } from '../validation/failure.js';
+
+/** A whole-file replacement; `before` null means the file is created. */
+export interface FileEdit {
+  /** Repo-relative POSIX path. */
+  path: string;
+  before: string | null;
+  after: string;
+}
+
+export interface RepairProposal {
+  fixer: string;
+  /** One line per repair, for the report and --dry-run. */
+  descriptions: string[];
+  edits: FileEdit[];
+}
+
+export interface FixerContext {
+  root: string;
+  secretEnvVars: readonly string[];
+  signal?: AbortSignal;
+}
+
+/**
+ * A deterministic, $0 repair strategy. It only proposes: the pipeline applies a proposal,
+ * re-runs validation, and keeps it only if failures went down with none new.
+ */
+export interface Fixer {
+  name: string;
+  /** Proposals in order of preference: usually all repairs at once, then each alone. */
+  propose(failures: Failure[], ctx: FixerContext): Promise<RepairProposal[]>;
+}

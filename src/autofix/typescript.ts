@@ -1,0 +1,203 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import type { Failure } from '../validation/failure.js';
+import type { FileEdit, Fixer, RepairProposal } from './fixer.js';
+
+/**
+ * Code fixes that repair what the author evidently meant without hiding the error
+ * (no `as unknown`, no `// @ts-ignore`, no invented members or stubs, no deletions of live code).
+ */
+const SAFE_FIXES = new Set([
+  'spelling',
+  'import',
+  'addMissingAwait',
+  'addMissingAsync',
+  'fixAwaitInSyncFunction',
+  'addMissingConst',
+  'addMissingNewOperator',
+  'fixOverrideModifier',
+  'fixReturnTypeInAsyncFunction',
+  'fixExpectedComma',
+  'addVoidToPromise',
+  'addMissingInvocationForDecorator',
+  'fixImportNonExportedMember',
+  'convertToTypeOnlyImport',
+  'convertToTypeOnlyExport',
+  'splitTypeOnlyImport',
+  'forgottenThisPropertyAccess',
+  'removeAccidentalCallParentheses',
+  'fixPropertyAssignment',
+  'fixIncorrectNamedTupleSyntax',
+  'wrapDecoratorInParentheses',
+  'addMissingResolutionModeImportAttribute',
+  'fixNaNEquality',
+  'useDefaultImport',
+  'fixConvertConstToLet',
+  'fixUnusedLabel',
+  'useBigintLiteral',
+  'fixNoPropertyAccessFromIndexSignature',
+]);
+
+const MAX_FIXES_PER_PROPOSAL = 200;
+
+export const typescriptFixer: Fixer = {
+  name: 'typescript',
+  async propose(failures, ctx) {
+    const targets = [...new Set(failures.filter((f) => f.tool === 'tsc' && f.file && f.code).map((f) => path.resolve(ctx.root, f.file!)))].filter(existsSync);
+    if (targets.length === 0) return [];
+    const session = new FixSession(ctx.root, targets);
+    return session.proposals();
+  },
+};
+
+interface AppliedFix {
+  description: string;
+  /** The overlay after this fix and every one before it. */
+  state: Map<string, string>;
+}
+
+/** When all fixes together fail real validation, the longest prefixes are tried next. */
+const MAX_FALLBACK_PREFIXES = 4;
+
+/** A language service over the repo with an in-memory overlay, so fixes are tried without touching disk. */
+class FixSession {
+  private readonly overlay = new Map<string, string>();
+  private readonly versions = new Map<string, number>();
+  private readonly service: ts.LanguageService;
+  private readonly originals = new Map<string, string>();
+  private readonly format = { ...ts.getDefaultFormatCodeSettings('\n'), indentSize: 2, tabSize: 2, convertTabsToSpaces: true, semicolons: ts.SemicolonPreference.Ignore };
+  private readonly preferences: ts.UserPreferences = { quotePreference: 'auto', importModuleSpecifierPreference: 'shortest', importModuleSpecifierEnding: 'auto', includePackageJsonAutoImports: 'off' };
+
+  constructor(
+    private readonly root: string,
+    private readonly targets: string[],
+  ) {
+    const { options, fileNames } = readProject(root, targets);
+    const host: ts.LanguageServiceHost = {
+      getScriptFileNames: () => fileNames,
+      getScriptVersion: (f) => String(this.versions.get(f) ?? 0),
+      getScriptSnapshot: (f) => {
+        const text = this.read(f);
+        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+      },
+      getCurrentDirectory: () => root,
+      getCompilationSettings: () => options,
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      fileExists: (f) => this.overlay.has(f) || ts.sys.fileExists(f),
+      readFile: (f) => this.read(f),
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
+    };
+    this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+  }
+
+  private read(file: string): string | undefined {
+    return this.overlay.get(file) ?? ts.sys.readFile(file);
+  }
+
+  private write(file: string, text: string): void {
+    if (!this.originals.has(file)) this.originals.set(file, ts.sys.readFile(file) ?? '');
+    this.overlay.set(file, text);
+    this.versions.set(file, (this.versions.get(file) ?? 0) + 1);
+  }
+
+  private errors(file: string): ts.Diagnostic[] {
+    return [...this.service.getSyntacticDiagnostics(file), ...this.service.getSemanticDiagnostics(file)].filter((d) => d.category === ts.DiagnosticCategory.Error);
+  }
+
+  private errorCount(files: Iterable<string>): number {
+    let n = 0;
+    for (const f of files) n += this.errors(f).length;
+    return n;
+  }
+
+  /**
+   * Applies safe fixes one at a time (positions and imports stay coherent), keeping each only
+   * if the edited files end with fewer errors. Returns all kept fixes together, then each alone.
+   */
+  proposals(): RepairProposal[] {
+    const applied: AppliedFix[] = [];
+    const tried = new Set<string>();
+    for (let guard = 0; guard < MAX_FIXES_PER_PROPOSAL; guard++) {
+      const next = this.nextFix(tried);
+      if (!next) break;
+      const { diagnostic, fix, file } = next;
+      tried.add(diagKey(diagnostic, this.read(file) ?? ''));
+      const touched = new Set([file, ...fix.changes.map((c) => path.resolve(this.root, c.fileName))]);
+      const before = this.errorCount(touched);
+      const snapshot = new Map([...touched].map((f) => [f, this.read(f) ?? ''] as const));
+      for (const change of fix.changes) {
+        const abs = path.resolve(this.root, change.fileName);
+        this.write(abs, applyTextChanges(this.read(abs) ?? '', change.textChanges));
+      }
+      if (this.errorCount(touched) >= before) {
+        for (const [f, text] of snapshot) this.write(f, text); // made nothing better: undo in memory
+        continue;
+      }
+      applied.push({ description: `${path.relative(this.root, file)}:${lineOf(snapshot.get(file) ?? '', diagnostic.start ?? 0)} TS${diagnostic.code}: ${fix.description}`, state: new Map(this.overlay) });
+    }
+    if (applied.length === 0) return [];
+    const prefixes = applied.map((_, i) => i + 1).reverse().slice(0, MAX_FALLBACK_PREFIXES + 1);
+    return prefixes.map((n) => ({ fixer: 'typescript', descriptions: applied.slice(0, n).map((a) => a.description), edits: this.editsFrom(applied[n - 1]!.state) }));
+  }
+
+  private editsFrom(files: Map<string, string>): FileEdit[] {
+    const edits: FileEdit[] = [];
+    for (const [abs, after] of files) {
+      const before = this.originals.get(abs) ?? ts.sys.readFile(abs) ?? null;
+      if (before === after) continue;
+      const rel = path.relative(this.root, abs);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) continue; // never edit outside the repo (e.g. node_modules types are inside, but lib files are not)
+      if (rel.split(path.sep).includes('node_modules')) continue;
+      edits.push({ path: rel.split(path.sep).join('/'), before: existsSync(abs) ? before : null, after });
+    }
+    return edits;
+  }
+
+  private nextFix(tried: Set<string>): { diagnostic: ts.Diagnostic; fix: ts.CodeFixAction; file: string } | undefined {
+    for (const file of this.targets) {
+      const text = this.read(file) ?? '';
+      for (const diagnostic of this.errors(file)) {
+        if (diagnostic.start === undefined || tried.has(diagKey(diagnostic, text))) continue;
+        const fixes = this.service.getCodeFixesAtPosition(file, diagnostic.start, diagnostic.start + (diagnostic.length ?? 0), [diagnostic.code], this.format, this.preferences);
+        const fix = fixes.find((f) => SAFE_FIXES.has(f.fixName) && !f.commands && f.changes.length > 0);
+        if (fix) return { diagnostic, fix, file };
+        tried.add(diagKey(diagnostic, text));
+      }
+    }
+    return undefined;
+  }
+}
+
+function diagKey(d: ts.Diagnostic, text: string): string {
+  const at = d.start ?? 0;
+  // Position-independent: code + message + the source text at the site.
+  return `${d.code}:${ts.flattenDiagnosticMessageText(d.messageText, '\n')}:${text.slice(at, at + (d.length ?? 0))}`;
+}
+
+function lineOf(text: string, pos: number): number {
+  let line = 1;
+  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function applyTextChanges(text: string, changes: readonly ts.TextChange[]): string {
+  // Apply from the end so earlier offsets stay valid.
+  let out = text;
+  for (const c of [...changes].sort((a, b) => b.span.start - a.span.start)) {
+    out = out.slice(0, c.span.start) + c.newText + out.slice(c.span.start + c.span.length);
+  }
+  return out;
+}
+
+function readProject(root: string, targets: string[]): { options: ts.CompilerOptions; fileNames: string[] } {
+  const configPath = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json');
+  if (configPath && path.dirname(configPath) === root) {
+    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    if (parsed) return { options: parsed.options, fileNames: [...new Set([...parsed.fileNames, ...targets])] };
+  }
+  return { options: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, noEmit: true, allowJs: true }, fileNames: targets };
+}

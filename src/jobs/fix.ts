@@ -1,0 +1,44 @@
+import type { TierName } from '../config/schema.js';
+import { loadConfig } from '../config/load.js';
+import { repoRoot } from '../forge/git.js';
+import { runFixJob } from '../pipeline/fix-job.js';
+import type { FixTarget } from '../pipeline/select-commands.js';
+import type { FixReport } from '../report/fix-report.js';
+
+export interface FixOptions {
+  cwd: string;
+  configFile?: string;
+  targets: FixTarget[];
+  tiers?: TierName[];
+  maxAttempts?: number;
+  dryRun: boolean;
+  allowDirty: boolean;
+  branch?: string;
+  json: boolean;
+  signal?: AbortSignal;
+}
+
+/** The `fix` job: flags and config merged into one request for the pipeline. */
+export async function runFix(opts: FixOptions): Promise<FixReport> {
+  const root = await repoRoot(opts.cwd);
+  const { config } = await loadConfig(root, opts.configFile);
+  const interactive = Boolean(process.stdout.isTTY) && !isCI();
+  return runFixJob({
+    root,
+    config,
+    targets: opts.targets,
+    tiers: opts.tiers ?? config.fix.tiers,
+    maxAttempts: opts.maxAttempts ?? config.fix.maxAttempts,
+    dryRun: opts.dryRun,
+    allowDirty: opts.allowDirty,
+    branch: opts.branch,
+    renderer: opts.json ? 'silent' : interactive ? 'default' : 'simple',
+    progressStream: process.stdout,
+    signal: opts.signal,
+  });
+}
+
+function isCI(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}

@@ -1,0 +1,65 @@
+import type { CommandKind } from '../config/schema.js';
+import type { ResolvedCommand } from '../detect/commands.js';
+import { UsageError } from '../errors.js';
+import type { Failure } from '../validation/failure.js';
+import { parseFailures } from '../validation/parsers/index.js';
+import { runCommand, type CommandRun } from '../validation/run-command.js';
+
+export interface CommandResult {
+  kind: CommandKind;
+  command: string;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  failures: Failure[];
+  /** Last lines of output, for the report when nothing could be parsed. */
+  tail: string;
+}
+
+export interface Validation {
+  results: CommandResult[];
+  failures: Failure[];
+  ok: boolean;
+}
+
+export interface ValidateOptions {
+  root: string;
+  secretEnvVars: readonly string[];
+  signal?: AbortSignal;
+  onCommand?: (cmd: ResolvedCommand, result?: CommandResult) => void;
+}
+
+const NOT_FOUND_EXIT = 127;
+
+/** Runs the configured commands in order; success is their real exit code, never anyone's opinion. */
+export async function validate(commands: ResolvedCommand[], opts: ValidateOptions): Promise<Validation> {
+  const results: CommandResult[] = [];
+  for (const cmd of commands) {
+    opts.onCommand?.(cmd);
+    const run = await runCommand(cmd.run, { cwd: opts.root, timeoutMs: cmd.timeoutMs, secretEnvVars: opts.secretEnvVars, signal: opts.signal });
+    const result = toResult(cmd, run, opts.root);
+    opts.onCommand?.(cmd, result);
+    results.push(result);
+  }
+  const failures = results.flatMap((r) => r.failures);
+  return { results, failures, ok: results.every((r) => r.exitCode === 0) };
+}
+
+function toResult(cmd: ResolvedCommand, run: CommandRun, root: string): CommandResult {
+  const tail = run.output.split('\n').slice(-20).join('\n').trim();
+  if (run.spawnError || (run.exitCode === NOT_FOUND_EXIT && /not found|No such file/i.test(run.output))) {
+    throw new UsageError(
+      `The ${cmd.kind} command \`${cmd.run}\` could not be run: ${(run.spawnError ?? tail).split('\n').pop()}`,
+      cmd.source === 'config' ? `Check commands.${cmd.kind} in your distiq config.` : `It was detected from ${cmd.source}; set commands.${cmd.kind} in the distiq config to override it.`,
+    );
+  }
+  const base = { kind: cmd.kind, command: cmd.run, exitCode: run.exitCode, timedOut: run.timedOut, durationMs: run.durationMs, tail };
+  if (run.timedOut) {
+    const message = `\`${cmd.run}\` timed out after ${Math.round(cmd.timeoutMs / 1000)}s; its whole process tree was killed (raise commands.${cmd.kind}.timeoutSec if it needs longer)`;
+    return { ...base, failures: [{ tool: cmd.kind, file: null, line: null, column: null, code: 'timeout', severity: 'error', message }] };
+  }
+  if (run.exitCode === 0) return { ...base, failures: [] };
+  const parsed = parseFailures(run.output, { root });
+  const failures = parsed.length > 0 ? parsed : [{ tool: cmd.kind, file: null, line: null, column: null, code: `exit-${run.exitCode}`, severity: 'error' as const, message: `\`${cmd.run}\` exited with code ${run.exitCode}${tail ? `:\n${tail}` : ''}` }];
+  return { ...base, failures };
+}
