@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand } from '../validation/run-command.js';
 import type { FileEdit, Fixer } from './fixer.js';
@@ -28,7 +28,8 @@ export const eslintFixer: Fixer = {
       if (typeof r.output !== 'string') continue;
       const rel = path.relative(ctx.root, r.filePath).split(path.sep).join('/');
       if (rel.startsWith('..')) continue;
-      edits.push({ path: rel, before: r.source ?? null, after: r.output });
+      // eslint omits `source` when it has `output`: the file on disk is the base of the edit.
+      edits.push({ path: rel, before: readFileSync(r.filePath, 'utf8'), after: r.output });
     }
     if (edits.length === 0) return [];
     return [{ fixer: 'eslint', descriptions: edits.map((e) => `${e.path}: eslint --fix`), edits }];

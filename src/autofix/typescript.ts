@@ -40,11 +40,15 @@ const SAFE_FIXES = new Set([
 ]);
 
 const MAX_FIXES_PER_PROPOSAL = 200;
+const TS_FILE = /\.(c|m)?tsx?$/;
 
 export const typescriptFixer: Fixer = {
   name: 'typescript',
   async propose(failures, ctx) {
-    const targets = [...new Set(failures.filter((f) => f.tool === 'tsc' && f.file && f.code).map((f) => path.resolve(ctx.root, f.file!)))].filter(existsSync);
+    // tsc failures, and TypeScript files that other tools (vitest, jest, node:test) point at:
+    // a test failing on a ReferenceError often sits on a type error the language service can fix.
+    const named = failures.filter((f) => f.file && (f.tool === 'tsc' || TS_FILE.test(f.file)) && !f.file.split('/').includes('node_modules'));
+    const targets = [...new Set(named.map((f) => path.resolve(ctx.root, f.file!)))].filter(existsSync);
     if (targets.length === 0) return [];
     const session = new FixSession(ctx.root, targets);
     return session.proposals();

@@ -42,9 +42,10 @@ export const ConfigSchema = z
         typescript: z.boolean().default(true).describe('TypeScript language-service code fixes (spelling, missing import, missing await, …).'),
         eslint: z.boolean().default(true).describe('`eslint --fix` on files with lint failures, when the repo has eslint.'),
         prettier: z.boolean().default(true).describe('`prettier --write` on files prettier flags, when the repo has prettier.'),
+        rustc: z.boolean().default(true).describe("rustc's own suggestions from `cargo check --message-format=json`."),
       })
       .strict()
-      .default({ typescript: true, eslint: true, prettier: true }),
+      .default({ typescript: true, eslint: true, prettier: true, rustc: true }),
     secrets: z
       .object({
         envVars: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]).describe('Extra variables treated as secrets: never passed to validation commands, redacted from output.'),

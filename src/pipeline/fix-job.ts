@@ -2,14 +2,16 @@ import { Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2
 import { eslintFixer } from '../autofix/eslint.js';
 import type { Fixer, RepairProposal } from '../autofix/fixer.js';
 import { prettierFixer } from '../autofix/prettier.js';
+import { rustcFixer } from '../autofix/rustc.js';
 import { typescriptFixer } from '../autofix/typescript.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { errorMessage } from '../errors.js';
 import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
 import type { FixReport, RepairReport, TaskReport } from '../report/fix-report.js';
-import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
+import { type Failure, failureKey } from '../validation/failure.js';
 import { applyEdits } from './apply-edits.js';
+import { judgeRepair } from './judge-repair.js';
 import { type FixTask, planFixTasks } from './plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';
 import { type Validation, validate } from './validate.js';
@@ -101,7 +103,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
 function enabledFixers(req: FixJobRequest): Fixer[] {
   if (!req.tiers.includes('autofix')) return [];
   const { autofix } = req.config;
-  return [autofix.typescript && typescriptFixer, autofix.eslint && eslintFixer, autofix.prettier && prettierFixer].filter((f): f is Fixer => Boolean(f));
+  return [autofix.typescript && typescriptFixer, autofix.eslint && eslintFixer, autofix.prettier && prettierFixer, autofix.rustc && rustcFixer].filter((f): f is Fixer => Boolean(f));
 }
 
 /** What the repair stages need from a listr2 task: a title and a progress line. */
@@ -158,16 +160,14 @@ async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobR
   try {
     const after = await validate(ctx.commands, { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal });
     if (req.signal?.aborted) throw new Error('interrupted');
-    const diff = diffFailures(ctx.current!.failures, after.failures);
-    const exitCodesOk = after.results.every((r, i) => r.exitCode === 0 || ctx.current!.results[i]?.exitCode !== 0);
-    if (diff.introduced.length === 0 && exitCodesOk && (diff.fixed.length > 0 || (after.ok && !ctx.current!.ok))) {
+    const verdict = judgeRepair(ctx.current!, after);
+    if (verdict.keep) {
       ctx.current = after;
       for (const f of applied.changed) ctx.changed.add(f);
-      return { kept: true, reason: `failures ${ctx.before!.failures.length === 0 ? 0 : diff.fixed.length + diff.remaining.length} → ${after.failures.length}` };
+      return { kept: true, reason: verdict.reason };
     }
     await applied.rollback();
-    const reason = diff.introduced.length > 0 ? `${diff.introduced.length} new failure(s), e.g. ${diff.introduced[0]!.message.split('\n')[0]}` : 'no failure went away';
-    return { kept: false, reason };
+    return { kept: false, reason: verdict.reason };
   } catch (err) {
     await applied.rollback(); // interrupted or crashed mid-validation: never leave an unproven edit
     throw err;

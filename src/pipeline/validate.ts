@@ -41,7 +41,12 @@ export async function validate(commands: ResolvedCommand[], opts: ValidateOption
     opts.onCommand?.(cmd, result);
     results.push(result);
   }
-  const failures = results.flatMap((r) => r.failures);
+  // Two commands often report one problem (cargo build and cargo test): count it once.
+  const seen = new Set<string>();
+  const failures = results.flatMap((r) => r.failures).filter((f) => {
+    const k = [f.tool, f.file, f.line, f.column, f.code, f.test ?? '', f.message].join('\u0000');
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
   return { results, failures, ok: results.every((r) => r.exitCode === 0) };
 }
 

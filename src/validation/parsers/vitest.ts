@@ -3,7 +3,8 @@ import { type FailureParser, type ParsedFailure, PATH_RE, int, normalizePath } f
 // ` FAIL  src/b.test.ts > suite > name` (or `[ file ]` for a suite that failed to load),
 // then the error lines, then ` ❯ file:line:col` pointing at the failing code.
 const FAIL = /^\s*FAIL\s+(\S+?)(?:\s+>\s+(.+?))?(?:\s+\[\s*\S+\s*\])?\s*$/;
-const AT = new RegExp(String.raw`^\s*❯\s+(${PATH_RE}):(\d+):(\d+)`);
+// Stack frames: ` ❯ src/a.ts:3:13` or with the function name, ` ❯ total src/report.ts:12:3`; the first is where it threw.
+const AT = new RegExp(String.raw`^\s*❯\s+(?:\S+\s+)?(${PATH_RE}):(\d+):(\d+)\s*$`);
 const SEPARATOR = /^\s*⎯{3,}/;
 
 export const vitestParser: FailureParser = {
@@ -25,8 +26,8 @@ export const vitestParser: FailureParser = {
           loc ??= at;
           continue;
         }
-        if (!loc && l.trim() !== '') message.push(l.trim());
-        else if (!loc && message.length > 0 && l.trim() === '') message.push('');
+        if (loc || /^\s*\d+\|/.test(l) || /^\s*\|/.test(l)) continue; // the code frame after a location
+        if (l.trim() !== '' || message.length > 0) message.push(l.trim());
       }
       const file = loc ? loc[1]! : m[1]!;
       out.push({
