@@ -1,6 +1,4 @@
 import { Flags } from '@oclif/core';
-import { configJsonSchema } from '../config/schema.js';
-import { showConfig } from '../jobs/config.js';
 import { BaseCommand } from './base.js';
 
 export default class Config extends BaseCommand {
@@ -12,6 +10,7 @@ export default class Config extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Config);
+    const [{ configJsonSchema }, { showConfig }] = await Promise.all([import('../config/schema.js'), import('../jobs/config.js')]);
     if (flags.schema) return this.printJson(configJsonSchema());
     const shown = await showConfig(flags.cwd, flags.config);
     if (flags.json) return this.printJson(shown);

@@ -1,9 +1,6 @@
 import { Flags } from '@oclif/core';
-import { TIER_NAMES, type TierName } from '../config/schema.js';
+import { TIER_NAMES, type TierName } from '../config/tiers.js';
 import { UsageError } from '../errors.js';
-import { runFix } from '../jobs/fix.js';
-import { exitCodeFor } from '../report/fix-report.js';
-import { renderFixReport } from '../report/render-fix.js';
 import { BaseCommand } from './base.js';
 
 export default class Fix extends BaseCommand {
@@ -17,13 +14,15 @@ export default class Fix extends BaseCommand {
     lint: Flags.boolean({ summary: 'Repair lint failures.' }),
     tiers: Flags.string({ summary: `Comma list of tiers to use, cheapest first (${TIER_NAMES.join(', ')}).` }),
     'max-attempts': Flags.integer({ summary: 'Repair rounds before giving up.', min: 1, max: 20 }),
-    'dry-run': Flags.boolean({ summary: 'Show failures and the planned repairs; change nothing.' }),
+    'dry-run': Flags.boolean({ summary: 'Show failures and the planned repairs; change nothing.', default: false }),
     branch: Flags.string({ summary: 'Commit the repair on this new branch (default: leave changes in the working tree).' }),
-    'allow-dirty': Flags.boolean({ summary: 'Run on a working tree with uncommitted changes (they are never touched unless a repair needs the file, and restored exactly if it fails).' }),
+    'allow-dirty': Flags.boolean({ default: false, summary: 'Run on a working tree with uncommitted changes (they are never touched unless a repair needs the file, and restored exactly if it fails).' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Fix);
+    // The pipeline (typescript, listr2, execa…) loads only when a command runs: `--help` stays fast.
+    const [{ runFix }, { exitCodeFor }, { renderFixReport }] = await Promise.all([import('../jobs/fix.js'), import('../report/fix-report.js'), import('../report/render-fix.js')]);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);

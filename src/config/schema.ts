@@ -1,11 +1,8 @@
 import { z } from 'zod';
 
-/** The tier names distiq knows; model tiers become usable once providers are configured. */
-export const TIER_NAMES = ['autofix', 'local', 'cheap', 'premium'] as const;
-export type TierName = (typeof TIER_NAMES)[number];
+import { TIER_NAMES } from './tiers.js';
 
-export const COMMAND_KINDS = ['build', 'typecheck', 'test', 'lint'] as const;
-export type CommandKind = (typeof COMMAND_KINDS)[number];
+export { COMMAND_KINDS, TIER_NAMES, type CommandKind, type TierName } from './tiers.js';
 
 const commandSpec = z.union([
   z.string().trim().min(1, 'a non-empty shell command'),

@@ -4,7 +4,7 @@ import { type FailureParser, type ParsedFailure, int, normalizePath } from './co
 const DIAG = /^((?:[A-Za-z]:)?[^\s:]+\.(?:c|h|cc|cpp|cxx|hpp|hh|hxx|m|mm)):(\d+):(\d+): (fatal error|error|warning): (.+?)(?: \[(-W[^\]]+)\])?$/;
 
 export const gccParser: FailureParser = {
-  tool: 'gcc',
+  tool: 'cc',
   applies: (text) => /\.(c|h|cc|cpp|cxx|hpp|hh|hxx|m|mm):\d+:\d+: (fatal error|error|warning):/.test(text),
   parse(lines, { root }) {
     const out: ParsedFailure[] = [];
@@ -12,7 +12,7 @@ export const gccParser: FailureParser = {
       const m = DIAG.exec(line);
       if (!m) return;
       out.push({
-        tool: 'gcc',
+        tool: 'cc',
         file: normalizePath(m[1]!, root),
         line: int(m[2]),
         column: int(m[3]),

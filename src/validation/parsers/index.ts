@@ -30,11 +30,10 @@ export function parseFailures(output: string, opts: ParseOptions): Failure[] {
   const found: ParsedFailure[] = [];
   const run = (parser: FailureParser) => {
     if (!parser.applies(text)) return;
-    for (const f of parser.parse(lines, { root: opts.root })) {
-      if (claimed.has(f.sourceLine)) continue;
-      claimed.add(f.sourceLine);
-      found.push(f);
-    }
+    // One parser may read several failures from one line (eslint JSON); a later parser may not reread it.
+    const mine = parser.parse(lines, { root: opts.root }).filter((f) => !claimed.has(f.sourceLine));
+    for (const f of mine) claimed.add(f.sourceLine);
+    found.push(...mine);
   };
   PARSERS.forEach(run);
   if (found.length === 0 && opts.fallback !== false) run(genericParser);
