@@ -3,6 +3,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import type { Failure } from '../validation/failure.js';
 import type { FileEdit, Fixer, RepairProposal } from './fixer.js';
+import { spellingFixes } from './spelling.js';
 
 /**
  * Code fixes that repair what the author evidently meant without hiding the error
@@ -126,22 +127,26 @@ class FixSession {
     const applied: AppliedFix[] = [];
     const tried = new Set<string>();
     for (let guard = 0; guard < MAX_FIXES_PER_PROPOSAL; guard++) {
-      const next = this.nextFix(tried);
+      const next = this.nextDiagnostic(tried);
       if (!next) break;
-      const { diagnostic, fix, file } = next;
+      const { diagnostic, candidates, file } = next;
       tried.add(diagKey(diagnostic, this.read(file) ?? ''));
-      const touched = new Set([file, ...fix.changes.map((c) => path.resolve(this.root, c.fileName))]);
-      const before = this.errorCount(touched);
-      const snapshot = new Map([...touched].map((f) => [f, this.read(f) ?? ''] as const));
-      for (const change of fix.changes) {
-        const abs = path.resolve(this.root, change.fileName);
-        this.write(abs, applyTextChanges(this.read(abs) ?? '', change.textChanges));
+      // Candidates in order (TypeScript's own fix first); the first that lowers the error count wins.
+      for (const fix of candidates) {
+        const touched = new Set([file, ...fix.changes.map((c) => path.resolve(this.root, c.fileName))]);
+        const before = this.errorCount(touched);
+        const snapshot = new Map([...touched].map((f) => [f, this.read(f) ?? ''] as const));
+        for (const change of fix.changes) {
+          const abs = path.resolve(this.root, change.fileName);
+          this.write(abs, applyTextChanges(this.read(abs) ?? '', change.textChanges));
+        }
+        if (this.errorCount(touched) >= before) {
+          for (const [f, text] of snapshot) this.write(f, text); // made nothing better: undo in memory
+          continue;
+        }
+        applied.push({ description: `${path.relative(this.root, file)}:${lineOf(snapshot.get(file) ?? '', diagnostic.start ?? 0)} TS${diagnostic.code}: ${fix.description}`, state: new Map(this.overlay) });
+        break;
       }
-      if (this.errorCount(touched) >= before) {
-        for (const [f, text] of snapshot) this.write(f, text); // made nothing better: undo in memory
-        continue;
-      }
-      applied.push({ description: `${path.relative(this.root, file)}:${lineOf(snapshot.get(file) ?? '', diagnostic.start ?? 0)} TS${diagnostic.code}: ${fix.description}`, state: new Map(this.overlay) });
     }
     if (applied.length === 0) return [];
     const prefixes = applied.map((_, i) => i + 1).reverse().slice(0, MAX_FALLBACK_PREFIXES + 1);
@@ -161,14 +166,17 @@ class FixSession {
     return edits;
   }
 
-  private nextFix(tried: Set<string>): { diagnostic: ts.Diagnostic; fix: ts.CodeFixAction; file: string } | undefined {
+  private nextDiagnostic(tried: Set<string>): { diagnostic: ts.Diagnostic; candidates: ts.CodeFixAction[]; file: string } | undefined {
     for (const file of this.targets) {
       const text = this.read(file) ?? '';
       for (const diagnostic of this.errors(file)) {
         if (diagnostic.start === undefined || tried.has(diagKey(diagnostic, text))) continue;
-        const fixes = this.service.getCodeFixesAtPosition(file, diagnostic.start, diagnostic.start + (diagnostic.length ?? 0), [diagnostic.code], this.format, this.preferences);
-        const fix = fixes.find((f) => SAFE_FIXES.has(f.fixName) && !f.commands && f.changes.length > 0);
-        if (fix) return { diagnostic, fix, file };
+        const fixes = this.service
+          .getCodeFixesAtPosition(file, diagnostic.start, diagnostic.start + (diagnostic.length ?? 0), [diagnostic.code], this.format, this.preferences)
+          .filter((f) => SAFE_FIXES.has(f.fixName) && !f.commands && f.changes.length > 0);
+        const spelled = spellingFixes(this.service, file, diagnostic).filter((s) => !fixes.some((f) => f.description === s.description));
+        const candidates = [...fixes, ...spelled];
+        if (candidates.length > 0) return { diagnostic, candidates, file };
         tried.add(diagKey(diagnostic, text));
       }
     }
@@ -189,9 +197,10 @@ function lineOf(text: string, pos: number): number {
 }
 
 function applyTextChanges(text: string, changes: readonly ts.TextChange[]): string {
-  // Apply from the end so earlier offsets stay valid.
+  // Apply from the end so earlier offsets stay valid; insertions at one offset keep their given order.
   let out = text;
-  for (const c of [...changes].sort((a, b) => b.span.start - a.span.start)) {
+  const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => b.c.span.start - a.c.span.start || b.i - a.i);
+  for (const { c } of ordered) {
     out = out.slice(0, c.span.start) + c.newText + out.slice(c.span.start + c.span.length);
   }
   return out;

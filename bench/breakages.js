@@ -1,0 +1,125 @@
+// Programmatic breakages of real TypeScript code, found with the compiler API so each one is a real,
+// compiling-before, failing-after change of the kind people make.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import { HOST_TSCONFIG } from './lib.js';
+
+function program(dir, files) {
+  const { options } = ts.convertCompilerOptionsFromJson(HOST_TSCONFIG.compilerOptions, dir);
+  return ts.createProgram(files, { ...options, noEmit: true });
+}
+
+function walk(node, visit) {
+  visit(node);
+  ts.forEachChild(node, (c) => walk(c, visit));
+}
+
+function isDeclarationName(id) {
+  const p = id.parent;
+  return (ts.isDeclarationStatement?.(p) || ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isFunctionDeclaration(p) || ts.isClassDeclaration(p) || ts.isInterfaceDeclaration(p) || ts.isTypeAliasDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertySignature(p) || ts.isMethodDeclaration(p) || ts.isMethodSignature(p) || ts.isEnumDeclaration(p) || ts.isEnumMember(p) || ts.isBindingElement(p) || ts.isTypeParameterDeclaration(p) || ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) || ts.isImportSpecifier(p) || ts.isExportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isGetAccessor(p) || ts.isSetAccessor(p) || ts.isLabeledStatement(p)) && p.name === id;
+}
+
+/** A plausible typo: drop an inner letter, or swap two inner letters. */
+export function typo(name, rand) {
+  if (name.length >= 5 && rand() < 0.6) {
+    const i = 1 + Math.floor(rand() * (name.length - 2));
+    return name.slice(0, i) + name.slice(i + 1);
+  }
+  if (name.length >= 4) {
+    const i = 1 + Math.floor(rand() * (name.length - 3));
+    return name.slice(0, i) + name[i + 1] + name[i] + name.slice(i + 2);
+  }
+  return null;
+}
+
+/** Candidate breakages: misspelled references, dropped named imports, renamed exported declarations. */
+export function findBreakages(dir, files, rand) {
+  const prog = program(dir, files);
+  const checker = prog.getTypeChecker();
+  const inProject = (decl) => decl && !decl.getSourceFile().isDeclarationFile && decl.getSourceFile().fileName.startsWith(dir);
+  const misspell = [];
+  const dropImport = [];
+  const rename = [];
+  const seenRenames = new Set();
+  for (const file of files) {
+    const sf = prog.getSourceFile(file);
+    const rel = path.relative(dir, file);
+    const text = sf.text;
+    const allNames = new Set();
+    walk(sf, (n) => ts.isIdentifier(n) && allNames.add(n.text));
+    walk(sf, (node) => {
+      if (ts.isIdentifier(node) && node.text.length >= 4 && !isDeclarationName(node) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) && !ts.isQualifiedName(node.parent) && !ts.isJsxAttribute?.(node.parent)) {
+        const sym = checker.getSymbolAtLocation(node);
+        if (sym && sym.declarations?.some(inProject)) {
+          const bad = typo(node.text, rand);
+          if (bad && !allNames.has(bad)) misspell.push({ kind: 'misspelled identifier', file: rel, start: node.getStart(sf), end: node.getEnd(), replacement: bad, note: `${node.text} → ${bad}` });
+        }
+      }
+      if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && node.moduleSpecifier.text.startsWith('.') && !node.importClause?.isTypeOnly) {
+        const named = node.importClause?.namedBindings;
+        if (named && ts.isNamedImports(named)) {
+          for (const spec of named.elements) {
+            if (spec.isTypeOnly || spec.propertyName) continue;
+            const name = spec.name.text;
+            const uses = [...text.matchAll(new RegExp(`\\b${name}\\b`, 'g'))].length;
+            if (uses < 2) continue;
+            let start;
+            let end;
+            if (named.elements.length === 1) {
+              start = node.getFullStart();
+              end = node.getEnd();
+            } else {
+              const idx = named.elements.indexOf(spec);
+              start = idx === 0 ? spec.getStart(sf) : named.elements[idx - 1].getEnd();
+              end = idx === 0 ? named.elements[1].getStart(sf) : spec.getEnd();
+            }
+            dropImport.push({ kind: 'dropped import', file: rel, start, end, replacement: '', note: `import { ${name} } from '${node.moduleSpecifier.text}'` });
+          }
+        }
+      }
+      if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) && node.name && node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+        const sym = checker.getSymbolAtLocation(node.name);
+        const refs = sym ? countExternalReferences(prog, checker, sym, file) : 0;
+        const bad = typo(node.name.text, rand);
+        // Every declaration of the symbol in this file (overloads, merged interfaces) is renamed.
+        const names = (sym?.declarations ?? []).filter((d) => d.getSourceFile() === sf && d.name).map((d) => d.name);
+        if (refs > 0 && bad && !seenRenames.has(sym)) {
+          seenRenames.add(sym);
+          rename.push({ kind: 'renamed declaration', file: rel, edits: names.map((n) => ({ start: n.getStart(sf), end: n.getEnd(), replacement: bad })), note: `${node.name.text} → ${bad} (${refs} use(s) elsewhere)` });
+        }
+      }
+    });
+  }
+  return { misspell, dropImport, rename };
+}
+
+function countExternalReferences(prog, checker, symbol, declFile) {
+  let n = 0;
+  for (const sf of prog.getSourceFiles()) {
+    if (sf.isDeclarationFile || sf.fileName === declFile) continue;
+    walk(sf, (node) => {
+      if (ts.isIdentifier(node) && node.text === symbol.name) {
+        let s = checker.getSymbolAtLocation(node);
+        if (s && s.flags & ts.SymbolFlags.Alias) s = checker.getAliasedSymbol(s);
+        if (s === symbol) n++;
+      }
+    });
+  }
+  return n;
+}
+
+export function pick(list, count, rand) {
+  const pool = [...list];
+  const out = [];
+  while (out.length < count && pool.length > 0) out.push(pool.splice(Math.floor(rand() * pool.length), 1)[0]);
+  return out;
+}
+
+export function applyBreakage(dir, b) {
+  const abs = path.join(dir, b.file);
+  let text = readFileSync(abs, 'utf8');
+  const edits = b.edits ?? [{ start: b.start, end: b.end, replacement: b.replacement }];
+  for (const e of [...edits].sort((x, y) => y.start - x.start)) text = text.slice(0, e.start) + e.replacement + text.slice(e.end);
+  return { abs, text };
+}
