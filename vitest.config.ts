@@ -10,5 +10,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
+    // With DISTIQ_TEST_REPORT set (.ci/run sets it), also write a JSON report for the closing line.
+    reporters: process.env.DISTIQ_TEST_REPORT ? ['default', 'json'] : ['default'],
+    outputFile: process.env.DISTIQ_TEST_REPORT ? { json: process.env.DISTIQ_TEST_REPORT } : undefined,
   },
 });

@@ -26,9 +26,10 @@ export function spellingFixes(service: ts.LanguageService, file: string, diagnos
   if (PROPERTY_CODES.has(code) && (ts.isPropertyAccessExpression(id.parent) || ts.isPropertyAccessChain?.(id.parent))) {
     const type = checker.getTypeAtLocation((id.parent as ts.PropertyAccessExpression).expression);
     names = checker.getPropertiesOfType(checker.getNonNullableType(type)).map((s) => s.name);
-  } else if (EXPORT_CODES.has(code) && ts.isImportSpecifier(id.parent)) {
-    const decl = id.parent.parent.parent.parent;
-    const moduleSymbol = ts.isImportDeclaration(decl) ? checker.getSymbolAtLocation(decl.moduleSpecifier) : undefined;
+  } else if (EXPORT_CODES.has(code) && (ts.isImportSpecifier(id.parent) || ts.isExportSpecifier(id.parent))) {
+    // `import { X } from './m'` or a barrel's `export { X } from './m'`.
+    const moduleSpecifier = ts.isImportSpecifier(id.parent) ? importDeclarationOf(id.parent)?.moduleSpecifier : id.parent.parent.parent.moduleSpecifier;
+    const moduleSymbol = moduleSpecifier ? checker.getSymbolAtLocation(moduleSpecifier) : undefined;
     const exports = moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : [];
     names = exports.map((s) => s.name);
     // A renamed export breaks every importer; renaming the export back is one edit instead of many.
@@ -82,6 +83,11 @@ function renameExportBack(service: ts.LanguageService, checker: ts.TypeChecker, 
     description: `Rename '${name}' back to '${wanted}', the name its importers use`,
     changes: [{ fileName: declFile, textChanges: local.map((l) => ({ span: l.textSpan, newText: wanted })) }],
   };
+}
+
+function importDeclarationOf(spec: ts.ImportSpecifier): ts.ImportDeclaration | undefined {
+  const decl = spec.parent.parent.parent;
+  return ts.isImportDeclaration(decl) ? decl : undefined;
 }
 
 function sameCase(a: string, b: string): boolean {

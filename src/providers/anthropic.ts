@@ -1,0 +1,98 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { ProviderError, faultFromStatus, retryAfterMs } from './errors.js';
+import type { ChatRequest, ChatResult, Provider } from './types.js';
+
+export interface AnthropicProviderOptions {
+  name: string;
+  apiKey: string;
+  baseURL?: string;
+  timeoutMs?: number;
+  /** "5m" (default) or "1h" cache TTL for the stable prefix. */
+  cacheTtl?: '5m' | '1h';
+}
+
+const RESULT_TOOL = 'emit_result';
+
+/**
+ * Anthropic Messages API. Structured output goes through a forced tool call whose input schema
+ * is the requested schema. The stable prefix (messages marked `cacheBreakpoint`) is sent as
+ * system blocks with `cache_control`, so parallel tasks of one job read it from the cache.
+ */
+export class AnthropicProvider implements Provider {
+  readonly name: string;
+  readonly type = 'anthropic' as const;
+  private readonly client: Anthropic;
+
+  constructor(private readonly opts: AnthropicProviderOptions) {
+    this.name = opts.name;
+    this.client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 120_000 });
+  }
+
+  /** The request body, exposed for the batch API and for tests. */
+  body(model: string, req: ChatRequest): Anthropic.MessageCreateParamsNonStreaming {
+    const system: Anthropic.TextBlockParam[] = [];
+    const messages: Anthropic.MessageParam[] = [];
+    const cacheControl = this.opts.cacheTtl === '1h' ? { type: 'ephemeral' as const, ttl: '1h' as const } : { type: 'ephemeral' as const };
+    let breakpoints = 0;
+    for (const m of req.messages) {
+      // At most 4 breakpoints are allowed; the earliest ones matter most for a shared prefix.
+      const mark = m.cacheBreakpoint && breakpoints < 4 ? (breakpoints++, { cache_control: cacheControl }) : {};
+      if (m.role === 'system') system.push({ type: 'text', text: m.content, ...mark });
+      else messages.push({ role: m.role, content: [{ type: 'text', text: m.content, ...mark }] });
+    }
+    return {
+      model,
+      max_tokens: req.maxOutputTokens,
+      ...(system.length ? { system } : {}),
+      messages,
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+      ...(req.jsonSchema
+        ? {
+            tools: [{ name: RESULT_TOOL, description: `Return the ${req.jsonSchema.name} as the tool input.`, input_schema: req.jsonSchema.schema as Anthropic.Tool.InputSchema }],
+            tool_choice: { type: 'tool' as const, name: RESULT_TOOL },
+          }
+        : {}),
+    };
+  }
+
+  async chat(model: string, req: ChatRequest): Promise<ChatResult> {
+    const started = performance.now();
+    let res: Anthropic.Message;
+    try {
+      res = await this.client.messages.create(this.body(model, req), { signal: req.signal });
+    } catch (err) {
+      throw this.toError(err);
+    }
+    return toResult(res, this.name, model, performance.now() - started);
+  }
+
+  private toError(err: unknown): ProviderError {
+    if (err instanceof Anthropic.APIUserAbortError) return new ProviderError(`${this.name}: aborted`, 'aborted', this.name);
+    if (err instanceof Anthropic.APIConnectionTimeoutError) return new ProviderError(`${this.name}: request timed out`, 'timeout', this.name);
+    if (err instanceof Anthropic.APIConnectionError) return new ProviderError(`${this.name}: connection failed (${err.message})`, 'network', this.name);
+    if (err instanceof Anthropic.APIError) {
+      const fault = faultFromStatus(err.status, JSON.stringify(err.error ?? {}) + ' ' + err.message);
+      return new ProviderError(`${this.name}: HTTP ${err.status} ${err.message}`, fault, this.name, err.status, retryAfterMs(err.headers as Headers | undefined));
+    }
+    return new ProviderError(`${this.name}: ${err instanceof Error ? err.message : String(err)}`, 'network', this.name);
+  }
+}
+
+/** Normalizes a Message (from messages.create or a batch result). */
+export function toResult(res: Anthropic.Message, provider: string, model: string, latencyMs: number): ChatResult {
+  const u = res.usage;
+  const cacheWrite = u.cache_creation_input_tokens ?? 0;
+  const cacheRead = u.cache_read_input_tokens ?? 0;
+  const usage = {
+    // Anthropic's input_tokens excludes cached tokens: the total is the sum of the three.
+    inputTokens: u.input_tokens + cacheWrite + cacheRead,
+    outputTokens: u.output_tokens,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    cacheWrite1hTokens: u.cache_creation?.ephemeral_1h_input_tokens ?? 0,
+  };
+  const tool = res.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === RESULT_TOOL);
+  const text = tool ? JSON.stringify(tool.input) : res.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+  const finishReason = res.stop_reason === 'max_tokens' ? 'length' : res.stop_reason === 'refusal' ? 'refusal' : res.stop_reason === 'end_turn' || res.stop_reason === 'tool_use' ? 'stop' : 'other';
+  return { text, ...(tool ? { json: tool.input } : {}), usage, model: res.model ?? model, provider, latencyMs: Math.round(latencyMs), finishReason };
+}

@@ -1,0 +1,65 @@
+import { DistiqError, ExitCode } from '../errors.js';
+
+export type ProviderFault =
+  | 'rate-limit' // 429, retry after the advertised delay
+  | 'quota' // 429 insufficient_quota / spend limit: stop, retrying cannot help
+  | 'overloaded' // 529 / 503
+  | 'server' // other 5xx
+  | 'timeout'
+  | 'network'
+  | 'auth' // 401 / 403
+  | 'bad-request' // 400 / 404 / 413 / 422
+  | 'truncated' // cut at max tokens
+  | 'invalid-output' // not JSON, or not the schema
+  | 'refusal'
+  | 'aborted';
+
+/** A failed model call. It knows whether trying again can help, and after how long. */
+export class ProviderError extends DistiqError {
+  constructor(
+    message: string,
+    readonly fault: ProviderFault,
+    readonly provider: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+    /** Usage of a call that failed after the provider billed it (truncation, bad JSON). */
+    readonly usage?: import('./types.js').Usage,
+  ) {
+    super(message, ExitCode.NOT_FIXED);
+  }
+
+  /** Same provider, after a backoff. */
+  get retryable(): boolean {
+    return this.fault === 'rate-limit' || this.fault === 'overloaded' || this.fault === 'server' || this.fault === 'timeout' || this.fault === 'network';
+  }
+
+  /** Retried once with the error as feedback (the model answered, badly). */
+  get correctable(): boolean {
+    return this.fault === 'truncated' || this.fault === 'invalid-output';
+  }
+}
+
+/** Classifies an HTTP failure the way both vendors document their errors. */
+export function faultFromStatus(status: number | undefined, body: string): ProviderFault {
+  if (status === undefined) return 'network';
+  if (status === 429) return /insufficient_quota|spend[_ ]limit|billing|credit balance/i.test(body) ? 'quota' : 'rate-limit';
+  if (status === 529 || status === 503) return 'overloaded';
+  if (status === 408) return 'timeout';
+  if (status >= 500) return 'server';
+  if (status === 401 || status === 403) return 'auth';
+  return 'bad-request';
+}
+
+/** `retry-after` (seconds or HTTP date) or `retry-after-ms`, as milliseconds. */
+export function retryAfterMs(headers: Headers | Record<string, string | undefined> | undefined): number | undefined {
+  if (!headers) return undefined;
+  const get = (k: string) => (headers instanceof Headers ? headers.get(k) : (headers[k] ?? headers[k.toLowerCase()])) ?? undefined;
+  const ms = get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Number(ms);
+  const value = get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
