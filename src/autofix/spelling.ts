@@ -10,6 +10,7 @@ import ts from 'typescript';
 const NAME_CODES = new Set([2304, 2552, 2662, 2663]); // cannot find name (…did you mean / instance / static member)
 const PROPERTY_CODES = new Set([2339, 2551]); // property does not exist (…did you mean)
 const EXPORT_CODES = new Set([2305, 2724]); // module has no exported member (…did you mean)
+const MIN_NAME_LENGTH = 3;
 
 export function spellingFixes(service: ts.LanguageService, file: string, diagnostic: ts.Diagnostic): ts.CodeFixAction[] {
   const program = service.getProgram();
@@ -44,6 +45,7 @@ export function spellingFixes(service: ts.LanguageService, file: string, diagnos
 
 function rankedFixes(file: string, sf: ts.SourceFile, id: ts.Identifier, names: string[]): ts.CodeFixAction[] {
   const wrong = id.text;
+  if (wrong.length < MIN_NAME_LENGTH) return []; // `p.y` → `p.x` would be a guess, not a typo fix
   const limit = wrong.length <= 5 ? 1 : wrong.length <= 10 ? 2 : 3;
   const ranked = [...new Set(names)]
     .filter((n) => n !== wrong && !n.startsWith('__'))

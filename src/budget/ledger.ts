@@ -29,9 +29,13 @@ export class Ledger {
   private readonly state: LedgerState = { settled: [], open: new Map() };
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    if (!existsSync(file)) writeFileSync(file, '', { flag: 'a' });
+  constructor(readonly file: string) {}
+
+  /** Created on first use only: a run that never calls a model leaves no trace in the repo. */
+  private ensureFile(): void {
+    if (existsSync(this.file)) return;
+    ensureStateDir(path.dirname(this.file));
+    writeFileSync(this.file, '', { flag: 'a' });
   }
 
   /**
@@ -51,6 +55,7 @@ export class Ledger {
   }
 
   private async locked<T>(fn: (state: LedgerState) => { result: T; append?: LedgerEntry[] }): Promise<T> {
+    this.ensureFile();
     const release = await lockfile.lock(this.file, { retries: { retries: 400, minTimeout: 5, maxTimeout: 50, factor: 1.3 }, stale: 10_000, realpath: false });
     try {
       await this.catchUp();
@@ -111,6 +116,13 @@ export class Ledger {
       this.state.settled.push({ at: Date.parse(e.at), usd: e.usd, run: e.run, entry: e });
     } else this.state.open.delete(e.id);
   }
+}
+
+/** Creates distiq's state folder with a `.gitignore` of `*`, so it never shows up as the user's change. */
+export function ensureStateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const ignore = path.join(dir, '.gitignore');
+  if (path.basename(dir) === '.distiq' && !existsSync(ignore)) writeFileSync(ignore, '*\n');
 }
 
 export function newId(): string {

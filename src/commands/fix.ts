@@ -13,6 +13,7 @@ export default class Fix extends BaseCommand {
     test: Flags.boolean({ summary: 'Repair failing tests.' }),
     lint: Flags.boolean({ summary: 'Repair lint failures.' }),
     tiers: Flags.string({ summary: `Comma list of tiers to use, cheapest first (${TIER_NAMES.join(', ')}).` }),
+    budget: Flags.string({ summary: 'Hard cap in USD for this run (overrides budget.perRun).' }),
     'max-attempts': Flags.integer({ summary: 'Repair rounds before giving up.', min: 1, max: 20 }),
     'dry-run': Flags.boolean({ summary: 'Show failures and the planned repairs; change nothing.', default: false }),
     branch: Flags.string({ summary: 'Commit the repair on this new branch (default: leave changes in the working tree).' }),
@@ -37,6 +38,7 @@ export default class Fix extends BaseCommand {
         allowDirty: flags['allow-dirty'],
         branch: flags.branch,
         json: flags.json,
+        budgetUsd: flags.budget === undefined ? undefined : Number(flags.budget),
         signal: controller.signal,
       });
       if (flags.json) this.printJson(report);

@@ -14,6 +14,45 @@ const commandSpec = z.union([
     .strict(),
 ]);
 
+const usd = z.number().positive().finite();
+
+const providerSpec = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('anthropic'), apiKeyEnv: z.string().default('ANTHROPIC_API_KEY'), baseURL: z.string().url().optional(), cacheTtl: z.enum(['5m', '1h']).default('5m') }).strict(),
+  z.object({ type: z.literal('openai'), apiKeyEnv: z.string().default('OPENAI_API_KEY'), baseURL: z.string().url().optional() }).strict(),
+  z
+    .object({
+      type: z.literal('openai-compatible'),
+      baseURL: z.string().url(),
+      apiKeyEnv: z.string().optional().describe('Variable holding the key; omit for servers without auth (vLLM, llama.cpp, Ollama).'),
+      pricingProvider: z.string().optional().describe('genai-prices provider id (deepseek, groq, openrouter, …); matched from baseURL when omitted.'),
+      free: z.boolean().default(false).describe('A self-hosted server: calls cost $0.'),
+    })
+    .strict(),
+  z.object({ type: z.literal('llama'), modelPath: z.string().min(1), gpu: z.enum(['auto', 'off']).default('auto'), threads: z.number().int().positive().optional(), perHourUsd: z.number().min(0).default(0) }).strict(),
+]);
+
+const tierStep = z.object({ provider: z.string().min(1), model: z.string().min(1) }).strict();
+const priceOverride = z.object({ input: z.number().min(0), output: z.number().min(0), cacheRead: z.number().min(0).optional(), cacheWrite: z.number().min(0).optional(), cacheWrite1h: z.number().min(0).optional() }).strict();
+
+export const DEFAULT_PROVIDERS = {
+  anthropic: { type: 'anthropic', apiKeyEnv: 'ANTHROPIC_API_KEY', cacheTtl: '5m' },
+  openai: { type: 'openai', apiKeyEnv: 'OPENAI_API_KEY' },
+  deepseek: { type: 'openai-compatible', baseURL: 'https://api.deepseek.com', apiKeyEnv: 'DEEPSEEK_API_KEY', pricingProvider: 'deepseek', free: false },
+} as const;
+
+export const DEFAULT_TIERS = {
+  local: [],
+  cheap: [
+    { provider: 'deepseek', model: 'deepseek-chat' },
+    { provider: 'anthropic', model: 'claude-haiku-4-5' },
+    { provider: 'openai', model: 'gpt-4o-mini' },
+  ],
+  premium: [
+    { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+    { provider: 'openai', model: 'gpt-4o' },
+  ],
+};
+
 export const ConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -43,6 +82,36 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ typescript: true, eslint: true, prettier: true, rustc: true }),
+    providers: z.record(z.string(), providerSpec).default({}).describe('Model providers by name; merged over the built-in anthropic, openai and deepseek.'),
+    tiers: z
+      .object({ local: z.array(tierStep).optional(), cheap: z.array(tierStep).optional(), premium: z.array(tierStep).optional() })
+      .strict()
+      .default({})
+      .describe('Each model tier: provider+model fallbacks in order. A tier given here replaces the default list.'),
+    roles: z
+      .object({
+        planner: z.array(z.enum(TIER_NAMES)).default(['cheap', 'premium']),
+        executor: z.array(z.enum(TIER_NAMES)).default(['autofix', 'local', 'cheap', 'premium']),
+        reviewer: z.array(z.enum(TIER_NAMES)).default(['cheap', 'premium']),
+      })
+      .strict()
+      .default({ planner: ['cheap', 'premium'], executor: ['autofix', 'local', 'cheap', 'premium'], reviewer: ['cheap', 'premium'] }),
+    budget: z
+      .object({
+        perRun: usd.default(1).describe('USD one run may spend (hard cap).'),
+        daily: usd.optional().describe('USD per UTC day, across runs sharing the ledger.'),
+        monthly: usd.optional(),
+        warnAt: z.number().gt(0).lte(1).default(0.8),
+        ledger: z.string().default('.distiq/ledger.jsonl').describe('Spend ledger, relative to the repo root.'),
+        reservationTtlSec: z.number().positive().default(900),
+      })
+      .strict()
+      .default({ perRun: 1, warnAt: 0.8, ledger: '.distiq/ledger.jsonl', reservationTtlSec: 900 }),
+    prices: z.record(z.string(), priceOverride).default({}).describe('USD per million tokens, by model id (overrides the price library).'),
+    models: z
+      .object({ maxOutputTokens: z.number().int().positive().max(64_000).default(4096), maxRetries: z.number().int().min(0).max(10).default(3) })
+      .strict()
+      .default({ maxOutputTokens: 4096, maxRetries: 3 }),
     secrets: z
       .object({
         envVars: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]).describe('Extra variables treated as secrets: never passed to validation commands, redacted from output.'),

@@ -2,6 +2,7 @@ import type { TierName } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { repoRoot } from '../forge/git.js';
 import { runFixJob } from '../pipeline/fix-job.js';
+import { buildModelDeps } from './model-deps.js';
 import type { FixTarget } from '../pipeline/select-commands.js';
 import type { FixReport } from '../report/fix-report.js';
 
@@ -15,19 +16,24 @@ export interface FixOptions {
   allowDirty: boolean;
   branch?: string;
   json: boolean;
+  budgetUsd?: number;
   signal?: AbortSignal;
 }
 
 /** The `fix` job: flags and config merged into one request for the pipeline. */
 export async function runFix(opts: FixOptions): Promise<FixReport> {
   const root = await repoRoot(opts.cwd);
-  const { config } = await loadConfig(root, opts.configFile);
+  const { config, file } = await loadConfig(root, opts.configFile);
   const interactive = Boolean(process.stdout.isTTY) && !isCI();
+  const tiers = opts.tiers ?? config.fix.tiers;
+  const models = buildModelDeps({ root, config, configFile: file, tiers, budgetUsd: opts.budgetUsd, onWarn: (m) => process.stderr.write(`distiq: ${m}\n`) });
+  for (const l of models.ladders) for (const i of l.info) if (!i.usable && !opts.json) process.stderr.write(`distiq: ${l.tier} tier: ${i.provider}/${i.model} skipped: ${i.reason}\n`);
   return runFixJob({
+    models,
     root,
     config,
     targets: opts.targets,
-    tiers: opts.tiers ?? config.fix.tiers,
+    tiers,
     maxAttempts: opts.maxAttempts ?? config.fix.maxAttempts,
     dryRun: Boolean(opts.dryRun),
     allowDirty: Boolean(opts.allowDirty),

@@ -9,6 +9,12 @@ import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { errorMessage } from '../errors.js';
 import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
 import type { FixReport, RepairReport, TaskReport } from '../report/fix-report.js';
+import { buildCostReport, type FreeRepair } from '../report/cost.js';
+import type { Budget } from '../budget/budget.js';
+import type { CallRecorder } from '../budget/call-model.js';
+import type { PriceBook, PricedModel } from '../budget/prices.js';
+import type { TierLadder } from '../routing/router.js';
+import { runModelStage, type TaskOutcome } from './model-stage.js';
 import { type Failure, failureKey } from '../validation/failure.js';
 import { applyEdits } from './apply-edits.js';
 import { judgeRepair } from './judge-repair.js';
@@ -31,6 +37,19 @@ export interface FixJobRequest {
   /** Where progress goes; stderr when stdout carries JSON. */
   progressStream: NodeJS.WriteStream;
   signal?: AbortSignal;
+  models: ModelDeps;
+}
+
+/** What the model tiers need; built by the job from config and environment before anything runs. */
+export interface ModelDeps {
+  ladders: TierLadder[];
+  budget: Budget;
+  prices: PriceBook;
+  recorder: CallRecorder;
+  baseline: PricedModel & { label: string };
+  perRun: number;
+  maxOutputTokens: number;
+  maxRetries: number;
 }
 
 interface JobState {
@@ -42,9 +61,11 @@ interface JobState {
   attemptsByFile: Map<string, number>;
   changed: Set<string>;
   branch: FixReport['branch'];
+  outcomes: TaskOutcome[];
+  overBudget: boolean;
+  /** Kept $0 repairs, priced at the premium model for the baseline. */
+  freeRepairs: FreeRepair[];
 }
-
-const MODEL_TIERS_PENDING = 'model tiers need providers, which are not configured in this version';
 
 /** detect → validate → plan → repair ($0 tier) → re-validate → report. */
 export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
@@ -53,7 +74,8 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   if (req.branch) await assertNewBranchName(req.root, req.branch);
   const commands = selectCommands(resolveCommands(req.root, req.config), req.targets);
   const fixers = enabledFixers(req);
-  const state: JobState = { commands, tasks: [], repairs: [], attemptsByFile: new Map(), changed: new Set(), branch: null };
+  const state: JobState = { commands, tasks: [], repairs: [], attemptsByFile: new Map(), changed: new Set(), branch: null, outcomes: [], overBudget: false, freeRepairs: [] };
+  const usableLadders = req.models.ladders.filter((l) => l.steps.length > 0);
   const secretEnvVars = req.config.secrets.envVars;
 
   const list = new Listr<JobState>(
@@ -72,6 +94,34 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
         enabled: () => fixers.length > 0,
         skip: (ctx) => (ctx.before?.ok ? 'nothing to fix' : false),
         task: async (ctx, task) => (req.dryRun ? planOnly(ctx, fixers, req, task) : repairLoop(ctx, fixers, req, task)),
+      },
+      {
+        title: `Repair with models (${usableLadders.map((l) => l.tier).join(' → ')})`,
+        enabled: () => usableLadders.length > 0 && !req.dryRun,
+        skip: (ctx) => (ctx.current?.ok ? 'nothing left to fix' : false),
+        task: async (ctx, task) => {
+          const stage = await runModelStage({
+            root: req.root,
+            commands: ctx.commands,
+            current: ctx.current!,
+            ladders: usableLadders,
+            budget: req.models.budget,
+            prices: req.models.prices,
+            recorder: req.models.recorder,
+            maxAttempts: req.maxAttempts,
+            maxOutputTokens: req.models.maxOutputTokens,
+            maxRetries: req.models.maxRetries,
+            secretEnvVars,
+            signal: req.signal,
+            onProgress: (line) => (task.output = line),
+          });
+          ctx.current = stage.current;
+          for (const f of stage.changed) ctx.changed.add(f);
+          ctx.repairs.push(...stage.repairs);
+          ctx.outcomes = stage.outcomes;
+          ctx.overBudget = stage.overBudget;
+          task.title = stage.overBudget ? `Models: stopped at the budget (${ctx.current.failures.length} failure(s) left)` : `Models: ${ctx.current.failures.length} failure(s) left`;
+        },
       },
       {
         title: `Commit on branch ${req.branch}`,
@@ -162,6 +212,7 @@ async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobR
     if (req.signal?.aborted) throw new Error('interrupted');
     const verdict = judgeRepair(ctx.current!, after);
     if (verdict.keep) {
+      ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after)).join('\n') });
       ctx.current = after;
       for (const f of applied.changed) ctx.changed.add(f);
       return { kept: true, reason: verdict.reason };
@@ -195,17 +246,25 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
   for (const f of after.failures) remainingKeys.set(failureKey(f), (remainingKeys.get(failureKey(f)) ?? 0) + 1);
   const tasks: TaskReport[] = state.tasks.map((t) => {
     const left = countRemaining(t.failures, remainingKeys);
+    // The model stage re-plans from what the $0 tier left: match its tasks by file scope.
+    const outcome = state.outcomes.find((o) => o.task.scope.join() === t.scope.join() && o.task.title.split(':')[0] === t.title.split(':')[0]);
+    const tierPath: TierName[] = [...(req.tiers.includes('autofix') ? (['autofix'] as TierName[]) : []), ...((outcome?.tierPath ?? []) as TierName[])];
     return {
       id: t.id,
       title: t.title,
-      tier: 'autofix',
-      attempts: t.scope.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0),
+      tier: tierPath.at(-1) ?? 'autofix',
+      tierPath,
+      escalations: outcome?.escalations ?? [],
+      attempts: t.scope.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0) + (outcome?.attempts ?? 0),
       status: left === 0 ? 'fixed' : left < t.failures.length ? 'partial' : 'failed',
       failures: t.failures.length,
     };
   });
-  const status: FixReport['status'] = before.ok ? 'nothing-to-fix' : after.ok ? 'fixed' : after.failures.length < before.failures.length ? 'partial' : 'failed';
-  const autofixCalls = state.repairs.length;
+  const improved = after.failures.length < before.failures.length;
+  const status: FixReport['status'] = before.ok ? 'nothing-to-fix' : after.ok ? 'fixed' : state.overBudget ? 'over-budget' : improved ? 'partial' : 'failed';
+  const records = req.models.recorder.records;
+  const autofixCalls = state.repairs.filter((r) => r.tier === 'autofix').length;
+  const configured = new Set(req.models.ladders.filter((l) => l.steps.length > 0).map((l) => l.tier));
   return {
     schemaVersion: 1,
     status,
@@ -217,11 +276,22 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
     repairs: state.repairs,
     commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs })),
     remaining: after.failures,
-    skippedTiers: req.tiers.filter((t) => t !== 'autofix').map((tier) => ({ tier, reason: MODEL_TIERS_PENDING })),
-    cost: { usd: 0, baselineUsd: 0, byTier: req.tiers.includes('autofix') ? { autofix: { calls: autofixCalls, inputTokens: 0, outputTokens: 0, usd: 0 } } : {} },
+    skippedTiers: req.tiers.filter((t) => t !== 'autofix' && !configured.has(t)).map((tier) => ({ tier, reason: skipReason(req.models.ladders.find((l) => l.tier === tier)) })),
+    cost: buildCostReport({ records, autofixCalls: req.tiers.includes('autofix') ? autofixCalls : 0, freeRepairs: state.freeRepairs, prices: req.models.prices, baseline: req.models.baseline, budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),
     branch: state.branch,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+function skipReason(ladder: TierLadder | undefined): string {
+  if (!ladder || ladder.info.length === 0) return 'no models configured for this tier';
+  return ladder.info.map((i) => `${i.provider}/${i.model}: ${i.reason ?? 'unusable'}`).join('; ');
+}
+
+/** The lines a repair wrote: the output a model would have had to produce. */
+function changedLines(before: string, after: string): string {
+  const old = new Set(before.split('\n'));
+  return after.split('\n').filter((l) => !old.has(l)).join('\n');
 }
 
 function countRemaining(failures: Failure[], remaining: Map<string, number>): number {

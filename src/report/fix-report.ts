@@ -9,6 +9,10 @@ export interface TaskReport {
   title: string;
   /** The tier that produced the task's last kept repair, or the highest tier tried. */
   tier: TierName;
+  /** Every tier the task went through, cheapest first. */
+  tierPath: TierName[];
+  /** Why the task moved up a tier or fell back to another provider. */
+  escalations: string[];
   attempts: number;
   status: TaskStatus;
   failures: number;
@@ -16,7 +20,7 @@ export interface TaskReport {
 
 export interface RepairReport {
   fixer: string;
-  tier: TierName;
+  tier: TierName | string;
   descriptions: string[];
   files: string[];
   /** kept: validation improved with nothing new; rejected: rolled back; planned: --dry-run only. */
@@ -24,12 +28,7 @@ export interface RepairReport {
   reason?: string;
 }
 
-export interface TierCost {
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-  usd: number;
-}
+import type { CostReport } from './cost.js';
 
 export interface CommandReport {
   kind: CommandKind;
@@ -52,7 +51,7 @@ export interface FixReport {
   commands: CommandReport[];
   remaining: Failure[];
   skippedTiers: { tier: TierName; reason: string }[];
-  cost: { usd: number; baselineUsd: number; byTier: Partial<Record<TierName, TierCost>> };
+  cost: CostReport;
   branch: { name: string; commit: string } | null;
   durationMs: number;
 }

@@ -74,7 +74,9 @@ describe('budget under concurrency', () => {
     // Settled calls free the unused part of their reservation, so more than 60 fit; the sum never passes $0.60.
     const total = ledgerSum(file);
     expect(total).toBeLessThanOrEqual(0.6 + 1e-9);
-    expect(total).toBeGreaterThan(0.5); // and the headroom was used, not refused early
+    // A refusal means settled + reserved + $0.01 > $0.60, and each call settles at ≥ half its reservation:
+    // so whatever the interleaving, at least ~$0.295 was spent (nothing was refused early).
+    expect(total).toBeGreaterThanOrEqual(0.29);
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     expect(lines.every((l) => JSON.parse(l).v === 1)).toBe(true); // no interleaved or torn lines
   });

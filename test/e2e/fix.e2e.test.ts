@@ -18,8 +18,11 @@ describe('distiq fix on the bundled fixtures (real CLI, real tools)', () => {
     const report = json(r.stdout);
     expect(Object.keys(report).sort()).toEqual(REPORT_KEYS);
     expect(report).toMatchObject({ status: 'fixed', failuresBefore: 3, failuresAfter: 0, changedFiles: ['src/report.ts'], dryRun: false, branch: null });
-    expect(report.tasks).toEqual([{ id: 't1', title: 'src/report.ts: 3 failures (tsc)', tier: 'autofix', attempts: 1, status: 'fixed', failures: 3 }]);
-    expect(report.cost).toEqual({ usd: 0, baselineUsd: 0, byTier: { autofix: { calls: 1, inputTokens: 0, outputTokens: 0, usd: 0 } } });
+    expect(report.tasks).toEqual([{ id: 't1', title: 'src/report.ts: 3 failures (tsc)', tier: 'autofix', tierPath: ['autofix'], escalations: [], attempts: 1, status: 'fixed', failures: 3 }]);
+    expect(report.cost).toMatchObject({ usd: 0, byTier: { autofix: { calls: 1, inputTokens: 0, outputTokens: 0, usd: 0 } }, byModel: [], baselineModel: 'anthropic/claude-sonnet-4-5' });
+    // The all-premium baseline prices what a premium model would have read and written for these repairs.
+    expect(report.cost.baselineUsd).toBeGreaterThan(0);
+    expect(report.cost.savingUsd).toBe(report.cost.baselineUsd);
     expect(report.commands).toEqual([expect.objectContaining({ kind: 'build', command: 'npm run --silent build', exitCodeBefore: 2, exitCodeAfter: 0 })]);
     const tests = await runCommand('vitest run', { cwd: dir, timeoutMs: 60_000 });
     expect(tests.exitCode).toBe(0);

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Budget } from '../budget/budget.js';
+import { CallRecorder } from '../budget/call-model.js';
+import { Ledger } from '../budget/ledger.js';
+import { PriceBook } from '../budget/prices.js';
+import type { DistiqConfig, TierName } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import type { ModelDeps } from '../pipeline/fix-job.js';
+import { createProvider } from '../providers/create.js';
+import { buildLadders, pricedModel, providerSpecs, tierSteps } from '../routing/router.js';
+
+/**
+ * Everything model calls need, validated before any spend: ladders (unknown providers and
+ * unpriced models are config errors), the price book, and the budget with its shared ledger.
+ */
+export function buildModelDeps(opts: {
+  root: string;
+  config: DistiqConfig;
+  configFile: string | null;
+  tiers: TierName[];
+  budgetUsd?: number;
+  env?: NodeJS.ProcessEnv;
+  onWarn?: (message: string) => void;
+}): ModelDeps {
+  const { config } = opts;
+  if (opts.budgetUsd !== undefined && !(opts.budgetUsd > 0 && Number.isFinite(opts.budgetUsd))) throw new UsageError(`--budget must be a positive number of USD, got ${opts.budgetUsd}`);
+  const prices = new PriceBook(config.prices);
+  const ladders = buildLadders({ config, configFile: opts.configFile ?? '(defaults)', root: opts.root, tiers: opts.tiers, env: opts.env ?? process.env, prices, create: createProvider });
+  const perRun = opts.budgetUsd ?? config.budget.perRun;
+  const ledger = new Ledger(path.resolve(opts.root, config.budget.ledger));
+  const budget = new Budget(ledger, { perRun, daily: config.budget.daily, monthly: config.budget.monthly, warnAt: config.budget.warnAt }, randomUUID(), { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn });
+  return { ladders, budget, prices, recorder: new CallRecorder(), baseline: baselineModel(config), perRun, maxOutputTokens: config.models.maxOutputTokens, maxRetries: config.models.maxRetries };
+}
+
+/** The all-premium comparison: the first premium model in the config. */
+export function baselineModel(config: DistiqConfig) {
+  const first = tierSteps(config, 'premium')[0] ?? { provider: 'anthropic', model: 'claude-sonnet-4-5' };
+  const spec = providerSpecs(config)[first.provider];
+  const priced = spec ? pricedModel(spec, first.model) : { pricingProvider: 'anthropic', model: 'claude-sonnet-4-5' };
+  return { ...priced, label: `${first.provider}/${first.model}` };
+}
