@@ -1,8 +1,12 @@
 import Config from './commands/config.js';
+import Cost from './commands/cost.js';
 import Fix from './commands/fix.js';
+import Models from './commands/models.js';
 
 /** oclif "explicit" command discovery: one import, no directory scan, bundle-friendly. */
 export const COMMANDS = {
   config: Config,
+  cost: Cost,
   fix: Fix,
+  models: Models,
 };

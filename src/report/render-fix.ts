@@ -23,6 +23,14 @@ export function renderFixReport(r: FixReport): string {
       if (rep.descriptions.length > 10) out.push(`      … ${rep.descriptions.length - 10} more`);
     }
   }
+  const escalated = r.tasks.filter((t) => t.tierPath.length > 1 || t.escalations.length > 0);
+  if (escalated.length > 0) {
+    out.push('', 'Tasks:');
+    for (const t of escalated) {
+      out.push(`  ${t.id} [${t.status}] ${t.title} — ${t.tierPath.join(' → ')}, ${t.attempts} attempt(s)`);
+      for (const e of t.escalations) out.push(`      ${e}`);
+    }
+  }
   if (r.changedFiles.length > 0) out.push('', `Changed files: ${r.changedFiles.join(', ')}`);
   if (r.branch) out.push(`Committed ${r.branch.commit.slice(0, 10)} on branch ${r.branch.name}`);
   if (r.remaining.length > 0) {
@@ -36,9 +44,13 @@ export function renderFixReport(r: FixReport): string {
 }
 
 function renderCostLine(r: FixReport): string {
-  const tiers = Object.entries(r.cost.byTier)
-    .map(([tier, c]) => `${tier} ${c.calls} call(s) $${c.usd.toFixed(4)}`)
-    .join(', ');
-  const saving = r.cost.baselineUsd > 0 ? `, all-premium would have cost $${r.cost.baselineUsd.toFixed(4)}` : '';
-  return `Cost: $${r.cost.usd.toFixed(4)} (${tiers || 'no calls'})${saving} · ${(r.durationMs / 1000).toFixed(1)}s`;
+  const c = r.cost;
+  const lines: string[] = ['Cost:'];
+  const rows: string[][] = [['tier', 'model', 'calls', 'in', 'cache r/w', 'out', 'USD', 'all-premium']];
+  if (c.byTier.autofix) rows.push(['autofix', '(deterministic)', String(c.byTier.autofix.calls), '0', '0/0', '0', '0.0000', '']);
+  for (const m of c.byModel) rows.push([m.tier, `${m.provider}/${m.model}`, String(m.calls), String(m.inputTokens), `${m.cacheReadTokens}/${m.cacheWriteTokens}`, String(m.outputTokens), m.usd.toFixed(4), m.baselineUsd.toFixed(4)]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) lines.push('  ' + row.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  '));
+  lines.push(`  total $${c.usd.toFixed(4)} · all-premium (${c.baselineModel}) $${c.baselineUsd.toFixed(4)} · saved $${c.savingUsd.toFixed(4)}${c.budget ? ` · budget $${c.budget.perRun} per run` : ''} · ${(r.durationMs / 1000).toFixed(1)}s`);
+  return lines.join('\n');
 }

@@ -1,0 +1,43 @@
+import { loadConfig } from '../config/load.js';
+import { repoRoot } from '../forge/git.js';
+import { MODEL_TIERS } from '../routing/router.js';
+import { buildModelDeps } from './model-deps.js';
+
+export interface ModelsListing {
+  tiers: { tier: string; models: { provider: string; model: string; usable: boolean; reason: string | null; inputPerMTok: number | null; outputPerMTok: number | null }[] }[];
+  roles: Record<string, string[]>;
+  budget: { perRun: number; daily: number | null; monthly: number | null; ledger: string };
+}
+
+/** Every model tier, its fallbacks in order, whether each is usable here and why not, and its list price. */
+export async function listModels(cwd: string, configFile?: string): Promise<ModelsListing> {
+  const root = await repoRoot(cwd);
+  const { config, file } = await loadConfig(root, configFile);
+  const deps = buildModelDeps({ root, config, configFile: file, tiers: [...MODEL_TIERS] });
+  const perMTok = (priced: Parameters<typeof deps.prices.cost>[0], input: boolean) => {
+    try {
+      // Priced on 1k tokens and scaled: a full million would cross long-context price tiers.
+      return Math.round(deps.prices.cost(priced, { inputTokens: input ? 1000 : 0, outputTokens: input ? 0 : 1000, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 }) * 1e9) / 1e6;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    tiers: deps.ladders.map((l) => ({
+      tier: l.tier,
+      models: l.info.map((i) => ({ provider: i.provider, model: i.model, usable: i.usable, reason: i.reason ?? null, inputPerMTok: perMTok(i.priced, true), outputPerMTok: perMTok(i.priced, false) })),
+    })),
+    roles: config.roles,
+    budget: { perRun: config.budget.perRun, daily: config.budget.daily ?? null, monthly: config.budget.monthly ?? null, ledger: config.budget.ledger },
+  };
+}
+
+/** Downloads a GGUF with node-llama-cpp's own resolver (hf:, https:, or a path), into .distiq/models. */
+export async function pullModel(cwd: string, uri: string): Promise<string> {
+  const root = await repoRoot(cwd);
+  const { resolveModelFile } = await import('node-llama-cpp');
+  const { ensureStateDir } = await import('../budget/ledger.js');
+  const dir = `${root}/.distiq/models`;
+  ensureStateDir(`${root}/.distiq`);
+  return resolveModelFile(uri, { directory: dir, cli: false });
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
+import { makeRepo, runCli } from '../helpers.js';
+
+// A TypeScript repo whose build has a type error no $0 fix can repair.
+const FILES = {
+  'package.json': JSON.stringify({ type: 'module', scripts: { build: 'tsc -p tsconfig.json' } }),
+  'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', types: [] }, include: ['src'] }),
+  'src/config.ts': 'export const port: number = "8080";\nexport const host = "localhost";\n',
+};
+
+// Prices as config overrides (USD per million tokens): exact, and independent of the library's data.
+const config = (url: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    providers: { loop: { type: 'openai-compatible', baseURL: url } },
+    tiers: { cheap: [{ provider: 'loop', model: 'loop-cheap' }], premium: [{ provider: 'loop', model: 'loop-premium' }] },
+    prices: { 'loop-cheap': { input: 1, output: 4 }, 'loop-premium': { input: 10, output: 40 } },
+    ...extra,
+  });
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+describe('distiq fix with model tiers (loopback OpenAI-compatible server, real CLI)', () => {
+  it('cheap tier repairs what autofix cannot; every call is priced and shown', async () => {
+    const server = await startLoopbackOpenAI(() => ({ content: edits({ path: 'src/config.ts', search: 'export const port: number = "8080";', replace: 'export const port: number = 8080;' }) }));
+    close = server.close;
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES, '.distiqrc.json': config(server.url) } });
+    const r = await runCli(['fix', '--build', '--tiers', 'autofix,cheap', '--json'], { cwd: dir });
+    const report = JSON.parse(r.stdout);
+    expect(r.code).toBe(0);
+    expect(report.status).toBe('fixed');
+    expect(readFileSync(path.join(dir, 'src/config.ts'), 'utf8')).toContain('export const port: number = 8080;');
+    expect(report.tasks[0]).toMatchObject({ tierPath: ['autofix', 'cheap'], tier: 'cheap', status: 'fixed' });
+    // The request: JSON-schema structured output, the configured model, a max-token cap.
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]).toMatchObject({ model: 'loop-cheap', max_tokens: 4096, response_format: { type: 'json_schema', json_schema: { name: 'edits', strict: true } } });
+    const m = report.cost.byModel[0];
+    expect(m).toMatchObject({ tier: 'cheap', provider: 'loop', model: 'loop-cheap', calls: 1 });
+    expect(report.cost.usd).toBeCloseTo((m.inputTokens * 1 + m.outputTokens * 4) / 1e6, 12);
+    expect(report.cost.byTier.cheap.usd).toBeCloseTo(report.cost.usd, 12);
+    expect(report.cost.baselineModel).toBe('loop/loop-premium');
+    expect(report.cost.baselineUsd).toBeCloseTo((m.inputTokens * 10 + m.outputTokens * 40) / 1e6, 12);
+    // The ledger agrees with the report, and `distiq cost` reads it.
+    const cost = JSON.parse((await runCli(['cost', '--period', 'day', '--json'], { cwd: dir })).stdout);
+    expect(cost.calls).toBe(1);
+    expect(cost.usd).toBeCloseTo(report.cost.usd, 12);
+  });
+
+  it('a wrong cheap edit is rolled back and escalated to premium, with the reason recorded', async () => {
+    const server = await startLoopbackOpenAI((body) =>
+      body.model === 'loop-cheap'
+        ? { content: edits({ path: 'src/config.ts', search: 'export const host = "localhost";', replace: 'export const host: number = "localhost";' }) }
+        : { content: edits({ path: 'src/config.ts', search: '"8080"', replace: '8080' }) },
+    );
+    close = server.close;
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES, '.distiqrc.json': config(server.url) } });
+    const r = await runCli(['fix', '--build', '--tiers', 'autofix,cheap,premium', '--max-attempts', '2', '--json'], { cwd: dir });
+    const report = JSON.parse(r.stdout);
+    expect(report.status).toBe('fixed');
+    expect(report.tasks[0].tierPath).toEqual(['autofix', 'cheap', 'premium']);
+    expect(report.tasks[0].escalations.join('\n')).toMatch(/cheap → premium: validation still failing after 2 attempt/);
+    expect(server.requests.map((q) => q.model)).toEqual(['loop-cheap', 'loop-cheap', 'loop-premium']);
+    // The second cheap attempt was told why the first was rejected.
+    expect(server.requests[1]!.messages.at(-1)!.content).toContain('previous attempt was rejected');
+    expect(readFileSync(path.join(dir, 'src/config.ts'), 'utf8')).toBe('export const port: number = 8080;\nexport const host = "localhost";\n');
+    expect(report.cost.byTier.cheap.calls).toBe(2);
+    expect(report.cost.byTier.premium.calls).toBe(1);
+    expect(report.cost.usd).toBeCloseTo(report.cost.byModel.reduce((a: number, m: { usd: number }) => a + m.usd, 0), 12);
+  });
+
+  it('--budget is a hard cap: the run stops cleanly at it, exit 3, spend under the cap', async () => {
+    // The model keeps answering edits that do not apply; only the budget ends the run.
+    const server = await startLoopbackOpenAI(() => ({ content: edits({ path: 'src/config.ts', search: 'no such text', replace: 'x' }) }));
+    close = server.close;
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES, '.distiqrc.json': config(server.url, { models: { maxOutputTokens: 1000 } }) } });
+    const r = await runCli(['fix', '--build', '--tiers', 'autofix,cheap', '--budget', '0.005', '--max-attempts', '20', '--json'], { cwd: dir });
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout);
+    expect(report.status).toBe('over-budget');
+    expect(report.cost.usd).toBeLessThanOrEqual(0.005);
+    expect(report.cost.byTier.cheap.calls).toBe(server.requests.length);
+    expect(server.requests.length).toBeGreaterThan(0);
+    expect(report.tasks[0].escalations.join('\n')).toMatch(/per-run budget of \$0\.0050 cannot cover the next request/);
+    expect(readFileSync(path.join(dir, 'src/config.ts'), 'utf8')).toBe(FILES['src/config.ts']); // nothing half-applied
+    const human = await runCli(['fix', '--build', '--tiers', 'autofix,cheap', '--budget', '0.005', '--max-attempts', '20'], { cwd: dir });
+    expect(human.code).toBe(3);
+    expect(human.stdout).toMatch(/Stopped at the budget/);
+    expect(human.stdout).toMatch(/cheap/);
+  });
+
+  it('a model tier without a usable provider is skipped with one clear line', async () => {
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES } });
+    const r = await runCli(['fix', '--build', '--tiers', 'autofix,cheap'], { cwd: dir, env: { DEEPSEEK_API_KEY: '', ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cheap tier: deepseek/deepseek-chat skipped: DEEPSEEK_API_KEY is not set');
+    const models = JSON.parse((await runCli(['models', '--json'], { cwd: dir, env: { ANTHROPIC_API_KEY: 'sk-ant-test' } })).stdout);
+    const premium = models.tiers.find((t: { tier: string }) => t.tier === 'premium');
+    expect(premium.models[0]).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5', usable: true, inputPerMTok: 3, outputPerMTok: 15 });
+  });
+
+  it('an unpriced model is a config error before any request (exit 2)', async () => {
+    const server = await startLoopbackOpenAI(() => ({ content: '{}' }));
+    close = server.close;
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES, '.distiqrc.json': JSON.stringify({ providers: { loop: { type: 'openai-compatible', baseURL: server.url } }, tiers: { cheap: [{ provider: 'loop', model: 'mystery-model' }] } }) } });
+    const r = await runCli(['fix', '--build', '--tiers', 'autofix,cheap'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('tiers.cheap.0.model');
+    expect(server.requests).toHaveLength(0);
+  });
+});

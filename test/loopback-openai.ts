@@ -1,0 +1,72 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { countTokens } from 'gpt-tokenizer';
+
+/** What a scripted turn of the loopback server answers. */
+export type LoopbackTurn =
+  | { content: string; finishReason?: 'stop' | 'length'; completionTokens?: number; cachedTokens?: number }
+  | { status: number; body: unknown; headers?: Record<string, string> };
+
+export interface ChatBody {
+  model: string;
+  messages: { role: string; content: string }[];
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  response_format?: unknown;
+}
+
+/**
+ * An OpenAI-compatible server on 127.0.0.1, scripted per test. Responses follow the shapes of
+ * OpenAI's Chat Completions reference (choices[].message, finish_reason, usage with
+ * prompt_tokens_details.cached_tokens; errors as {"error": {message, type, code}}); prompt
+ * tokens are counted from the request with a real tokenizer, as a real server would.
+ */
+export async function startLoopbackOpenAI(script: (body: ChatBody, n: number) => LoopbackTurn) {
+  const requests: ChatBody[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const body = JSON.parse(await readBody(req)) as ChatBody;
+    const n = requests.length;
+    requests.push(body);
+    if (req.url !== '/v1/chat/completions') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', code: null } }));
+      return;
+    }
+    const turn = script(body, n);
+    if ('status' in turn) {
+      res.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers }).end(JSON.stringify(turn.body));
+      return;
+    }
+    const promptTokens = body.messages.reduce((a, m) => a + countTokens(m.content) + 4, 0);
+    const completionTokens = turn.completionTokens ?? countTokens(turn.content);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: `chatcmpl-loop${n}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: turn.content, refusal: null }, logprobs: null, finish_reason: turn.finishReason ?? 'stop' }],
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+          prompt_tokens_details: { cached_tokens: turn.cachedTokens ?? 0 },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        },
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/v1`, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.on('data', (c) => (data += c));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
+
+export const edits = (...e: { path: string; search: string; replace: string }[]) => JSON.stringify({ edits: e });
