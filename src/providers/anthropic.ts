@@ -66,6 +66,36 @@ export class AnthropicProvider implements Provider {
     return toResult(res, this.name, model, performance.now() - started);
   }
 
+  /**
+   * Message Batches (50% of list price, results within 24 h): submits every request at once,
+   * polls until the batch ends, and returns one result or error per request, in order.
+   */
+  async chatBatch(model: string, reqs: ChatRequest[], opts: { pollMs?: number; signal?: AbortSignal; onBatchId?: (id: string) => void } = {}): Promise<(ChatResult | ProviderError)[]> {
+    const started = performance.now();
+    let batch: Anthropic.Messages.Batches.MessageBatch;
+    try {
+      batch = await this.client.messages.batches.create({ requests: reqs.map((r, i) => ({ custom_id: `req-${i}`, params: this.body(model, r) })) }, { signal: opts.signal });
+      opts.onBatchId?.(batch.id);
+      while (batch.processing_status !== 'ended') {
+        await new Promise((r) => setTimeout(r, opts.pollMs ?? 30_000));
+        batch = await this.client.messages.batches.retrieve(batch.id, undefined, { signal: opts.signal });
+      }
+    } catch (err) {
+      throw this.toError(err);
+    }
+    const results: (ChatResult | ProviderError)[] = reqs.map(() => new ProviderError(`${this.name}: no result in batch`, 'server', this.name));
+    for await (const item of await this.client.messages.batches.results(batch.id)) {
+      const i = Number(item.custom_id.replace('req-', ''));
+      if (!(i >= 0 && i < reqs.length)) continue;
+      const r = item.result;
+      results[i] =
+        r.type === 'succeeded'
+          ? toResult(r.message, this.name, model, performance.now() - started)
+          : new ProviderError(`${this.name}: batch request ${r.type}${r.type === 'errored' ? `: ${r.error.error.message}` : ''}`, r.type === 'errored' ? 'bad-request' : 'server', this.name);
+    }
+    return results;
+  }
+
   private toError(err: unknown): ProviderError {
     if (err instanceof Anthropic.APIUserAbortError) return new ProviderError(`${this.name}: aborted`, 'aborted', this.name);
     if (err instanceof Anthropic.APIConnectionTimeoutError) return new ProviderError(`${this.name}: request timed out`, 'timeout', this.name);

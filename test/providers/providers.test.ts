@@ -207,3 +207,36 @@ describe('callModel through real HTTP clients', () => {
     expect(res.escalations).toEqual(['cheap/anthropic/claude-haiku-4-5: overloaded (HTTP 529)']);
   });
 });
+
+describe('anthropic message batches (non-urgent, 50% price)', () => {
+  it('submits, polls, reads results in order, and bills each request at half price', async () => {
+    const { callModelBatch } = await import('../../src/budget/call-batch.js');
+    const file = path.join(tempDir(), 'ledger.jsonl');
+    const budget = new Budget(new Ledger(file), { perRun: 1 }, 'batch-run');
+    const recorder = new CallRecorder();
+    let created: any;
+    const batch = (status: string) => ({ id: 'msgbatch_013Zva2CMHLNnXjNJJKqJ2EF', type: 'message_batch', processing_status: status, request_counts: { processing: status === 'ended' ? 0 : 2, succeeded: status === 'ended' ? 1 : 0, errored: status === 'ended' ? 1 : 0, canceled: 0, expired: 0 }, ended_at: null, created_at: '2026-11-21T18:37:24.100435Z', expires_at: '2026-11-22T18:37:24.100435Z', cancel_initiated_at: null, archived_at: null, results_url: status === 'ended' ? 'https://api.anthropic.com/v1/messages/batches/msgbatch_013Zva2CMHLNnXjNJJKqJ2EF/results' : null });
+    const results = [
+      { custom_id: 'req-1', result: { type: 'errored', error: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long' } } } },
+      { custom_id: 'req-0', result: { type: 'succeeded', message: anthropicMessage({ answer: 'batched' }, { input_tokens: 1000, output_tokens: 100 }) } },
+    ];
+    nock('https://api.anthropic.com')
+      .post('/v1/messages/batches', (b) => ((created = b), true))
+      .reply(200, batch('in_progress'))
+      .get('/v1/messages/batches/msgbatch_013Zva2CMHLNnXjNJJKqJ2EF')
+      .times(2) // once by our poll, once by the SDK's results() to find results_url
+      .reply(200, batch('ended'))
+      .get('/v1/messages/batches/msgbatch_013Zva2CMHLNnXjNJJKqJ2EF/results')
+      .reply(200, results.map((r) => JSON.stringify(r)).join('\n') + '\n', { 'content-type': 'application/binary' });
+    const provider = new AnthropicProvider({ name: 'anthropic', apiKey: 'k' });
+    const out = await callModelBatch({ tier: 'cheap', provider, model: 'claude-haiku-4-5', priced: { pricingProvider: 'anthropic', model: 'claude-haiku-4-5' }, requests: [REQUEST, REQUEST], budget, prices: new PriceBook(), recorder, pollMs: 1 });
+    expect(created.requests.map((r: any) => r.custom_id)).toEqual(['req-0', 'req-1']);
+    expect(created.requests[0].params.tool_choice).toEqual({ type: 'tool', name: 'emit_result' });
+    expect((out[0] as any).json).toEqual({ answer: 'batched' });
+    expect(out[1]).toBeInstanceOf(ProviderError);
+    expect(recorder.records[0]!.usd).toBeCloseTo(((1000 * 1 + 100 * 5) / 1e6) * 0.5, 12);
+    expect(recorder.records[1]!.usd).toBe(0);
+    expect(await budget.spentThisRun()).toBeCloseTo(recorder.totalUsd(), 12);
+    expect((await new Ledger(file).read()).open.size).toBe(0);
+  });
+});
