@@ -2,6 +2,7 @@
 // `npm run bench -- --only cli-start` (or autofix) runs one; `--quick` uses fewer cases.
 import { benchAutofix } from './autofix.js';
 import { benchCliStart } from './cli-start.js';
+import { benchProviders } from './providers.js';
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
@@ -9,6 +10,7 @@ const quick = args.includes('--quick');
 const benches = {
   'cli-start': () => benchCliStart({ runs: quick ? 5 : 15 }),
   autofix: () => benchAutofix({ perKind: quick ? 3 : 8 }),
+  providers: () => benchProviders({ calls: quick ? 60 : 300 }),
 };
 console.log(`distiq benchmarks · node ${process.version} · ${new Date().toISOString()}`);
 for (const [name, fn] of Object.entries(benches)) if (!only || only === name) await fn();
