@@ -26,7 +26,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
   const { config, file } = await loadConfig(root, opts.configFile);
   const interactive = Boolean(process.stdout.isTTY) && !isCI();
   const tiers = opts.tiers ?? config.fix.tiers;
-  const models = buildModelDeps({ root, config, configFile: file, tiers, budgetUsd: opts.budgetUsd, onWarn: (m) => process.stderr.write(`distiq: ${m}\n`) });
+  const models = buildModelDeps({ root, config, configFile: file, tiers, role: 'executor', budgetUsd: opts.budgetUsd, onWarn: (m) => process.stderr.write(`distiq: ${m}\n`) });
   for (const l of models.ladders) for (const i of l.info) if (!i.usable && !opts.json) process.stderr.write(`distiq: ${l.tier} tier: ${i.provider}/${i.model} skipped: ${i.reason}\n`);
   return runFixJob({
     models,

@@ -39,5 +39,10 @@ export async function pullModel(cwd: string, uri: string): Promise<string> {
   const { ensureStateDir } = await import('../budget/ledger.js');
   const dir = `${root}/.distiq/models`;
   ensureStateDir(`${root}/.distiq`);
-  return resolveModelFile(uri, { directory: dir, cli: false });
+  try {
+    return await resolveModelFile(uri, { directory: dir, cli: false });
+  } catch (err) {
+    const { UsageError } = await import('../errors.js');
+    throw new UsageError(`Cannot get model ${uri}: ${err instanceof Error ? err.message : String(err)}`, 'Use hf:<user>/<repo>/<file>.gguf, an https:// URL, or a path to a .gguf file.');
+  }
 }

@@ -43,6 +43,8 @@ export interface FixJobRequest {
 /** What the model tiers need; built by the job from config and environment before anything runs. */
 export interface ModelDeps {
   ladders: TierLadder[];
+  /** Requested tiers the job's role may not use, with the reason. */
+  excluded: { tier: TierName; reason: string }[];
   budget: Budget;
   prices: PriceBook;
   recorder: CallRecorder;
@@ -276,7 +278,7 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
     repairs: state.repairs,
     commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs })),
     remaining: after.failures,
-    skippedTiers: req.tiers.filter((t) => t !== 'autofix' && !configured.has(t)).map((tier) => ({ tier, reason: skipReason(req.models.ladders.find((l) => l.tier === tier)) })),
+    skippedTiers: req.tiers.filter((t) => t !== 'autofix' && !configured.has(t)).map((tier) => ({ tier, reason: req.models.excluded.find((e) => e.tier === tier)?.reason ?? skipReason(req.models.ladders.find((l) => l.tier === tier)) })),
     cost: buildCostReport({ records, autofixCalls: req.tiers.includes('autofix') ? autofixCalls : 0, freeRepairs: state.freeRepairs, prices: req.models.prices, baseline: req.models.baseline, budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),
     branch: state.branch,
     durationMs: Math.round(performance.now() - started),

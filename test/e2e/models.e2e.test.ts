@@ -104,6 +104,25 @@ describe('distiq fix with model tiers (loopback OpenAI-compatible server, real C
     expect(premium.models[0]).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5', usable: true, inputPerMTok: 3, outputPerMTok: 15 });
   });
 
+  it('roles.executor bounds the tiers fix may use', async () => {
+    const server = await startLoopbackOpenAI(() => ({ content: edits({ path: 'src/config.ts', search: '"8080"', replace: '8080' }) }));
+    close = server.close;
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES, '.distiqrc.json': config(server.url, { roles: { executor: ['autofix', 'cheap'] } }) } });
+    const r = await runCli(['fix', '--build', '--tiers', 'autofix,premium', '--json'], { cwd: dir });
+    const report = JSON.parse(r.stdout);
+    expect(report.skippedTiers).toEqual([{ tier: 'premium', reason: 'not in roles.executor (autofix, cheap)' }]);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('models pull resolves a local GGUF path and reports a missing one clearly', async () => {
+    const dir = makeRepo({ files: { 'm/tiny.gguf': 'GGUF' } });
+    const ok = await runCli(['models', 'pull', path.join(dir, 'm/tiny.gguf'), '--json'], { cwd: dir });
+    expect(JSON.parse(ok.stdout)).toEqual({ path: path.join(dir, 'm/tiny.gguf') });
+    const missing = await runCli(['models', 'pull', path.join(dir, 'nope.gguf')], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Cannot get model');
+  });
+
   it('an unpriced model is a config error before any request (exit 2)', async () => {
     const server = await startLoopbackOpenAI(() => ({ content: '{}' }));
     close = server.close;
