@@ -1,6 +1,7 @@
 import Config from './commands/config.js';
 import Cost from './commands/cost.js';
 import Fix from './commands/fix.js';
+import Hook from './commands/hook.js';
 import Models from './commands/models.js';
 
 /** oclif "explicit" command discovery: one import, no directory scan, bundle-friendly. */
@@ -8,5 +9,6 @@ export const COMMANDS = {
   config: Config,
   cost: Cost,
   fix: Fix,
+  hook: Hook,
   models: Models,
 };

@@ -112,6 +112,36 @@ export const ConfigSchema = z
       .object({ maxOutputTokens: z.number().int().positive().max(64_000).default(4096), maxRetries: z.number().int().min(0).max(10).default(3) })
       .strict()
       .default({ maxOutputTokens: 4096, maxRetries: 3 }),
+    hooks: z
+      .object({
+        prePush: z
+          .object({
+            syntax: z.boolean().default(true).describe('tree-sitter syntax check of the pushed files.'),
+            commands: z
+              .array(
+                z
+                  .object({
+                    name: z.string().min(1),
+                    run: z.string().min(1).describe('Shell command; with scope "files" the changed files are appended.'),
+                    scope: z.enum(['files', 'repo']).default('files'),
+                    pattern: z.string().default('\\.(c|m)?[jt]sx?$').describe('Regex: which changed files a "files" command receives.'),
+                    timeoutSec: z.number().positive().default(120),
+                    fix: z.string().optional().describe('The command that repairs what this one reports, shown when it blocks (e.g. "distiq fix --lint").'),
+                  })
+                  .strict(),
+              )
+              .default([]),
+            review: z
+              .object({ tiers: z.array(z.enum(TIER_NAMES)).default([]).describe('Model review of the diff: [] off, ["local"] the local model only; paid tiers only if listed here.'), budget: usd.default(0.05) })
+              .strict()
+              .default({ tiers: [], budget: 0.05 }),
+            block: z.array(z.enum(['syntax', 'commands', 'review'])).default(['syntax', 'commands']).describe('Finding classes that block the push.'),
+          })
+          .strict()
+          .default({ syntax: true, commands: [], review: { tiers: [], budget: 0.05 }, block: ['syntax', 'commands'] }),
+      })
+      .strict()
+      .default({ prePush: { syntax: true, commands: [], review: { tiers: [], budget: 0.05 }, block: ['syntax', 'commands'] } }),
     secrets: z
       .object({
         envVars: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]).describe('Extra variables treated as secrets: never passed to validation commands, redacted from output.'),
