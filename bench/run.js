@@ -3,6 +3,7 @@
 import { benchAutofix } from './autofix.js';
 import { benchCliStart } from './cli-start.js';
 import { benchProviders } from './providers.js';
+import { benchHook } from './hook.js';
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
@@ -11,6 +12,7 @@ const benches = {
   'cli-start': () => benchCliStart({ runs: quick ? 5 : 15 }),
   autofix: () => benchAutofix({ perKind: quick ? 3 : 8 }),
   providers: () => benchProviders({ calls: quick ? 60 : 300 }),
+  hook: () => benchHook({ pushes: quick ? 5 : 15 }),
 };
 console.log(`distiq benchmarks · node ${process.version} · ${new Date().toISOString()}`);
 for (const [name, fn] of Object.entries(benches)) if (!only || only === name) await fn();

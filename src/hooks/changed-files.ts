@@ -35,6 +35,8 @@ export interface ChangedFile {
   path: string;
   /** The commit whose content is being pushed. */
   sha: string;
+  /** The commit it is compared with, when the file existed there. */
+  base?: string;
 }
 
 /**
@@ -56,8 +58,19 @@ export async function changedFiles(cwd: string, remote: string | undefined, refs
       const parents = (await git(cwd, 'rev-list', '--parents', '-n', '1', fresh[0]!)).trim().split(' ').slice(1);
       base = parents[0] ?? null;
     }
-    const args = base ? ['diff', '--name-only', '--diff-filter=ACMR', '-z', base, ref.localSha] : ['ls-tree', '-r', '--name-only', '-z', ref.localSha];
-    for (const p of (await git(cwd, ...args)).split('\0').filter(Boolean)) out.set(p, { path: p, sha: ref.localSha });
+    if (!base) {
+      for (const p of (await git(cwd, 'ls-tree', '-r', '--name-only', '-z', ref.localSha)).split('\0').filter(Boolean)) out.set(p, { path: p, sha: ref.localSha });
+      continue;
+    }
+    // --name-status: M files have a base version to compare with; A (and R/C targets) do not.
+    const fields = (await git(cwd, 'diff', '--name-status', '--diff-filter=ACMR', '-z', base, ref.localSha)).split('\0').filter(Boolean);
+    for (let i = 0; i < fields.length; ) {
+      const status = fields[i++]!;
+      const renamed = status.startsWith('R') || status.startsWith('C');
+      const p = renamed ? fields[i + 1]! : fields[i]!;
+      i += renamed ? 2 : 1;
+      out.set(p, { path: p, sha: ref.localSha, ...(status === 'M' ? { base } : {}) });
+    }
   }
   return [...out.values()];
 }
@@ -72,8 +85,8 @@ export async function changedSinceUpstream(cwd: string): Promise<ChangedFile[]> 
   return changedFiles(cwd, undefined, [{ localRef: 'HEAD', localSha: head, remoteRef: '', remoteSha: upstream || '0'.repeat(40) }]);
 }
 
-/** File contents at the pushed commits, in one `git cat-file --batch` call. */
-export async function readAtCommits(cwd: string, files: ChangedFile[]): Promise<Map<string, string>> {
+/** File contents at given commits, keyed `<sha>:<path>`, in one `git cat-file --batch` call. */
+export async function readAtCommits(cwd: string, files: { path: string; sha: string }[]): Promise<Map<string, string>> {
   if (files.length === 0) return new Map();
   const { spawn } = await import('node:child_process');
   const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
@@ -91,7 +104,7 @@ export async function readAtCommits(cwd: string, files: ChangedFile[]): Promise<
     pos = nl + 1;
     if (header[1] === 'missing' || header.length < 3) continue;
     const size = Number(header[2]);
-    out.set(f.path, buf.subarray(pos, pos + size).toString('utf8'));
+    out.set(`${f.sha}:${f.path}`, buf.subarray(pos, pos + size).toString('utf8'));
     pos += size + 1;
   }
   return out;

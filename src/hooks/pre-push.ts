@@ -48,15 +48,18 @@ export async function runPrePush(opts: { cwd: string; remote?: string; stdin: st
 }
 
 async function syntaxCheck(root: string, files: ChangedFile[]): Promise<Finding[]> {
-  const { isSyntaxCheckable, syntaxProblems } = await import('../context/syntax-check.js');
+  const { isSyntaxCheckable, newSyntaxProblems } = await import('../context/syntax-check.js');
   const checkable = files.filter((f) => isSyntaxCheckable(f.path));
   if (checkable.length === 0) return [];
-  const contents = await readAtCommits(root, checkable);
+  // New and base versions in one `git cat-file --batch`.
+  const contents = await readAtCommits(root, [...checkable, ...checkable.filter((f) => f.base).map((f) => ({ path: f.path, sha: f.base! }))]);
   const out: Finding[] = [];
   for (const f of checkable) {
-    const text = contents.get(f.path);
+    const text = contents.get(`${f.sha}:${f.path}`);
     if (text === undefined || text.includes('\0')) continue;
-    for (const p of (await syntaxProblems(f.path, text)) ?? []) out.push({ kind: 'syntax', file: f.path, line: p.line, message: p.message, fix: 'distiq fix --build' });
+    // Only what this push broke: a problem the file already had (or a grammar gap) is not news.
+    const before = f.base ? (contents.get(`${f.base}:${f.path}`) ?? null) : null;
+    for (const p of await newSyntaxProblems(f.path, before, text)) out.push({ kind: 'syntax', file: f.path, line: p.line, message: p.message, fix: 'distiq fix --build' });
   }
   return out;
 }

@@ -168,6 +168,36 @@ describe('pre-push hook: a real git push to a bare remote', () => {
   });
 });
 
+describe('pre-push hook: no false alarms, optional local review', () => {
+  it('valid code that a tree-sitter grammar mis-parses does not block the push', async () => {
+    const { dir } = repoWithRemote();
+    await runCli(['hook', 'install'], { cwd: dir });
+    writeFiles(dir, { 'src/dual.ts': 'export const makeBy: {\n  <A>(f: (i: number) => A): (n: number) => Array<A>\n  <A>(n: number, f: (i: number) => A): Array<A>\n} = null as any\n' });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'valid ts');
+    const r = push(dir);
+    expect(r.stderr).not.toContain('syntax error');
+    expect(r.status).toBe(0);
+  });
+
+  it('review on the local tier only: a real GGUF model reviews the diff at $0 and does not block', async () => {
+    const { writeTinyGguf } = await import('../tiny-gguf.js');
+    const model = path.join(tempDir(), 'tiny.gguf');
+    writeTinyGguf(model);
+    const config = { providers: { local: { type: 'llama', modelPath: model, gpu: 'off', threads: 1 } }, tiers: { local: [{ provider: 'local', model: 'tiny' }] }, hooks: { prePush: { review: { tiers: ['local'] } } } };
+    const { dir } = repoWithRemote({ '.distiqrc.json': JSON.stringify(config) });
+    await runCli(['hook', 'install'], { cwd: dir });
+    writeFiles(dir, { 'src/more.ts': 'export const more = 2;\n' });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'more');
+    const r = push(dir);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('review skipped');
+    const ledger = readFileSync(path.join(dir, '.distiq', 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(ledger.filter((e) => e.kind === 'settle')).toEqual([expect.objectContaining({ tier: 'local', usd: 0 })]);
+  });
+});
+
 describe('changed files of a push', () => {
   it('update, new branch, deleted branch and force-push', async () => {
     const { dir } = repoWithRemote();
