@@ -1,14 +1,18 @@
 import Config from './commands/config.js';
+import Context from './commands/context.js';
 import Cost from './commands/cost.js';
 import Fix from './commands/fix.js';
 import Hook from './commands/hook.js';
+import Index from './commands/index-cmd.js';
 import Models from './commands/models.js';
 
 /** oclif "explicit" command discovery: one import, no directory scan, bundle-friendly. */
 export const COMMANDS = {
   config: Config,
+  context: Context,
   cost: Cost,
   fix: Fix,
   hook: Hook,
+  index: Index,
   models: Models,
 };

@@ -1,0 +1,103 @@
+import type { Failure } from '../validation/failure.js';
+import { definitionsByName, rankFiles } from './graph.js';
+import type { Definition, RepoIndex } from './index-types.js';
+
+export interface SpanCandidate {
+  path: string;
+  startLine: number;
+  endLine: number;
+  reason: string;
+  score: number;
+}
+
+const MAX_DEF_LINES = 150;
+const SITE_WINDOW = 12;
+const KEYWORDS = new Set('const let var function return if else for while new this class import export from type interface extends implements async await true false null undefined void number string boolean any unknown never object public private protected static readonly default case switch break continue try catch finally throw typeof instanceof keyof declare module namespace enum of in as is def self None True False pass lambda yield with raise except elif func package struct impl fn pub mut use crate'.split(' '));
+
+/**
+ * Where to look for each failure: the definition enclosing the failure site; the definitions of the
+ * symbols named in the message or written on the failing line, preferring files the failing file
+ * imports (an error at a call site in b.ts caused by a changed signature in a.ts brings in a.ts);
+ * and the tests that exercise the failing file.
+ */
+export function localizeFailures(index: RepoIndex, failures: Failure[], lineText: (path: string, line: number) => string | undefined): SpanCandidate[] {
+  const byName = definitionsByName(index);
+  const out: SpanCandidate[] = [];
+  for (const f of failures) {
+    if (!f.file || !index.files.has(f.file)) continue;
+    const entry = index.files.get(f.file)!;
+    const line = f.line ?? 1;
+    const site = `${f.file}:${line}`;
+    const enclosing = smallestEnclosing(entry.defs, line);
+    if (enclosing) out.push({ path: f.file, ...bounded(enclosing), reason: `failure site ${site}: enclosing ${enclosing.kind} ${enclosing.name}`, score: 10 });
+    out.push({ path: f.file, startLine: Math.max(1, line - SITE_WINDOW), endLine: Math.min(entry.lines, line + SITE_WINDOW), reason: `failure site ${site}`, score: 9 });
+    const named = new Set([...f.message.matchAll(/['"`‘’]([A-Za-z_$][\w$]*)['"`‘’]/g)].map((m) => m[1]!));
+    const onLine = new Set((lineText(f.file, line) ?? '').match(/[A-Za-z_$][\w$]{2,}/g) ?? []);
+    for (const [names, why, weight] of [[named, 'named in the error', 8], [onLine, 'used at the failure site', 6]] as const) {
+      for (const name of names) {
+        if (KEYWORDS.has(name)) continue;
+        const defs = (byName.get(name) ?? []).filter((d) => !(d.path === f.file && d.def.startLine <= line && d.def.endLine >= line));
+        for (const d of defs.slice(0, 6)) {
+          const imported = entry.resolved.includes(d.path) || d.path === f.file;
+          out.push({ path: d.path, ...bounded(d.def), reason: `definition of ${name} (${why} at ${site})`, score: (imported ? weight : weight / 2) / Math.max(1, defs.length / 2) });
+        }
+      }
+    }
+  }
+  // Tests that reference what the failing files define.
+  const failing = new Set(failures.map((f) => f.file).filter(Boolean) as string[]);
+  const definedThere = new Set([...failing].flatMap((p) => index.files.get(p)?.defs.map((d) => d.name) ?? []));
+  for (const f of index.files.values()) {
+    if (!/(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[a-z]+$/.test(f.path) || failing.has(f.path)) continue;
+    const uses = f.refs.filter((r) => definedThere.has(r.name));
+    if (uses.length === 0) continue;
+    const first = uses[0]!;
+    const test = smallestEnclosing(f.defs, first.line);
+    out.push({ path: f.path, ...(test ? bounded(test) : { startLine: Math.max(1, first.line - 5), endLine: first.line + 10 }), reason: `test using ${first.name}`, score: 2 });
+  }
+  return out;
+}
+
+/** Ranked definitions for a task text: BM25 over identifier words, paths and signatures, times graph rank. */
+export function localizeQuery(index: RepoIndex, query: string, limit = 30): SpanCandidate[] {
+  const docs = [...index.files.values()].flatMap((f) => f.defs.map((d) => ({ path: f.path, def: d, terms: words(`${d.name} ${f.path} ${d.signature}`) })));
+  const q = [...new Set(words(query))];
+  const df = new Map<string, number>();
+  for (const d of docs) for (const t of new Set(d.terms)) df.set(t, (df.get(t) ?? 0) + 1);
+  const avg = docs.reduce((a, d) => a + d.terms.length, 0) / Math.max(1, docs.length);
+  const seeds = new Map<string, number>();
+  const scored = docs.map((d) => {
+    let s = 0;
+    for (const t of q) {
+      const tf = d.terms.filter((x) => x === t).length;
+      if (!tf) continue;
+      const idf = Math.log(1 + (docs.length - (df.get(t) ?? 0) + 0.5) / ((df.get(t) ?? 0) + 0.5));
+      s += (idf * tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * (d.terms.length / avg)));
+    }
+    if (s > 0) seeds.set(d.path, (seeds.get(d.path) ?? 0) + s);
+    return { ...d, s };
+  });
+  const rank = rankFiles(index, seeds);
+  const max = Math.max(...rank.values(), 1e-9);
+  return scored
+    .filter((d) => d.s > 0)
+    .map((d) => ({ path: d.path, ...bounded(d.def), reason: `matches the task (${q.filter((t) => d.terms.includes(t)).join(', ')})`, score: d.s * (0.5 + (rank.get(d.path) ?? 0) / max) }))
+    .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.startLine - b.startLine)
+    .slice(0, limit);
+}
+
+function words(text: string): string[] {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 1 && !KEYWORDS.has(w));
+}
+
+function smallestEnclosing(defs: Definition[], line: number): Definition | undefined {
+  return defs.filter((d) => d.startLine <= line && d.endLine >= line).sort((a, b) => a.endLine - a.startLine - (b.endLine - b.startLine))[0];
+}
+
+function bounded(d: Definition): { startLine: number; endLine: number } {
+  return { startLine: d.startLine, endLine: Math.min(d.endLine, d.startLine + MAX_DEF_LINES - 1) };
+}

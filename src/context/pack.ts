@@ -1,0 +1,74 @@
+import { countTokens } from 'gpt-tokenizer';
+import type { SpanCandidate } from './localize.js';
+
+export interface PackedSpan extends SpanCandidate {
+  text: string;
+}
+
+export interface PackedContext {
+  tokens: number;
+  spans: PackedSpan[];
+  /** The spans rendered with paths and line numbers, in a deterministic order. */
+  text: string;
+}
+
+/**
+ * Packs ranked spans into a token budget: overlapping or adjacent spans of a file are merged (the best
+ * score and every reason kept), the best-scoring spans are taken while they fit (counted with a real
+ * tokenizer), and the result is printed in path and line order so equal inputs give equal prompts.
+ */
+export function packContext(candidates: SpanCandidate[], readLines: (path: string) => string[] | undefined, budget: number): PackedContext {
+  const merged = mergeSpans(candidates);
+  merged.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.startLine - b.startLine);
+  const chosen: PackedSpan[] = [];
+  let used = 0;
+  for (const s of merged) {
+    const lines = readLines(s.path);
+    if (!lines) continue;
+    let end = Math.min(s.endLine, lines.length);
+    let text = render(s.path, s.startLine, end, lines, s.reason);
+    let cost = countTokens(text);
+    if (used + cost > budget) {
+      // A long span may still fit in part: keep its head (signature and start), cut at the budget.
+      while (end > s.startLine && used + cost > budget) {
+        end = s.startLine + Math.floor((end - s.startLine) / 2);
+        text = render(s.path, s.startLine, end, lines, s.reason);
+        cost = countTokens(text);
+      }
+      if (used + cost > budget || end - s.startLine < 3) continue;
+    }
+    chosen.push({ ...s, endLine: end, text });
+    used += cost;
+  }
+  chosen.sort((a, b) => a.path.localeCompare(b.path) || a.startLine - b.startLine);
+  const text = chosen.map((s) => s.text).join('\n\n');
+  return { tokens: countTokens(text), spans: chosen, text };
+}
+
+function mergeSpans(candidates: SpanCandidate[]): SpanCandidate[] {
+  const byFile = new Map<string, SpanCandidate[]>();
+  for (const c of candidates) byFile.set(c.path, [...(byFile.get(c.path) ?? []), c]);
+  const out: SpanCandidate[] = [];
+  for (const [, spans] of byFile) {
+    spans.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
+    let cur: SpanCandidate | null = null;
+    for (const s of spans) {
+      if (cur && s.startLine <= cur.endLine + 1) {
+        cur.endLine = Math.max(cur.endLine, s.endLine);
+        cur.score = Math.max(cur.score, s.score);
+        if (!cur.reason.includes(s.reason)) cur.reason = `${cur.reason}; ${s.reason}`;
+      } else {
+        if (cur) out.push(cur);
+        cur = { ...s };
+      }
+    }
+    if (cur) out.push(cur);
+  }
+  return out;
+}
+
+function render(path: string, start: number, end: number, lines: string[], reason: string): string {
+  const width = String(end).length;
+  const body = lines.slice(start - 1, end).map((l, i) => `${String(start + i).padStart(width)}│ ${l}`);
+  return [`${path}:${start}-${end} (${reason.length > 200 ? reason.slice(0, 197) + '...' : reason})`, ...body].join('\n');
+}

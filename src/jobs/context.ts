@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { buildIndex } from '../context/index.js';
+import type { IndexStats } from '../context/index-types.js';
+import { localizeFailures, localizeQuery } from '../context/localize.js';
+import { packContext, type PackedContext } from '../context/pack.js';
+import { buildRepoMap, type RepoMap } from '../context/repo-map.js';
+import { resolveCommands } from '../detect/commands.js';
+import { UsageError } from '../errors.js';
+import { repoRoot } from '../forge/git.js';
+import { selectCommands } from '../pipeline/select-commands.js';
+import { validate } from '../pipeline/validate.js';
+import type { Failure } from '../validation/failure.js';
+
+export async function indexRepo(cwd: string, onWarn?: (m: string) => void): Promise<IndexStats & { root: string }> {
+  const root = await repoRoot(cwd);
+  const index = await buildIndex(root, { onWarn });
+  return { root, ...index.stats };
+}
+
+export interface ContextResult extends PackedContext {
+  source: 'failures' | 'query';
+  failures?: number;
+  repoMap?: RepoMap;
+}
+
+/** `distiq context`: the few spans a task needs, within a token budget. */
+export async function buildContext(opts: { cwd: string; configFile?: string; failures?: boolean; query?: string; tokens: number; repoMapTokens?: number; onWarn?: (m: string) => void }): Promise<ContextResult> {
+  if (!opts.failures === !opts.query) throw new UsageError('Give exactly one of --failures or --query TEXT');
+  if (!(opts.tokens >= 200)) throw new UsageError('--tokens must be at least 200');
+  const root = await repoRoot(opts.cwd);
+  const index = await buildIndex(root, { onWarn: opts.onWarn });
+  const cache = new Map<string, string[]>();
+  const lines = (p: string) => {
+    if (!cache.has(p)) {
+      try {
+        cache.set(p, readFileSync(path.join(root, p), 'utf8').split('\n'));
+      } catch {
+        return undefined;
+      }
+    }
+    return cache.get(p);
+  };
+  let failures: Failure[] = [];
+  if (opts.failures) {
+    const { config } = await loadConfig(root, opts.configFile);
+    const v = await validate(selectCommands(resolveCommands(root, config), []), { root, secretEnvVars: config.secrets.envVars });
+    failures = v.failures;
+  }
+  const candidates = opts.failures ? localizeFailures(index, failures, (p, l) => lines(p)?.[l - 1]) : localizeQuery(index, opts.query!);
+  const packed = packContext(candidates, lines, opts.tokens);
+  const repoMap = opts.repoMapTokens ? buildRepoMap(index, { tokens: opts.repoMapTokens, seeds: new Map(packed.spans.map((s) => [s.path, s.score])) }) : undefined;
+  return { source: opts.failures ? 'failures' : 'query', ...(opts.failures ? { failures: failures.length } : {}), ...packed, ...(repoMap ? { repoMap } : {}) };
+}
