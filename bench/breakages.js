@@ -91,7 +91,38 @@ export function findBreakages(dir, files, rand) {
       }
     });
   }
-  return { misspell, dropImport, rename };
+  // Breakages whose errors show up away from the cause.
+  const addParam = [];
+  const removeMember = [];
+  const changeType = [];
+  for (const file of files) {
+    const sf = prog.getSourceFile(file);
+    const rel = path.relative(dir, file);
+    walk(sf, (node) => {
+      const exported = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+      if (ts.isFunctionDeclaration(node) && node.name && node.body && exported) {
+        const sym = checker.getSymbolAtLocation(node.name);
+        if (sym && countExternalReferences(prog, checker, sym, file) > 0) {
+          const pos = node.parameters.end;
+          addParam.push({ kind: 'added required parameter', file: rel, start: pos, end: pos, replacement: node.parameters.length ? ', extraArg: number' : 'extraArg: number', note: `${node.name.text}(…, extraArg)`, causeLine: sf.getLineAndCharacterOfPosition(pos).line + 1 });
+        }
+      }
+      if (ts.isInterfaceDeclaration(node) && exported) {
+        for (const m of node.members) {
+          if (!ts.isPropertySignature(m) || !ts.isIdentifier(m.name) || m.questionToken) continue;
+          const name = m.name.text;
+          const usedElsewhere = files.some((f) => f !== file && prog.getSourceFile(f).text.includes(`.${name}`));
+          if (!usedElsewhere) continue;
+          const line = sf.getLineAndCharacterOfPosition(m.getStart(sf)).line + 1;
+          removeMember.push({ kind: 'removed interface member', file: rel, start: m.getFullStart(), end: m.getEnd(), replacement: '', note: `${node.name.text}.${name} removed`, causeLine: line });
+          const t = m.type?.kind;
+          const swap = t === ts.SyntaxKind.StringKeyword ? 'number' : t === ts.SyntaxKind.NumberKeyword ? 'string' : t === ts.SyntaxKind.BooleanKeyword ? 'string' : null;
+          if (swap) changeType.push({ kind: 'changed property type', file: rel, start: m.type.getStart(sf), end: m.type.getEnd(), replacement: swap, note: `${node.name.text}.${name}: ${m.type.getText(sf)} → ${swap}`, causeLine: line });
+        }
+      }
+    });
+  }
+  return { misspell, dropImport, rename, addParam, removeMember, changeType };
 }
 
 function countExternalReferences(prog, checker, symbol, declFile) {

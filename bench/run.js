@@ -4,6 +4,8 @@ import { benchAutofix } from './autofix.js';
 import { benchCliStart } from './cli-start.js';
 import { benchProviders } from './providers.js';
 import { benchHook } from './hook.js';
+import { benchLocalize } from './localize.js';
+import { benchIndexSpeed } from './index-speed.js';
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
@@ -13,6 +15,8 @@ const benches = {
   autofix: () => benchAutofix({ perKind: quick ? 3 : 8 }),
   providers: () => benchProviders({ calls: quick ? 60 : 300 }),
   hook: () => benchHook({ pushes: quick ? 5 : 15 }),
+  localize: () => benchLocalize({ perKind: quick ? 2 : 4 }),
+  index: () => benchIndexSpeed({ runs: quick ? 1 : 3 }),
 };
 console.log(`distiq benchmarks · node ${process.version} · ${new Date().toISOString()}`);
 for (const [name, fn] of Object.entries(benches)) if (!only || only === name) await fn();

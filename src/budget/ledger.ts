@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { promises as fs, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
+import { ensureStateDir } from '../state-dir.js';
+
+export { ensureStateDir };
 import type { Usage } from '../providers/types.js';
 
 /**
@@ -116,13 +119,6 @@ export class Ledger {
       this.state.settled.push({ at: Date.parse(e.at), usd: e.usd, run: e.run, entry: e });
     } else this.state.open.delete(e.id);
   }
-}
-
-/** Creates distiq's state folder with a `.gitignore` of `*`, so it never shows up as the user's change. */
-export function ensureStateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  const ignore = path.join(dir, '.gitignore');
-  if (path.basename(dir) === '.distiq' && !existsSync(ignore)) writeFileSync(ignore, '*\n');
 }
 
 export function newId(): string {

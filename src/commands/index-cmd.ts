@@ -6,7 +6,7 @@ export default class Index extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Index);
-    const { indexRepo } = await import('../jobs/context.js');
+    const { indexRepo } = await import('../jobs/index-repo.js');
     const warnings: string[] = [];
     const stats = await indexRepo(flags.cwd, (m) => warnings.push(m));
     if (flags.json) return this.printJson({ ...stats, warnings });

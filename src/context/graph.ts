@@ -19,8 +19,8 @@ export function rankFiles(index: RepoIndex, seeds: Map<string, number> = new Map
   const out: Map<number, number>[] = files.map(() => new Map());
   for (const f of index.files.values()) {
     const from = id.get(f.path)!;
-    for (const r of f.refs) {
-      const targets = (defs.get(r.name) ?? []).filter((d) => d.path !== f.path);
+    for (const name of f.refs.names) {
+      const targets = (defs.get(name) ?? []).filter((d) => d.path !== f.path);
       for (const t of targets) {
         const to = id.get(t.path)!;
         out[from]!.set(to, (out[from]!.get(to) ?? 0) + 1 / targets.length);

@@ -18,8 +18,11 @@ export interface FileEntry {
   /** git blob hash of the content indexed. */
   hash: string;
   lines: number;
+  /** Last line of the import header (0 when there is none). */
+  importEnd: number;
   defs: Definition[];
-  refs: Reference[];
+  /** References as two parallel arrays: compact on disk, fast to parse. */
+  refs: { names: string[]; lines: number[] };
   /** Import specifiers as written, and the repo files they resolve to. */
   imports: string[];
   resolved: string[];

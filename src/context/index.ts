@@ -1,81 +1,197 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Node, Parser } from 'web-tree-sitter';
-import { ensureStateDir } from '../budget/ledger.js';
-import type { Definition, FileEntry, Reference, RepoIndex } from './index-types.js';
+import { ensureStateDir } from '../state-dir.js';
+import type { Definition, FileEntry, RepoIndex } from './index-types.js';
 import { languageOf, loadLanguage, treeSitter, type LangId } from './languages.js';
 import { resolveImport } from './resolve-import.js';
 
 const run = promisify(execFile);
 const MAX_FILE_BYTES = 1024 * 1024;
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 4; // bump when what a file entry records changes
 
 /**
  * Indexes every tracked source file (git decides what is ignored): definitions with spans and
  * signatures, references, and imports resolved to repo files. Each file is cached by its git blob
  * hash under .distiq/index, so a re-index parses only files whose content changed.
  */
-export async function buildIndex(root: string, opts: { onWarn?: (m: string) => void } = {}): Promise<RepoIndex> {
+export async function buildIndex(root: string, opts: { onWarn?: (m: string) => void; /** false: refresh the cache and stats only (distiq index) */ load?: boolean } = {}): Promise<RepoIndex> {
   const started = performance.now();
   let peakRss = process.memoryUsage().rss;
-  const cacheFile = path.join(root, '.distiq', 'index', 'index.json');
-  const cache = readCache(cacheFile);
+  const dir = path.join(root, '.distiq', 'index');
+  const manifest = readManifest(dir);
   const listed = await listFiles(root);
   const files = new Map<string, FileEntry>();
+  const next: Manifest = { version: CACHE_VERSION, files: {} };
   const stats = { files: 0, parsed: 0, cached: 0, definitions: 0, references: 0, importEdges: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, parseFailed: 0 }, durationMs: 0, peakRssMb: 0 };
   const parsers = new Map<LangId, Parser>();
+  const load = opts.load !== false;
+  mkdirSync(dir, { recursive: true });
+  const todo: WorkItem[] = [];
   for (const { path: rel, hash } of listed) {
     const lang = languageOf(rel);
     if (!lang) continue;
-    const hit = hash ? cache.get(rel) : undefined;
-    if (hit && hit.hash === hash) {
-      files.set(rel, hit);
-      stats.cached++;
+    const known = hash ? manifest.files[rel] : undefined;
+    if (known && known.hash === hash) {
+      // Without loading, the manifest is trusted; a blob lost since is re-parsed by the next loading run.
+      const cached = load ? readBlob(dir, hash) : true;
+      if (cached) {
+        next.files[rel] = known;
+        stats.cached++;
+        if (cached !== true) files.set(rel, cached);
+        continue;
+      }
+    }
+    todo.push({ rel, hash, lang });
+  }
+  ensureStateDir(path.join(root, '.distiq'));
+  const results = todo.length >= PARALLEL_THRESHOLD && WORKERS > 1 ? await inWorkers(root, dir, todo, load) : await processAll(root, dir, todo, load, parsers);
+  for (const r of results) {
+    if (r.status !== 'ok') {
+      stats.skipped[r.status]++;
+      if (r.status === 'parseFailed') opts.onWarn?.(`${r.rel}: not indexed (${r.error})`);
       continue;
     }
+    next.files[r.rel] = r.manifest!;
+    if (r.entry) files.set(r.rel, r.entry);
+    stats.parsed++;
+  }
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  for (const p of parsers.values()) p.delete();
+  // Import edges depend on which files exist: re-resolved for every file only when the set changed.
+  const known = new Set(Object.keys(next.files));
+  const sameSet = known.size === Object.keys(manifest.files).length && [...known].every((k) => k in manifest.files);
+  for (const [rel, m] of Object.entries(next.files)) {
+    const reuse = sameSet && m.resolved && manifest.files[rel]?.hash === m.hash;
+    const resolved = reuse ? m.resolved! : [...new Set(m.imports.map((i) => resolveImport(rel, i, known)).filter((r): r is string => Boolean(r)))];
+    m.resolved = resolved;
+    const e = files.get(rel);
+    if (e) e.resolved = resolved;
+    stats.definitions += m.defs;
+    stats.references += m.refs;
+    stats.importEdges += resolved.length;
+  }
+  const skipped = stats.skipped.binary + stats.skipped.tooLarge + stats.skipped.unreadable + stats.skipped.parseFailed;
+  if (skipped > 0) opts.onWarn?.(`${skipped} file(s) skipped: ${stats.skipped.binary} binary, ${stats.skipped.tooLarge} over 1 MiB, ${stats.skipped.unreadable} unreadable, ${stats.skipped.parseFailed} failed to parse`);
+  stats.files = known.size;
+  if (stats.parsed > 0 || !sameSet) writeManifest(dir, next);
+  stats.durationMs = Math.round(performance.now() - started);
+  stats.peakRssMb = Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576);
+  return { root, files, stats };
+}
+
+interface WorkItem {
+  rel: string;
+  hash: string | null;
+  lang: LangId;
+}
+
+interface WorkResult {
+  rel: string;
+  status: 'ok' | 'binary' | 'tooLarge' | 'unreadable' | 'parseFailed';
+  manifest?: Manifest['files'][string];
+  entry?: FileEntry;
+  error?: string;
+}
+
+const PARALLEL_THRESHOLD = 200;
+const WORKERS = Math.min(4, os.availableParallelism());
+
+/** Reads, checks and indexes files, writing their blobs; returns entries only when asked to load them. */
+export async function processAll(root: string, dir: string, items: WorkItem[], load: boolean, parsers = new Map<LangId, Parser>()): Promise<WorkResult[]> {
+  const out: WorkResult[] = [];
+  for (const { rel, hash, lang } of items) {
     let buf: Buffer;
     try {
       buf = readFileSync(path.join(root, rel));
     } catch {
-      stats.skipped.unreadable++;
+      out.push({ rel, status: 'unreadable' });
       continue;
     }
     if (buf.length > MAX_FILE_BYTES) {
-      stats.skipped.tooLarge++;
+      out.push({ rel, status: 'tooLarge' });
       continue;
     }
     if (buf.includes(0)) {
-      stats.skipped.binary++;
+      out.push({ rel, status: 'binary' });
       continue;
     }
     try {
       const entry = await indexFile(rel, buf.toString('utf8'), hash ?? blobHash(buf), lang, parsers);
-      files.set(rel, entry);
-      stats.parsed++;
+      writeBlob(dir, entry);
+      out.push({ rel, status: 'ok', manifest: { hash: entry.hash, defs: entry.defs.length, refs: entry.refs.names.length, imports: entry.imports }, ...(load ? { entry } : {}) });
     } catch (err) {
-      stats.skipped.parseFailed++;
-      opts.onWarn?.(`${rel}: not indexed (${err instanceof Error ? err.message : String(err)})`);
+      out.push({ rel, status: 'parseFailed', error: err instanceof Error ? err.message : String(err) });
     }
-    if (stats.parsed % 50 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
-  for (const p of parsers.values()) p.delete();
-  const known = new Set(files.keys());
-  for (const e of files.values()) {
-    e.resolved = [...new Set(e.imports.map((i) => resolveImport(e.path, i, known)).filter((r): r is string => Boolean(r)))];
-    stats.definitions += e.defs.length;
-    stats.references += e.refs.length;
-    stats.importEdges += e.resolved.length;
+  return out;
+}
+
+/** A cold index on a large repo: the files split across worker threads, one per core. */
+async function inWorkers(root: string, dir: string, items: WorkItem[], load: boolean): Promise<WorkResult[]> {
+  const { Worker } = await import('node:worker_threads');
+  const chunks: WorkItem[][] = Array.from({ length: WORKERS }, () => []);
+  items.forEach((item, i) => chunks[i % WORKERS]!.push(item));
+  const parts = await Promise.all(
+    chunks.map(
+      (chunk) =>
+        new Promise<WorkResult[]>((resolve, reject) => {
+          const w = new Worker(new URL('./index-worker.js', import.meta.url), { workerData: { root, dir, items: chunk, load } });
+          w.once('message', (m: WorkResult[]) => resolve(m));
+          w.once('error', reject);
+          w.once('exit', (code) => code !== 0 && reject(new Error(`index worker exited with ${code}`)));
+        }),
+    ),
+  );
+  return parts.flat();
+}
+
+interface Manifest {
+  version: number;
+  files: Record<string, { hash: string; defs: number; refs: number; imports: string[]; resolved?: string[] }>;
+}
+
+function readManifest(dir: string): Manifest {
+  try {
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    return m.version === CACHE_VERSION ? m : { version: CACHE_VERSION, files: {} };
+  } catch {
+    return { version: CACHE_VERSION, files: {} };
   }
-  const skipped = stats.skipped.binary + stats.skipped.tooLarge + stats.skipped.unreadable + stats.skipped.parseFailed;
-  if (skipped > 0) opts.onWarn?.(`${skipped} file(s) skipped: ${stats.skipped.binary} binary, ${stats.skipped.tooLarge} over 1 MiB, ${stats.skipped.unreadable} unreadable, ${stats.skipped.parseFailed} failed to parse`);
-  stats.files = files.size;
-  if (stats.parsed > 0 || cache.size !== files.size) writeCache(root, cacheFile, files);
-  stats.durationMs = Math.round(performance.now() - started);
-  stats.peakRssMb = Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576);
-  return { root, files, stats };
+}
+
+function blobFile(dir: string, hash: string): string {
+  return path.join(dir, 'blobs', hash.slice(0, 2), `${hash}.json`);
+}
+
+/**
+ * Content-addressed: one entry per git blob, shared by identical files, never rewritten. Written in
+ * place: a torn write (crash) fails to parse and is treated as a cache miss.
+ */
+function writeBlob(dir: string, entry: FileEntry): void {
+  const file = blobFile(dir, entry.hash);
+  if (existsSync(file)) return;
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...entry, resolved: [] }));
+}
+
+function readBlob(dir: string, hash: string): FileEntry | null {
+  try {
+    return JSON.parse(readFileSync(blobFile(dir, hash), 'utf8')) as FileEntry;
+  } catch {
+    return null;
+  }
+}
+
+function writeManifest(dir: string, m: Manifest): void {
+  mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `manifest.json.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(m));
+  renameSync(tmp, path.join(dir, 'manifest.json')); // readers never see a half-written manifest
 }
 
 /** Tracked files with their blob hash (unchanged in the work tree), plus untracked, non-ignored ones. */
@@ -114,7 +230,8 @@ async function indexFile(rel: string, text: string, hash: string, lang: LangId, 
   if (!tree) throw new Error('parser returned no tree');
   const lines = text.split('\n');
   const defs: Definition[] = [];
-  const refs: Reference[] = [];
+  const refNames: string[] = [];
+  const refLines: number[] = [];
   const imports: string[] = [];
   const seenDefs = new Set<string>();
   try {
@@ -136,12 +253,25 @@ async function indexFile(rel: string, text: string, hash: string, lang: LangId, 
         if (seenDefs.has(key)) continue;
         seenDefs.add(key);
         defs.push({ name: name.text, kind: kind.slice('definition.'.length), startLine: node.startPosition.row + 1, endLine: node.endPosition.row + 1, signature: signatureOf(lines, node.startPosition.row) });
-      } else refs.push({ name: name.text, line: name.startPosition.row + 1 });
+      } else {
+        refNames.push(name.text);
+        refLines.push(name.startPosition.row + 1);
+      }
     }
   } finally {
     tree.delete();
   }
-  return { path: rel, hash, lines: lines.length, defs, refs, imports: [...new Set(imports)], resolved: [] };
+  // The import header: where a dropped or wrong import is repaired.
+  let importEnd = 0;
+  for (let i = 0; i < Math.min(lines.length, 400); i++) {
+    if (!/^\s*(import\b|from\s+\S+\s+import\b|use\s|package\s)/.test(lines[i]!)) continue;
+    // A multi-line import runs to its module specifier (or a closing parenthesis in Python/Go).
+    let end = i;
+    while (end < lines.length - 1 && end - i < 60 && !/(from\s*['"][^'"]*['"]|^\s*\)|;)\s*$/.test(lines[end]!) && !/^\s*(import|use)\b.*['"]\s*;?\s*$/.test(lines[end]!)) end++;
+    importEnd = end + 1;
+    i = end;
+  }
+  return { path: rel, hash, lines: lines.length, importEnd, defs, refs: { names: refNames, lines: refLines }, imports: [...new Set(imports)], resolved: [] };
 }
 
 /** The head of a definition: up to its opening brace or arrow, across at most 4 lines, whitespace folded. */
@@ -155,20 +285,3 @@ function signatureOf(lines: string[], row: number): string {
   return head.length > 200 ? `${head.slice(0, 197)}...` : head;
 }
 
-function readCache(file: string): Map<string, FileEntry> {
-  try {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as { version: number; files: FileEntry[] };
-    if (data.version !== CACHE_VERSION) return new Map();
-    return new Map(data.files.map((f) => [f.path, f]));
-  } catch {
-    return new Map();
-  }
-}
-
-function writeCache(root: string, file: string, files: Map<string, FileEntry>): void {
-  ensureStateDir(path.join(root, '.distiq'));
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ version: CACHE_VERSION, files: [...files.values()] }));
-  renameSync(tmp, file); // readers never see a half-written cache
-}

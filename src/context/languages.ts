@@ -14,33 +14,50 @@ const EXT: Record<string, LangId> = {
   '.py': 'python', '.go': 'go', '.rs': 'rust', '.java': 'java',
 };
 
+// TypeScript and JavaScript use distiq's own lean queries instead of the grammars' tags.scm: those are
+// predicate-heavy (JavaScript's alone takes ~90 ms to compile, paid by every warm re-index) and miss
+// what localization needs (type aliases, enums, exported consts, interface members).
 const GRAMMAR: Record<LangId, { pkg: string; wasm: string; tags: string[] }> = {
-  // TypeScript's tags.scm covers only what JavaScript's does not: both are used.
-  typescript: { pkg: 'tree-sitter-typescript', wasm: 'tree-sitter-typescript.wasm', tags: ['tree-sitter-javascript/queries/tags.scm', 'tree-sitter-typescript/queries/tags.scm'] },
-  tsx: { pkg: 'tree-sitter-typescript', wasm: 'tree-sitter-tsx.wasm', tags: ['tree-sitter-javascript/queries/tags.scm', 'tree-sitter-typescript/queries/tags.scm'] },
-  javascript: { pkg: 'tree-sitter-javascript', wasm: 'tree-sitter-javascript.wasm', tags: ['tree-sitter-javascript/queries/tags.scm'] },
+  typescript: { pkg: 'tree-sitter-typescript', wasm: 'tree-sitter-typescript.wasm', tags: [] },
+  tsx: { pkg: 'tree-sitter-typescript', wasm: 'tree-sitter-tsx.wasm', tags: [] },
+  javascript: { pkg: 'tree-sitter-javascript', wasm: 'tree-sitter-javascript.wasm', tags: [] },
   python: { pkg: 'tree-sitter-python', wasm: 'tree-sitter-python.wasm', tags: ['tree-sitter-python/queries/tags.scm'] },
   go: { pkg: 'tree-sitter-go', wasm: 'tree-sitter-go.wasm', tags: ['tree-sitter-go/queries/tags.scm'] },
   rust: { pkg: 'tree-sitter-rust', wasm: 'tree-sitter-rust.wasm', tags: ['tree-sitter-rust/queries/tags.scm'] },
   java: { pkg: 'tree-sitter-java', wasm: 'tree-sitter-java.wasm', tags: ['tree-sitter-java/queries/tags.scm'] },
 };
 
-const TS_EXTRA = `
-(type_alias_declaration name: (type_identifier) @name) @definition.type
-(enum_declaration name: (identifier) @name) @definition.enum
+const JS_COMMON = `
+(function_declaration name: (identifier) @name) @definition.function
+(generator_function_declaration name: (identifier) @name) @definition.function
+(class_declaration name: (_) @name) @definition.class
+(method_definition name: (property_identifier) @name) @definition.method
+(lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @definition.function)
+(variable_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @definition.function)
 (export_statement (lexical_declaration (variable_declarator name: (identifier) @name) @definition.constant))
-(type_identifier) @name @reference.type
+(call_expression function: (identifier) @name) @reference.call
+(call_expression function: (member_expression property: (property_identifier) @name)) @reference.call
+(new_expression constructor: (identifier) @name) @reference.class
 (import_statement source: (string (string_fragment) @import))
 (export_statement source: (string (string_fragment) @import))
+`;
+const TS_EXTRA = `${JS_COMMON}
+(function_signature name: (identifier) @name) @definition.function
+(abstract_class_declaration name: (type_identifier) @name) @definition.class
+(method_signature name: (property_identifier) @name) @definition.method
+(abstract_method_signature name: (property_identifier) @name) @definition.method
+(interface_declaration name: (type_identifier) @name) @definition.interface
+(type_alias_declaration name: (type_identifier) @name) @definition.type
+(enum_declaration name: (identifier) @name) @definition.enum
+(module name: (identifier) @name) @definition.module
+(property_signature name: (property_identifier) @name) @definition.property
+(public_field_definition name: (property_identifier) @name) @definition.field
+(type_identifier) @name @reference.type
 `;
 const EXTRA: Record<LangId, string> = {
   typescript: TS_EXTRA,
   tsx: TS_EXTRA,
-  javascript: `
-(export_statement (lexical_declaration (variable_declarator name: (identifier) @name) @definition.constant))
-(import_statement source: (string (string_fragment) @import))
-(export_statement source: (string (string_fragment) @import))
-`,
+  javascript: JS_COMMON,
   python: `
 (import_from_statement module_name: (_) @import)
 (import_statement name: (dotted_name) @import)

@@ -1,3 +1,4 @@
+import { editDistance } from '../autofix/spelling.js';
 import type { Failure } from '../validation/failure.js';
 import { definitionsByName, rankFiles } from './graph.js';
 import type { Definition, RepoIndex } from './index-types.js';
@@ -28,10 +29,15 @@ export function localizeFailures(index: RepoIndex, failures: Failure[], lineText
     const entry = index.files.get(f.file)!;
     const line = f.line ?? 1;
     const site = `${f.file}:${line}`;
-    const enclosing = smallestEnclosing(entry.defs, line);
-    if (enclosing) out.push({ path: f.file, ...bounded(enclosing), reason: `failure site ${site}: enclosing ${enclosing.kind} ${enclosing.name}`, score: 10 });
-    out.push({ path: f.file, startLine: Math.max(1, line - SITE_WINDOW), endLine: Math.min(entry.lines, line + SITE_WINDOW), reason: `failure site ${site}`, score: 9 });
-    const named = new Set([...f.message.matchAll(/['"`‘’]([A-Za-z_$][\w$]*)['"`‘’]/g)].map((m) => m[1]!));
+    const enclosing = smallestEnclosing(entry.defs.filter((d) => d.kind !== 'property' && d.kind !== 'field'), line);
+    out.push({ path: f.file, startLine: Math.max(1, line - SITE_WINDOW), endLine: Math.min(entry.lines, line + SITE_WINDOW), reason: `failure site ${site}`, score: 10 });
+    if (enclosing) out.push({ path: f.file, ...bounded(enclosing), reason: `enclosing ${enclosing.kind} ${enclosing.name} of ${site}`, score: 6 });
+    const missingName = /cannot find name|is not defined|has no exported member|undefined:|cannot find value/i.test(f.message);
+    if (entry.importEnd > 0) out.push({ path: f.file, startLine: 1, endLine: entry.importEnd, reason: `imports of ${f.file}`, score: missingName ? 9 : 3 });
+    else if (missingName) out.push({ path: f.file, startLine: 1, endLine: Math.min(entry.lines, 3), reason: `top of ${f.file}: it has no imports, a missing one goes here`, score: 9 });
+    // Every identifier inside quotes: 'Foo<T>' names Foo, './types/store' names nothing.
+    // Pairs of the same quote whose content does not start or end with a space ("… member 'Foo'. Did you mean 'Fo'?").
+    const named = new Set([...f.message.matchAll(/(['"`])(\S(?:[^'"`\n]{0,118}\S)?)\1|‘([^’\n]{1,120})’/g)].flatMap((m) => (m[2] ?? m[3] ?? '').match(/[A-Za-z_$][\w$]*/g) ?? []));
     const onLine = new Set((lineText(f.file, line) ?? '').match(/[A-Za-z_$][\w$]{2,}/g) ?? []);
     for (const [names, why, weight] of [[named, 'named in the error', 8], [onLine, 'used at the failure site', 6]] as const) {
       for (const name of names) {
@@ -39,7 +45,18 @@ export function localizeFailures(index: RepoIndex, failures: Failure[], lineText
         const defs = (byName.get(name) ?? []).filter((d) => !(d.path === f.file && d.def.startLine <= line && d.def.endLine >= line));
         for (const d of defs.slice(0, 6)) {
           const imported = entry.resolved.includes(d.path) || d.path === f.file;
-          out.push({ path: d.path, ...bounded(d.def), reason: `definition of ${name} (${why} at ${site})`, score: (imported ? weight : weight / 2) / Math.max(1, defs.length / 2) });
+          const score = (imported ? weight : weight / 2) / Math.max(1, defs.length / 2);
+          out.push({ path: d.path, ...bounded(d.def), reason: `definition of ${name} (${why} at ${site})`, score });
+          // A type named in an error may get the member from the types it is made of (unions, extends).
+          if (why === 'named in the error' && TYPE_KINDS.has(d.def.kind)) out.push(...typeParts(index, byName, d.path, d.def, score * 0.6, 2, site));
+        }
+        // A name that exists nowhere was probably renamed or misspelled: close names in the files it imports.
+        if (defs.length === 0 && why === 'named in the error' && name.length >= 3) {
+          for (const p of [f.file, ...entry.resolved]) {
+            for (const d of index.files.get(p)?.defs ?? []) {
+              if (d.name !== name && editDistance(d.name.toLowerCase(), name.toLowerCase()) <= 2) out.push({ path: p, ...bounded(d), reason: `${d.name}, close to the missing name ${name} (${site})`, score: 9 });
+            }
+          }
         }
       }
     }
@@ -49,9 +66,9 @@ export function localizeFailures(index: RepoIndex, failures: Failure[], lineText
   const definedThere = new Set([...failing].flatMap((p) => index.files.get(p)?.defs.map((d) => d.name) ?? []));
   for (const f of index.files.values()) {
     if (!/(^|\/)(test|tests|__tests__|spec)\/|\.(test|spec)\.[a-z]+$/.test(f.path) || failing.has(f.path)) continue;
-    const uses = f.refs.filter((r) => definedThere.has(r.name));
-    if (uses.length === 0) continue;
-    const first = uses[0]!;
+    const at = f.refs.names.findIndex((n) => definedThere.has(n));
+    if (at < 0) continue;
+    const first = { name: f.refs.names[at]!, line: f.refs.lines[at]! };
     const test = smallestEnclosing(f.defs, first.line);
     out.push({ path: f.path, ...(test ? bounded(test) : { startLine: Math.max(1, first.line - 5), endLine: first.line + 10 }), reason: `test using ${first.name}`, score: 2 });
   }
@@ -84,6 +101,23 @@ export function localizeQuery(index: RepoIndex, query: string, limit = 30): Span
     .map((d) => ({ path: d.path, ...bounded(d.def), reason: `matches the task (${q.filter((t) => d.terms.includes(t)).join(', ')})`, score: d.s * (0.5 + (rank.get(d.path) ?? 0) / max) }))
     .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.startLine - b.startLine)
     .slice(0, limit);
+}
+
+const TYPE_KINDS = new Set(['interface', 'type', 'class']);
+
+/** Definitions of the types referenced inside a type's span, `depth` hops deep, with decaying scores. */
+function typeParts(index: RepoIndex, byName: ReturnType<typeof definitionsByName>, path: string, def: Definition, score: number, depth: number, site: string): SpanCandidate[] {
+  if (depth === 0) return [];
+  const refs = index.files.get(path)?.refs ?? { names: [], lines: [] };
+  const inside = refs.names.filter((n, i) => refs.lines[i]! >= def.startLine && refs.lines[i]! <= def.endLine && n !== def.name);
+  const out: SpanCandidate[] = [];
+  for (const name of [...new Set(inside)].slice(0, 8)) {
+    for (const d of (byName.get(name) ?? []).filter((x) => TYPE_KINDS.has(x.def.kind)).slice(0, 2)) {
+      out.push({ path: d.path, ...bounded(d.def), reason: `${d.def.name}, part of ${def.name} (named in the error at ${site})`, score });
+      out.push(...typeParts(index, byName, d.path, d.def, score * 0.6, depth - 1, site));
+    }
+  }
+  return out;
 }
 
 function words(text: string): string[] {

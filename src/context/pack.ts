@@ -13,8 +13,8 @@ export interface PackedContext {
 }
 
 /**
- * Packs ranked spans into a token budget: overlapping or adjacent spans of a file are merged (the best
- * score and every reason kept), the best-scoring spans are taken while they fit (counted with a real
+ * Packs ranked spans into a token budget: overlapping or adjacent spans of a file are merged (their
+ * scores added, every reason kept), the best-scoring spans are taken while they fit (counted with a real
  * tokenizer), and the result is printed in path and line order so equal inputs give equal prompts.
  */
 export function packContext(candidates: SpanCandidate[], readLines: (path: string) => string[] | undefined, budget: number): PackedContext {
@@ -55,7 +55,8 @@ function mergeSpans(candidates: SpanCandidate[]): SpanCandidate[] {
     for (const s of spans) {
       if (cur && s.startLine <= cur.endLine + 1) {
         cur.endLine = Math.max(cur.endLine, s.endLine);
-        cur.score = Math.max(cur.score, s.score);
+        // Evidence adds up: a definition named by ten errors outranks one failure site.
+        cur.score += s.score;
         if (!cur.reason.includes(s.reason)) cur.reason = `${cur.reason}; ${s.reason}`;
       } else {
         if (cur) out.push(cur);

@@ -17,7 +17,7 @@ export interface RepoMap {
 export function buildRepoMap(index: RepoIndex, opts: { tokens: number; seeds?: Map<string, number>; mentioned?: Set<string> }): RepoMap {
   const rank = rankFiles(index, opts.seeds);
   const refCount = new Map<string, number>();
-  for (const f of index.files.values()) for (const r of f.refs) refCount.set(r.name, (refCount.get(r.name) ?? 0) + 1);
+  for (const f of index.files.values()) for (const n of f.refs.names) refCount.set(n, (refCount.get(n) ?? 0) + 1);
   const scored = [...index.files.values()].flatMap((f) =>
     f.defs.map((d) => ({ path: f.path, def: d, score: (rank.get(f.path) ?? 0) * (1 + Math.log1p(refCount.get(d.name) ?? 0)) * (opts.mentioned?.has(d.name) ? 10 : 1) })),
   );

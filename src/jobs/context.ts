@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { buildIndex } from '../context/index.js';
-import type { IndexStats } from '../context/index-types.js';
 import { localizeFailures, localizeQuery } from '../context/localize.js';
 import { packContext, type PackedContext } from '../context/pack.js';
 import { buildRepoMap, type RepoMap } from '../context/repo-map.js';
@@ -12,12 +11,6 @@ import { repoRoot } from '../forge/git.js';
 import { selectCommands } from '../pipeline/select-commands.js';
 import { validate } from '../pipeline/validate.js';
 import type { Failure } from '../validation/failure.js';
-
-export async function indexRepo(cwd: string, onWarn?: (m: string) => void): Promise<IndexStats & { root: string }> {
-  const root = await repoRoot(cwd);
-  const index = await buildIndex(root, { onWarn });
-  return { root, ...index.stats };
-}
 
 export interface ContextResult extends PackedContext {
   source: 'failures' | 'query';
