@@ -12,7 +12,7 @@ import { resolveImport } from './resolve-import.js';
 
 const run = promisify(execFile);
 const MAX_FILE_BYTES = 1024 * 1024;
-const CACHE_VERSION = 4; // bump when what a file entry records changes
+const CACHE_VERSION = 5; // bump when what a file entry records changes
 
 /**
  * Indexes every tracked source file (git decides what is ignored): definitions with spans and
@@ -233,7 +233,7 @@ async function indexFile(rel: string, text: string, hash: string, lang: LangId, 
   const refNames: string[] = [];
   const refLines: number[] = [];
   const imports: string[] = [];
-  const seenDefs = new Set<string>();
+  const seenDefs = new Map<string, Definition>();
   try {
     for (const match of query.matches(tree.rootNode)) {
       let name: Node | undefined;
@@ -250,9 +250,15 @@ async function indexFile(rel: string, text: string, hash: string, lang: LangId, 
       if (!name || !kind || !node) continue;
       if (kind.startsWith('definition.')) {
         const key = `${name.text}:${node.startPosition.row}`;
-        if (seenDefs.has(key)) continue;
-        seenDefs.add(key);
-        defs.push({ name: name.text, kind: kind.slice('definition.'.length), startLine: node.startPosition.row + 1, endLine: node.endPosition.row + 1, signature: signatureOf(lines, node.startPosition.row) });
+        const seen = seenDefs.get(key);
+        if (seen) {
+          // `export const f = () => …` matches as a constant and as a function: it is a function.
+          if (seen.kind === 'constant' && kind === 'definition.function') seen.kind = 'function';
+          continue;
+        }
+        const def: Definition = { name: name.text, kind: kind.slice('definition.'.length), startLine: node.startPosition.row + 1, endLine: node.endPosition.row + 1, signature: signatureOf(lines, node.startPosition.row) };
+        seenDefs.set(key, def);
+        defs.push(def);
       } else {
         refNames.push(name.text);
         refLines.push(name.startPosition.row + 1);
