@@ -109,9 +109,13 @@ export const ConfigSchema = z
       .default({ perRun: 1, warnAt: 0.8, ledger: '.distiq/ledger.jsonl', reservationTtlSec: 900 }),
     prices: z.record(z.string(), priceOverride).default({}).describe('USD per million tokens, by model id (overrides the price library).'),
     models: z
-      .object({ maxOutputTokens: z.number().int().positive().max(64_000).default(4096), maxRetries: z.number().int().min(0).max(10).default(3) })
+      .object({
+        maxOutputTokens: z.number().int().positive().max(64_000).default(4096),
+        maxRetries: z.number().int().min(0).max(10).default(3),
+        contextTokens: z.number().int().min(500).max(200_000).default(8000).describe('Token budget of the localized code sent with each task (the repo map gets an eighth of it).'),
+      })
       .strict()
-      .default({ maxOutputTokens: 4096, maxRetries: 3 }),
+      .default({ maxOutputTokens: 4096, maxRetries: 3, contextTokens: 8000 }),
     hooks: z
       .object({
         prePush: z

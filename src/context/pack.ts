@@ -17,7 +17,8 @@ export interface PackedContext {
  * scores added, every reason kept), the best-scoring spans are taken while they fit (counted with a real
  * tokenizer), and the result is printed in path and line order so equal inputs give equal prompts.
  */
-export function packContext(candidates: SpanCandidate[], readLines: (path: string) => string[] | undefined, budget: number): PackedContext {
+export function packContext(candidates: SpanCandidate[], readLines: (path: string) => string[] | undefined, budget: number, opts: { numbered?: boolean } = {}): PackedContext {
+  const numbered = opts.numbered !== false;
   const merged = mergeSpans(candidates);
   merged.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.startLine - b.startLine);
   const chosen: PackedSpan[] = [];
@@ -26,13 +27,13 @@ export function packContext(candidates: SpanCandidate[], readLines: (path: strin
     const lines = readLines(s.path);
     if (!lines) continue;
     let end = Math.min(s.endLine, lines.length);
-    let text = render(s.path, s.startLine, end, lines, s.reason);
+    let text = render(s.path, s.startLine, end, lines, s.reason, numbered);
     let cost = countTokens(text);
     if (used + cost > budget) {
       // A long span may still fit in part: keep its head (signature and start), cut at the budget.
       while (end > s.startLine && used + cost > budget) {
         end = s.startLine + Math.floor((end - s.startLine) / 2);
-        text = render(s.path, s.startLine, end, lines, s.reason);
+        text = render(s.path, s.startLine, end, lines, s.reason, numbered);
         cost = countTokens(text);
       }
       if (used + cost > budget || end - s.startLine < 3) continue;
@@ -68,8 +69,9 @@ function mergeSpans(candidates: SpanCandidate[]): SpanCandidate[] {
   return out;
 }
 
-function render(path: string, start: number, end: number, lines: string[], reason: string): string {
+/** Numbered for people; plain for models, whose `search` strings must match the file byte for byte. */
+function render(path: string, start: number, end: number, lines: string[], reason: string, numbered: boolean): string {
   const width = String(end).length;
-  const body = lines.slice(start - 1, end).map((l, i) => `${String(start + i).padStart(width)}│ ${l}`);
+  const body = numbered ? lines.slice(start - 1, end).map((l, i) => `${String(start + i).padStart(width)}│ ${l}`) : lines.slice(start - 1, end);
   return [`${path}:${start}-${end} (${reason.length > 200 ? reason.slice(0, 197) + '...' : reason})`, ...body].join('\n');
 }

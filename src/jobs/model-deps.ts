@@ -34,7 +34,7 @@ export function buildModelDeps(opts: {
   const perRun = opts.budgetUsd ?? config.budget.perRun;
   const ledger = new Ledger(path.resolve(opts.root, config.budget.ledger));
   const budget = new Budget(ledger, { perRun, daily: config.budget.daily, monthly: config.budget.monthly, warnAt: config.budget.warnAt }, randomUUID(), { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn });
-  return { ladders, excluded, budget, prices, recorder: new CallRecorder(), baseline: baselineModel(config), perRun, maxOutputTokens: config.models.maxOutputTokens, maxRetries: config.models.maxRetries };
+  return { ladders, excluded, budget, prices, recorder: new CallRecorder(), baseline: baselineModel(config), perRun, maxOutputTokens: config.models.maxOutputTokens, maxRetries: config.models.maxRetries, contextTokens: config.models.contextTokens };
 }
 
 /** The all-premium comparison: the first premium model in the config. */

@@ -52,6 +52,7 @@ export interface ModelDeps {
   perRun: number;
   maxOutputTokens: number;
   maxRetries: number;
+  contextTokens: number;
 }
 
 interface JobState {
@@ -113,6 +114,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             maxAttempts: req.maxAttempts,
             maxOutputTokens: req.models.maxOutputTokens,
             maxRetries: req.models.maxRetries,
+            contextTokens: req.models.contextTokens,
             secretEnvVars,
             signal: req.signal,
             onProgress: (line) => (task.output = line),

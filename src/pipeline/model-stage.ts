@@ -3,7 +3,15 @@ import { type CallRecorder, callModel, ModelCallFailedError } from '../budget/ca
 import type { PriceBook } from '../budget/prices.js';
 import { BudgetExceededError } from '../errors.js';
 import { EDITS_JSON_SCHEMA, EditApplyError, EditsSchema, resolveEdits } from '../execute/edit-format.js';
-import { repairMessages } from '../execute/repair-prompt.js';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildIndex } from '../context/index.js';
+import type { RepoIndex } from '../context/index-types.js';
+import { localizeFailures } from '../context/localize.js';
+import { packContext } from '../context/pack.js';
+import { buildRepoMap } from '../context/repo-map.js';
+import { repairMessages, type TaskContext } from '../execute/repair-prompt.js';
+import type { Failure } from '../validation/failure.js';
 import type { TierLadder } from '../routing/router.js';
 import { diffFailures, failureKey } from '../validation/failure.js';
 import { applyEdits } from './apply-edits.js';
@@ -24,6 +32,8 @@ export interface ModelStageContext {
   maxAttempts: number;
   maxOutputTokens: number;
   maxRetries: number;
+  /** Token budget of the localized context per task (the repo map gets an eighth of it). */
+  contextTokens: number;
   secretEnvVars: readonly string[];
   signal?: AbortSignal;
   onProgress: (line: string) => void;
@@ -52,6 +62,7 @@ export interface ModelStageResult {
 export async function runModelStage(ctx: ModelStageContext): Promise<ModelStageResult> {
   const out: ModelStageResult = { current: ctx.current, changed: new Set(), repairs: [], outcomes: [], overBudget: false };
   const ladders = ctx.ladders.filter((l) => l.steps.length > 0);
+  const engine = await ContextEngine.open(ctx.root, ctx.contextTokens);
   for (const task of planFixTasks(ctx.current.failures)) {
     const outcome: TaskOutcome = { task, tierPath: [], escalations: [], attempts: 0 };
     out.outcomes.push(outcome);
@@ -71,7 +82,7 @@ export async function runModelStage(ctx: ModelStageContext): Promise<ModelStageR
         try {
           const call = await callModel({
             steps: ladder.steps,
-            request: { messages: repairMessages(ctx.root, { ...task, failures: remainingOf(task, out.current) }, feedback), jsonSchema: { name: 'edits', schema: EDITS_JSON_SCHEMA }, maxOutputTokens: ctx.maxOutputTokens, signal: ctx.signal },
+            request: { messages: repairMessages(ctx.root, { ...task, failures: remainingOf(task, out.current) }, feedback, engine?.forFailures(remainingOf(task, out.current))), jsonSchema: { name: 'edits', schema: EDITS_JSON_SCHEMA }, maxOutputTokens: ctx.maxOutputTokens, signal: ctx.signal },
             budget: ctx.budget,
             prices: ctx.prices,
             recorder: ctx.recorder,
@@ -116,6 +127,7 @@ export async function runModelStage(ctx: ModelStageContext): Promise<ModelStageR
         const verdict = judgeRepair(out.current, after);
         out.repairs.push({ fixer: 'model', tier: ladder.tier, descriptions: [task.title], files: edits.map((e) => e.path), outcome: verdict.keep ? 'kept' : 'rejected', reason: verdict.reason });
         if (verdict.keep) {
+          await engine?.refresh(); // lines moved: re-index (only the edited files are parsed again)
           out.current = after;
           for (const f of applied.changed) out.changed.add(f);
           done = !stillFailing(task, after);
@@ -132,6 +144,37 @@ export async function runModelStage(ctx: ModelStageContext): Promise<ModelStageR
     }
   }
   return out;
+}
+
+/** The index, repo map and localization for one job; without an index (no supported files) prompts fall back to whole files. */
+class ContextEngine {
+  private constructor(
+    private readonly root: string,
+    private index: RepoIndex,
+    private readonly repoMap: string,
+    private readonly tokens: number,
+  ) {}
+
+  static async open(root: string, tokens: number): Promise<ContextEngine | null> {
+    const index = await buildIndex(root);
+    if (index.files.size === 0) return null;
+    // Built once per job and never re-ranked: the prefix must stay byte-identical for caching.
+    return new ContextEngine(root, index, buildRepoMap(index, { tokens: Math.floor(tokens / 8) }).text, tokens);
+  }
+
+  async refresh(): Promise<void> {
+    this.index = await buildIndex(this.root);
+  }
+
+  forFailures(failures: Failure[]): TaskContext {
+    const cache = new Map<string, string[] | undefined>();
+    const lines = (p: string) => {
+      if (!cache.has(p)) cache.set(p, existsSync(path.join(this.root, p)) ? readFileSync(path.join(this.root, p), 'utf8').split('\n') : undefined);
+      return cache.get(p);
+    };
+    const packed = packContext(localizeFailures(this.index, failures, (p, l) => lines(p)?.[l - 1]), lines, this.tokens, { numbered: false });
+    return { repoMap: this.repoMap, spans: packed.text };
+  }
 }
 
 function remainingOf(task: FixTask, v: Validation): FixTask['failures'] {

@@ -40,6 +40,12 @@ describe('distiq fix with model tiers (loopback OpenAI-compatible server, real C
     // The request: JSON-schema structured output, the configured model, a max-token cap.
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]).toMatchObject({ model: 'loop-cheap', max_tokens: 4096, response_format: { type: 'json_schema', json_schema: { name: 'edits', strict: true } } });
+    // The prompt: rules, then the repo map (the stable prefix), then the localized code for this task.
+    const [rules, map, task] = server.requests[0]!.messages;
+    expect(rules!.content).toContain('You repair source code');
+    expect(map!.content).toMatch(/^Repository map[^\n]*\nsrc\/config\.ts:\n {2}1│ export const port: number = "8080"/);
+    expect(task!.content).toContain('<context>\nsrc/config.ts:1-');
+    expect(task!.content).toContain('\nexport const port: number = "8080";\n'); // plain lines: `search` can be copied exactly
     const m = report.cost.byModel[0];
     expect(m).toMatchObject({ tier: 'cheap', provider: 'loop', model: 'loop-cheap', calls: 1 });
     expect(report.cost.usd).toBeCloseTo((m.inputTokens * 1 + m.outputTokens * 4) / 1e6, 12);
