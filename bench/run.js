@@ -6,6 +6,7 @@ import { benchProviders } from './providers.js';
 import { benchHook } from './hook.js';
 import { benchLocalize } from './localize.js';
 import { benchIndexSpeed } from './index-speed.js';
+import { benchBinding } from './binding.js';
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
@@ -17,6 +18,7 @@ const benches = {
   hook: () => benchHook({ pushes: quick ? 5 : 15 }),
   localize: () => benchLocalize({ perKind: quick ? 2 : 4 }),
   index: () => benchIndexSpeed({ runs: quick ? 1 : 3 }),
+  binding: () => benchBinding(),
 };
 console.log(`distiq benchmarks · node ${process.version} · ${new Date().toISOString()}`);
 for (const [name, fn] of Object.entries(benches)) if (!only || only === name) await fn();

@@ -116,6 +116,14 @@ export async function runModelStage(ctx: ModelStageContext): Promise<ModelStageR
           feedback.push('the edits changed nothing');
           continue;
         }
+        // The cheap check first: an edit that breaks the syntax is rejected before the slow build.
+        const broken = await syntaxRegressions(edits);
+        if (broken.length > 0) {
+          const reason = `the edit breaks the syntax: ${broken.slice(0, 3).join('; ')}`;
+          feedback.push(reason);
+          out.repairs.push({ fixer: 'model', tier: ladder.tier, descriptions: [task.title], files: edits.map((e) => e.path), outcome: 'rejected', reason });
+          continue;
+        }
         const applied = await applyEdits(ctx.root, edits);
         let after: Validation;
         try {
@@ -142,6 +150,16 @@ export async function runModelStage(ctx: ModelStageContext): Promise<ModelStageR
         if (next) outcome.escalations.push(`${ladder.tier} → ${next.tier}: validation still failing after ${ctx.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`);
       }
     }
+  }
+  return out;
+}
+
+async function syntaxRegressions(edits: { path: string; before: string | null; after: string }[]): Promise<string[]> {
+  const { isSyntaxCheckable, newSyntaxProblems } = await import('../context/syntax-check.js');
+  const out: string[] = [];
+  for (const e of edits) {
+    if (!isSyntaxCheckable(e.path)) continue;
+    for (const p of await newSyntaxProblems(e.path, e.before, e.after)) out.push(`${e.path}:${p.line}: ${p.message}`);
   }
   return out;
 }

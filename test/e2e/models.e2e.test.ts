@@ -100,6 +100,20 @@ describe('distiq fix with model tiers (loopback OpenAI-compatible server, real C
     expect(human.stdout).toMatch(/cheap/);
   });
 
+  it('an edit that breaks the syntax is rejected before the build runs, with the reason fed back', async () => {
+    const server = await startLoopbackOpenAI((_body, n) =>
+      n === 0
+        ? { content: edits({ path: 'src/config.ts', search: 'export const port: number = "8080";', replace: 'export const port: number = (8080;' }) }
+        : { content: edits({ path: 'src/config.ts', search: '"8080"', replace: '8080' }) },
+    );
+    close = server.close;
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES, '.distiqrc.json': config(server.url) } });
+    const report = JSON.parse((await runCli(['fix', '--build', '--tiers', 'autofix,cheap', '--json'], { cwd: dir })).stdout);
+    expect(report.status).toBe('fixed');
+    expect(report.repairs[0]).toMatchObject({ fixer: 'model', outcome: 'rejected', reason: expect.stringMatching(/^the edit breaks the syntax: src\/config\.ts:1: syntax error/) });
+    expect(server.requests[1]!.messages.at(-1)!.content).toContain('the edit breaks the syntax');
+  });
+
   it('a model tier without a usable provider is skipped with one clear line', async () => {
     const dir = makeRepo({ nodeModules: true, files: { ...FILES } });
     const r = await runCli(['fix', '--build', '--tiers', 'autofix,cheap'], { cwd: dir, env: { DEEPSEEK_API_KEY: '', ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '' } });
