@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { countTokens } from 'gpt-tokenizer';
 import { buildIndex } from '../dist/context/index.js';
+import { lineReader } from '../dist/context/line-reader.js';
 import { localizeFailures } from '../dist/context/localize.js';
 import { packContext } from '../dist/context/pack.js';
 import { parseFailures } from '../dist/validation/parsers/index.js';
@@ -39,17 +40,7 @@ export async function benchLocalize({ perKind = 4, hosts = ['redux@5', 'immer@11
         const failures = parseFailures(out.output, { root: dir }).filter((f) => f.tool === 'tsc');
         if (failures.length > 0) {
           const index = await buildIndex(dir);
-          const cache = new Map();
-          const lines = (p) => {
-            if (!cache.has(p)) {
-              try {
-                cache.set(p, readFileSync(path.join(dir, p), 'utf8').split('\n'));
-              } catch {
-                return undefined;
-              }
-            }
-            return cache.get(p);
-          };
+          const lines = lineReader(dir);
           const candidates = localizeFailures(index, failures, (p, l) => lines(p)?.[l - 1]);
           const row = { host: spec, kind, ours: {}, naive: {}, size: 0 };
           for (const budget of BUDGETS) {

@@ -82,15 +82,26 @@ export function treeSitter(): Promise<typeof import('web-tree-sitter')> {
   return mod;
 }
 
-/** The language and its compiled tags query, loaded once per process. */
+const grammars = new Map<LangId, Promise<Language>>();
+
+/** The grammar alone (what a syntax check needs), loaded once per process. */
+export function loadGrammar(id: LangId): Promise<Language> {
+  let p = grammars.get(id);
+  if (!p) {
+    const g = GRAMMAR[id];
+    p = treeSitter().then((m) => m.Language.load(path.join(path.dirname(require.resolve(`${g.pkg}/package.json`)), g.wasm)));
+    grammars.set(id, p);
+  }
+  return p;
+}
+
+/** The grammar and its compiled tags query (what the index needs), loaded once per process. */
 export function loadLanguage(id: LangId): Promise<{ language: Language; query: Query }> {
   let p = loaded.get(id);
   if (!p) {
     p = (async () => {
-      const m = await treeSitter();
-      const g = GRAMMAR[id];
-      const language = await m.Language.load(path.join(path.dirname(require.resolve(`${g.pkg}/package.json`)), g.wasm));
-      const source = [...g.tags.map((t) => readFileSync(require.resolve(t), 'utf8')), EXTRA[id]].join('\n');
+      const [m, language] = await Promise.all([treeSitter(), loadGrammar(id)]);
+      const source = [...GRAMMAR[id].tags.map((t) => readFileSync(require.resolve(t), 'utf8')), EXTRA[id]].join('\n');
       return { language, query: new m.Query(language, source) };
     })();
     loaded.set(id, p);

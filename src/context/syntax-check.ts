@@ -1,59 +1,29 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Language, Node, Parser as ParserType } from 'web-tree-sitter';
+import type { Node, Parser as ParserType } from 'web-tree-sitter';
+import { languageOf, loadGrammar, treeSitter } from './languages.js';
 
 /**
  * Does a file still parse? tree-sitter (the WASM binding, which bundles into the Action) with the
  * grammars' own .wasm files, reporting ERROR and MISSING nodes. Cheap enough to run on every
  * changed file before a slow build or a push.
  */
-const require = createRequire(import.meta.url);
-
-const GRAMMARS: Record<string, [pkg: string, wasm: string]> = {
-  '.ts': ['tree-sitter-typescript', 'tree-sitter-typescript.wasm'],
-  '.mts': ['tree-sitter-typescript', 'tree-sitter-typescript.wasm'],
-  '.cts': ['tree-sitter-typescript', 'tree-sitter-typescript.wasm'],
-  '.tsx': ['tree-sitter-typescript', 'tree-sitter-tsx.wasm'],
-  '.js': ['tree-sitter-javascript', 'tree-sitter-javascript.wasm'],
-  '.mjs': ['tree-sitter-javascript', 'tree-sitter-javascript.wasm'],
-  '.cjs': ['tree-sitter-javascript', 'tree-sitter-javascript.wasm'],
-  '.jsx': ['tree-sitter-javascript', 'tree-sitter-javascript.wasm'],
-  '.py': ['tree-sitter-python', 'tree-sitter-python.wasm'],
-  '.go': ['tree-sitter-go', 'tree-sitter-go.wasm'],
-  '.rs': ['tree-sitter-rust', 'tree-sitter-rust.wasm'],
-  '.java': ['tree-sitter-java', 'tree-sitter-java.wasm'],
-};
-
 export interface SyntaxProblem {
   line: number;
   column: number;
   message: string;
 }
 
-let parserModule: Promise<typeof import('web-tree-sitter')> | undefined;
-const languages = new Map<string, Promise<Language>>();
-
 async function parserFor(file: string): Promise<ParserType | null> {
-  const grammar = GRAMMARS[path.extname(file).toLowerCase()];
-  if (!grammar) return null;
-  parserModule ??= import('web-tree-sitter').then(async (m) => {
-    await m.Parser.init();
-    return m;
-  });
-  const m = await parserModule;
-  const wasm = path.join(path.dirname(require.resolve(`${grammar[0]}/package.json`)), grammar[1]);
-  let lang = languages.get(wasm);
-  if (!lang) {
-    lang = m.Language.load(wasm);
-    languages.set(wasm, lang);
-  }
+  const id = languageOf(file);
+  if (!id) return null;
+  const [m, language] = await Promise.all([treeSitter(), loadGrammar(id)]);
   const parser = new m.Parser();
-  parser.setLanguage(await lang);
+  parser.setLanguage(language);
   return parser;
 }
 
 export function isSyntaxCheckable(file: string): boolean {
-  return path.extname(file).toLowerCase() in GRAMMARS;
+  return languageOf(file) !== undefined;
 }
 
 const TS_KINDS: Record<string, number> = { '.ts': 3, '.mts': 3, '.cts': 3, '.tsx': 4, '.js': 1, '.mjs': 1, '.cjs': 1, '.jsx': 2 }; // ts.ScriptKind

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMMAND_KINDS, type CommandKind, type DistiqConfig } from '../config/schema.js';
+import { readJson } from '../util-json.js';
 
 export type CommandSource = 'config' | 'package.json' | 'tsconfig.json' | 'Cargo.toml' | 'go.mod' | 'pytest' | 'Makefile';
 
@@ -41,14 +42,6 @@ export function detectCommands(root: string): Detected {
     for (const kind of COMMAND_KINDS) if (!found[kind] && d[kind]) found[kind] = d[kind];
   }
   return found;
-}
-
-function readJson(file: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
 }
 
 function packageManager(root: string): string {

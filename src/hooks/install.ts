@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
+import { readJson } from '../util-json.js';
 import { git } from './changed-files.js';
 
 export type Manager = 'husky' | 'lefthook' | 'simple-git-hooks' | 'hooks-dir';
@@ -190,14 +191,6 @@ function readState(gitDir: string): InstallState | null {
 function readOrNull(file: string): string | null {
   try {
     return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-function readJson(file: string): Record<string, unknown> | null {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch {
     return null;
   }

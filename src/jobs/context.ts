@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { buildIndex } from '../context/index.js';
+import { lineReader } from '../context/line-reader.js';
 import { localizeFailures, localizeQuery } from '../context/localize.js';
 import { packContext, type PackedContext } from '../context/pack.js';
 import { buildRepoMap, type RepoMap } from '../context/repo-map.js';
@@ -24,17 +23,7 @@ export async function buildContext(opts: { cwd: string; configFile?: string; fai
   if (!(opts.tokens >= 200)) throw new UsageError('--tokens must be at least 200');
   const root = await repoRoot(opts.cwd);
   const index = await buildIndex(root, { onWarn: opts.onWarn });
-  const cache = new Map<string, string[]>();
-  const lines = (p: string) => {
-    if (!cache.has(p)) {
-      try {
-        cache.set(p, readFileSync(path.join(root, p), 'utf8').split('\n'));
-      } catch {
-        return undefined;
-      }
-    }
-    return cache.get(p);
-  };
+  const lines = lineReader(root);
   let failures: Failure[] = [];
   if (opts.failures) {
     const { config } = await loadConfig(root, opts.configFile);

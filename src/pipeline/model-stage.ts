@@ -3,10 +3,9 @@ import { type CallRecorder, callModel, ModelCallFailedError } from '../budget/ca
 import type { PriceBook } from '../budget/prices.js';
 import { BudgetExceededError } from '../errors.js';
 import { EDITS_JSON_SCHEMA, EditApplyError, EditsSchema, resolveEdits } from '../execute/edit-format.js';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { buildIndex } from '../context/index.js';
 import type { RepoIndex } from '../context/index-types.js';
+import { lineReader } from '../context/line-reader.js';
 import { localizeFailures } from '../context/localize.js';
 import { packContext } from '../context/pack.js';
 import { buildRepoMap } from '../context/repo-map.js';
@@ -185,11 +184,7 @@ class ContextEngine {
   }
 
   forFailures(failures: Failure[]): TaskContext {
-    const cache = new Map<string, string[] | undefined>();
-    const lines = (p: string) => {
-      if (!cache.has(p)) cache.set(p, existsSync(path.join(this.root, p)) ? readFileSync(path.join(this.root, p), 'utf8').split('\n') : undefined);
-      return cache.get(p);
-    };
+    const lines = lineReader(this.root);
     const packed = packContext(localizeFailures(this.index, failures, (p, l) => lines(p)?.[l - 1]), lines, this.tokens, { numbered: false });
     return { repoMap: this.repoMap, spans: packed.text };
   }

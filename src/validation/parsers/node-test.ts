@@ -21,7 +21,6 @@ function parseTap(lines: string[], root: string): ParsedFailure[] {
   lines.forEach((line, i) => {
     const m = NOT_OK.exec(line);
     if (!m) return;
-    const indent = m[1]!.length;
     let loc: RegExpExecArray | null = null;
     let subtests = false;
     const error: string[] = [];
@@ -38,19 +37,23 @@ function parseTap(lines: string[], root: string): ParsedFailure[] {
       }
     }
     if (subtests) return; // the failing subtest is reported on its own
-    out.push({
-      tool: 'node-test',
-      file: loc ? normalizePath(loc[1]!, root) : null,
-      line: loc ? int(loc[2]) : null,
-      column: loc ? int(loc[3]) : null,
-      code: null,
-      severity: 'error',
-      message: trimBlank(error).join('\n') || 'Test failed',
-      test: m[2]!,
-      sourceLine: i + indent * 0,
-    });
+    out.push(testFailure(root, loc, error, m[2]!, i));
   });
   return out;
+}
+
+function testFailure(root: string, loc: RegExpExecArray | null, message: string[], test: string, sourceLine: number): ParsedFailure {
+  return {
+    tool: 'node-test',
+    file: loc ? normalizePath(loc[1]!, root) : null,
+    line: loc ? int(loc[2]) : null,
+    column: loc ? int(loc[3]) : null,
+    code: null,
+    severity: 'error',
+    message: trimBlank(message).join('\n') || 'Test failed',
+    test,
+    sourceLine,
+  };
 }
 
 function parseSpec(lines: string[], root: string): ParsedFailure[] {
@@ -76,17 +79,7 @@ function parseSpec(lines: string[], root: string): ParsedFailure[] {
     const key = `${m[2]}\u0000${message.join('\n')}`;
     if (seen.has(key)) return; // the summary at the end repeats each failure
     seen.add(key);
-    out.push({
-      tool: 'node-test',
-      file: loc ? normalizePath(loc[1]!, root) : null,
-      line: loc ? int(loc[2]) : null,
-      column: loc ? int(loc[3]) : null,
-      code: null,
-      severity: 'error',
-      message: trimBlank(message.filter((l) => l !== '{')).join('\n') || 'Test failed',
-      test: m[2]!,
-      sourceLine: i,
-    });
+    out.push(testFailure(root, loc, message.filter((l) => l !== '{'), m[2]!, i));
   });
   return out;
 }
