@@ -8,6 +8,7 @@ export const ExitCode = {
   USAGE: 2,
   BUDGET: 3,
   INTERNAL: 70,
+  INTERRUPTED: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -63,6 +64,13 @@ export class DirtyTreeError extends DistiqError {
 export class BudgetExceededError extends DistiqError {
   constructor(message: string) {
     super(message, ExitCode.BUDGET, 'Raise budget.perRun / budget.daily / budget.monthly in the config, or pass --budget.');
+  }
+}
+
+/** Ctrl-C before there was anything to report. */
+export class InterruptedError extends DistiqError {
+  constructor(what: string) {
+    super(`Interrupted ${what}; nothing was changed.`, ExitCode.INTERRUPTED);
   }
 }
 

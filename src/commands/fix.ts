@@ -21,12 +21,19 @@ export default class Fix extends BaseCommand {
   };
 
   async run(): Promise<void> {
+    // First thing: a Ctrl-C from here on stops the run cleanly instead of killing it mid-write.
+    // `on`, not `once`: execa's child cleanup (signal-exit) re-raises SIGINT when it sees no other
+    // listener, and a `once` listener is already gone by then. A second Ctrl-C changes nothing: the
+    // run is finishing its rollback.
+    const controller = new AbortController();
+    const onSigint = () => {
+      if (controller.signal.aborted) process.stderr.write('distiq: stopping; rolling back the repair in progress\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
     const { flags } = await this.parse(Fix);
     // The pipeline (typescript, listr2, execa…) loads only when a command runs: `--help` stays fast.
     const [{ runFix }, { exitCodeFor }, { renderFixReport }] = await Promise.all([import('../jobs/fix.js'), import('../report/fix-report.js'), import('../report/render-fix.js')]);
-    const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.once('SIGINT', onSigint);
     try {
       const report = await runFix({
         cwd: flags.cwd,

@@ -6,7 +6,7 @@ import { rustcFixer } from '../autofix/rustc.js';
 import { typescriptFixer } from '../autofix/typescript.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, InterruptedError } from '../errors.js';
 import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
 import type { FixReport, RepairReport, TaskReport } from '../report/fix-report.js';
 import { buildCostReport, type FreeRepair } from '../report/cost.js';
@@ -86,7 +86,9 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
       {
         title: `Validate: ${commands.map((c) => c.kind).join(', ')}`,
         task: async (ctx, task) => {
-          ctx.before = await validate(ctx.commands, { root: req.root, secretEnvVars, signal: req.signal, onCommand: (c, r) => (task.output = r ? `${c.kind}: exit ${r.exitCode ?? 'killed'}, ${r.failures.length} failure(s)` : `${c.kind}: ${c.run}`) });
+          const before = await validate(ctx.commands, { root: req.root, secretEnvVars, signal: req.signal, onCommand: (c, r) => (task.output = r ? `${c.kind}: exit ${r.exitCode ?? 'killed'}, ${r.failures.length} failure(s)` : `${c.kind}: ${c.run}`) });
+          if (req.signal?.aborted) return; // a killed run proves nothing: no report is made from it
+          ctx.before = before;
           ctx.current = ctx.before;
           ctx.tasks = planFixTasks(ctx.before.failures);
           task.title = ctx.before.ok ? 'Validate: all commands pass' : `Validate: ${ctx.before.failures.length} failure(s) in ${ctx.tasks.length} task(s)`;
@@ -95,13 +97,13 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
       {
         title: req.dryRun ? 'Plan repairs (dry run)' : 'Repair with the autofix tier',
         enabled: () => fixers.length > 0,
-        skip: (ctx) => (ctx.before?.ok ? 'nothing to fix' : false),
+        skip: (ctx) => (!ctx.before || req.signal?.aborted ? 'interrupted' : ctx.before.ok ? 'nothing to fix' : false),
         task: async (ctx, task) => (req.dryRun ? planOnly(ctx, fixers, req, task) : repairLoop(ctx, fixers, req, task)),
       },
       {
         title: `Repair with models (${usableLadders.map((l) => l.tier).join(' → ')})`,
         enabled: () => usableLadders.length > 0 && !req.dryRun,
-        skip: (ctx) => (ctx.current?.ok ? 'nothing left to fix' : false),
+        skip: (ctx) => (!ctx.current || req.signal?.aborted ? 'interrupted' : ctx.current.ok ? 'nothing left to fix' : false),
         task: async (ctx, task) => {
           const stage = await runModelStage({
             root: req.root,
@@ -130,7 +132,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
       {
         title: `Commit on branch ${req.branch}`,
         enabled: () => Boolean(req.branch) && !req.dryRun,
-        skip: (ctx) => (ctx.changed.size === 0 ? 'no changes to commit' : false),
+        skip: (ctx) => (req.signal?.aborted ? 'interrupted' : ctx.changed.size === 0 ? 'no changes to commit' : false),
         task: async (ctx) => {
           const files = [...ctx.changed].sort();
           const commit = await commitOnNewBranch(req.root, req.branch!, files, commitMessage(ctx));
@@ -151,6 +153,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
     },
   );
   await list.run();
+  if (!state.before) throw new InterruptedError('during the first validation run');
   return buildReport(state, req, started);
 }
 
@@ -213,7 +216,10 @@ async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobR
   }
   try {
     const after = await validate(ctx.commands, { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal });
-    if (req.signal?.aborted) throw new Error('interrupted');
+    if (req.signal?.aborted) {
+      await applied.rollback(); // validation was cut short: the repair is unproven
+      return { kept: false, reason: 'interrupted' };
+    }
     const verdict = judgeRepair(ctx.current!, after);
     if (verdict.keep) {
       ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after)).join('\n') });

@@ -95,6 +95,7 @@ export async function runModelStage(ctx: ModelStageContext): Promise<ModelStageR
           outcome.escalations.push(...call.escalations.map((e) => `provider fallback: ${e}`));
           edits = resolveEdits(ctx.root, EditsSchema.parse(call.json).edits);
         } catch (err) {
+          if (ctx.signal?.aborted) return out; // Ctrl-C: proven work stays, nothing is half-applied
           if (err instanceof BudgetExceededError) {
             out.overBudget = true;
             outcome.escalations.push(`stopped: ${err.message}`);
@@ -130,6 +131,10 @@ export async function runModelStage(ctx: ModelStageContext): Promise<ModelStageR
         } catch (err) {
           await applied.rollback();
           throw err;
+        }
+        if (ctx.signal?.aborted) {
+          await applied.rollback(); // validation was cut short: the edit is unproven
+          return out;
         }
         const verdict = judgeRepair(out.current, after);
         out.repairs.push({ fixer: 'model', tier: ladder.tier, descriptions: [task.title], files: edits.map((e) => e.path), outcome: verdict.keep ? 'kept' : 'rejected', reason: verdict.reason });

@@ -35,6 +35,7 @@ const NOT_FOUND_EXIT = 127;
 export async function validate(commands: ResolvedCommand[], opts: ValidateOptions): Promise<Validation> {
   const results: CommandResult[] = [];
   for (const cmd of commands) {
+    if (opts.signal?.aborted) break;
     opts.onCommand?.(cmd);
     const run = await runCommand(cmd.run, { cwd: opts.root, timeoutMs: cmd.timeoutMs, secretEnvVars: opts.secretEnvVars, signal: opts.signal });
     const result = toResult(cmd, run, opts.root);

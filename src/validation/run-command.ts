@@ -34,6 +34,8 @@ const MAX_OUTPUT = 16 * 1024 * 1024;
  */
 export async function runCommand(command: string, opts: RunOptions): Promise<CommandRun> {
   const started = performance.now();
+  // An already-aborted signal never fires 'abort' again: do not start what would never be stopped.
+  if (opts.signal?.aborted) return { command, exitCode: null, output: '', stdout: '', durationMs: 0, timedOut: false };
   const env = scrubEnv(process.env, opts.secretEnvVars);
   env.PATH = [path.join(opts.cwd, 'node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter);
   env.FORCE_COLOR = '0';

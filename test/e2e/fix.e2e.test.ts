@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/validation/run-command.js';
-import { git, makeRepo, runCli, statusPorcelain } from '../helpers.js';
+import { BIN, git, makeRepo, runCli, statusPorcelain } from '../helpers.js';
 
 const REPORT_KEYS = ['schemaVersion', 'status', 'dryRun', 'failuresBefore', 'failuresAfter', 'changedFiles', 'tasks', 'repairs', 'commands', 'remaining', 'skippedTiers', 'cost', 'branch', 'durationMs'].sort();
 
@@ -145,6 +145,21 @@ describe('distiq fix: refusals and bad input', () => {
     const report = json(r.stdout);
     expect(report.status).toBe('failed');
     expect(report.remaining[0]).toMatchObject({ code: 'timeout', message: expect.stringContaining('timed out after 1s') });
+  });
+
+  it('Ctrl-C during validation kills the command tree and exits 130 with nothing changed', async () => {
+    const dir = makeRepo({ files: { '.distiqrc.json': '{"commands":{"build":"sleep 300"}}' } });
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'fix', '--build', '--json'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    setTimeout(() => child.kill('SIGINT'), 1500);
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'error', error: { type: 'InterruptedError', exitCode: 130 } });
+    expect(statusPorcelain(dir)).toBe('');
   });
 
   it('--dry-run shows planned repairs and changes nothing', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
-import { makeRepo, runCli } from '../helpers.js';
+import { BIN, makeRepo, runCli, statusPorcelain } from '../helpers.js';
 
 // A TypeScript repo whose build has a type error no $0 fix can repair.
 const FILES = {
@@ -112,6 +112,30 @@ describe('distiq fix with model tiers (loopback OpenAI-compatible server, real C
     expect(report.status).toBe('fixed');
     expect(report.repairs[0]).toMatchObject({ fixer: 'model', outcome: 'rejected', reason: expect.stringMatching(/^the edit breaks the syntax: src\/config\.ts:1: syntax error/) });
     expect(server.requests[1]!.messages.at(-1)!.content).toContain('the edit breaks the syntax');
+  });
+
+  it('Ctrl-C while a model call is in flight: exit 130, a report, the tree untouched, the ledger settled', async () => {
+    const { createServer } = await import('node:http');
+    let asked = false;
+    const server = createServer(() => void (asked = true)); // accepts the request, never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    close = () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES, '.distiqrc.json': config(url) } });
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'fix', '--build', '--tiers', 'autofix,cheap', '--json'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const code = await new Promise<number | null>((resolve) => {
+      const t = setInterval(() => asked && (clearInterval(t), child.kill('SIGINT')), 50);
+      child.on('close', resolve);
+    });
+    expect(code).toBe(130);
+    expect(JSON.parse(stdout).failuresAfter).toBe(1);
+    expect(readFileSync(path.join(dir, 'src/config.ts'), 'utf8')).toBe(FILES['src/config.ts']);
+    expect(statusPorcelain(dir)).toBe('');
+    const ledger = readFileSync(path.join(dir, '.distiq/ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(ledger.map((e) => e.kind)).toEqual(['reserve', 'settle']); // the interrupted call counts (it may be billed), nothing stays open
   });
 
   it('a model tier without a usable provider is skipped with one clear line', async () => {

@@ -55,6 +55,15 @@ describe('runCommand (real processes)', () => {
     expect(r.output.split(':')[0]).toBe(path.join(dir, 'node_modules', '.bin'));
   });
 
+  it('a signal aborted before the start runs nothing', async () => {
+    const dir = tempDir();
+    const ac = new AbortController();
+    ac.abort();
+    const r = await runCommand(`touch ${dir}/ran`, { cwd: dir, timeoutMs: 10_000, signal: ac.signal });
+    expect(r.exitCode).toBeNull();
+    expect(existsSync(path.join(dir, 'ran'))).toBe(false);
+  });
+
   it('an abort signal kills the tree', async () => {
     const ac = new AbortController();
     const p = runCommand('sleep 30', { cwd: tempDir(), timeoutMs: 60_000, signal: ac.signal, killGraceMs: 100 });
