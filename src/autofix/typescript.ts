@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import type { Failure } from '../validation/failure.js';
 import type { FileEdit, Fixer, RepairProposal } from './fixer.js';
 import { spellingFixes } from './spelling.js';
 
