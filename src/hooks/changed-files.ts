@@ -37,6 +37,8 @@ export interface ChangedFile {
   sha: string;
   /** The commit it is compared with, when the file existed there. */
   base?: string;
+  /** The commit the whole push is compared with (absent for a first push of a root commit). */
+  rangeBase?: string;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function changedFiles(cwd: string, remote: string | undefined, refs
       const renamed = status.startsWith('R') || status.startsWith('C');
       const p = renamed ? fields[i + 1]! : fields[i]!;
       i += renamed ? 2 : 1;
-      out.set(p, { path: p, sha: ref.localSha, ...(status === 'M' ? { base } : {}) });
+      out.set(p, { path: p, sha: ref.localSha, rangeBase: base, ...(status === 'M' ? { base } : {}) });
     }
   }
   return [...out.values()];

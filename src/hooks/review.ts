@@ -23,8 +23,10 @@ export async function reviewPush(root: string, files: ChangedFile[], prePush: Pr
   const deps = buildModelDeps({ root, config, configFile: null, tiers: prePush.review.tiers, budgetUsd: prePush.review.budget });
   const steps = deps.ladders.flatMap((l) => l.steps);
   if (steps.length === 0) return [];
-  const sha = files[0]!.sha;
-  const diff = (await git(root, 'diff', `${sha}~1`, sha, '--', ...files.map((f) => f.path)).catch(() => '')).slice(0, MAX_DIFF_CHARS);
+  // The whole pushed range, not just its last commit; a first push is shown whole.
+  const { sha, rangeBase } = files[0]!;
+  const paths = files.map((f) => f.path);
+  const diff = (await (rangeBase ? git(root, 'diff', rangeBase, sha, '--', ...paths) : git(root, 'show', '--format=', sha, '--', ...paths)).catch(() => '')).slice(0, MAX_DIFF_CHARS);
   try {
     const res = await callModel({
       steps,

@@ -198,6 +198,45 @@ describe('pre-push hook: no false alarms, optional local review', () => {
   });
 });
 
+describe('pre-push review on a paid tier, listed explicitly', () => {
+  it('reviews the whole pushed range and reports findings without blocking', async () => {
+    const { startLoopbackOpenAI } = await import('../loopback-openai.js');
+    const server = await startLoopbackOpenAI(() => ({ content: JSON.stringify({ findings: [{ file: 'src/second.ts', line: 1, message: 'divides by zero when n is 0' }] }) }));
+    try {
+      const config = {
+        providers: { loop: { type: 'openai-compatible', baseURL: server.url } },
+        tiers: { cheap: [{ provider: 'loop', model: 'loop-cheap' }] },
+        prices: { 'loop-cheap': { input: 1, output: 4 } },
+        hooks: { prePush: { review: { tiers: ['cheap'], budget: 0.01 } } },
+      };
+      const { dir } = repoWithRemote({ '.distiqrc.json': JSON.stringify(config) });
+      await runCli(['hook', 'install'], { cwd: dir });
+      writeFiles(dir, { 'src/first.ts': 'export const first = 1;\n' });
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-qm', 'first');
+      writeFiles(dir, { 'src/second.ts': 'export const ratio = (n: number) => 1 / n;\n' });
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-qm', 'second');
+      // Asynchronous: the loopback server answers from this process, so the push must not block it.
+      const { spawn } = await import('node:child_process');
+      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn('git', ['push', 'origin', 'HEAD:main'], { cwd: dir, env: envNoCI() });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (status) => resolve({ status, stderr }));
+      });
+      expect(r.status).toBe(0); // review findings inform; they do not block unless configured
+      expect(r.stderr).toContain('src/second.ts:1: divides by zero when n is 0 [review]');
+      expect(server.requests).toHaveLength(1);
+      const sent = server.requests[0]!.messages.at(-1)!.content;
+      expect(sent).toContain('export const first = 1;'); // both commits of the push
+      expect(sent).toContain('export const ratio');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('changed files of a push', () => {
   it('update, new branch, deleted branch and force-push', async () => {
     const { dir } = repoWithRemote();
