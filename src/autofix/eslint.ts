@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { shellQuote as quote } from '../util-shell.js';
 import { runCommand } from '../validation/run-command.js';
 import type { FileEdit, Fixer } from './fixer.js';
 
@@ -35,7 +36,3 @@ export const eslintFixer: Fixer = {
     return [{ fixer: 'eslint', descriptions: edits.map((e) => `${e.path}: eslint --fix`), edits }];
   },
 };
-
-export function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand } from '../validation/run-command.js';
-import { quote } from './eslint.js';
+import { shellQuote as quote } from '../util-shell.js';
 import type { FileEdit, Fixer } from './fixer.js';
 
 /** Files prettier flagged (`prettier --check`, or eslint's prettier/prettier rule), formatted by the repo's own prettier. */

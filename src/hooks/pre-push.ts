@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type ChangedFile, changedFiles, changedSinceUpstream, git, parsePushInput, readAtCommits } from './changed-files.js';
+import { shellQuote } from '../util-shell.js';
 import { loadHookConfig, type PrePushConfig } from './hook-config.js';
 
 export type FindingClass = 'syntax' | 'commands' | 'review';
@@ -113,8 +114,4 @@ export async function runChained(hookFile: string, args: string[], stdin: string
 
 function isOn(v: string | undefined): boolean {
   return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
-}
-
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

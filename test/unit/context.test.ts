@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildIndex } from '../../src/context/index.js';
+import { lineReader } from '../../src/context/line-reader.js';
 import { localizeFailures, localizeQuery } from '../../src/context/localize.js';
 import { packContext } from '../../src/context/pack.js';
 import { buildRepoMap } from '../../src/context/repo-map.js';
@@ -11,13 +12,6 @@ import { runCommand } from '../../src/validation/run-command.js';
 import { makeRepo, runCli, writeFiles } from '../helpers.js';
 
 const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', types: [] }, include: ['src'] });
-const reader = (dir: string) => (p: string) => {
-  try {
-    return readFileSync(path.join(dir, p), 'utf8').split('\n');
-  } catch {
-    return undefined;
-  }
-};
 
 describe('index', () => {
   it('records definitions, references and resolved imports in six languages', async () => {
@@ -79,7 +73,7 @@ describe('localization and packing', () => {
     const failures = parseFailures(run.output, { root: dir });
     expect(failures.map((f) => [f.file, f.line, f.code])).toEqual([['src/b.ts', 4, 'TS2554']]);
     const index = await buildIndex(dir);
-    const lines = reader(dir);
+    const lines = lineReader(dir);
     const packed = packContext(localizeFailures(index, failures, (p, l) => lines(p)?.[l - 1]), lines, 2000);
     const a = packed.spans.find((s) => s.path === 'src/a.ts');
     expect(a).toMatchObject({ startLine: 1, endLine: 3 });
