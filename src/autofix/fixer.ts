@@ -1,11 +1,11 @@
 import type { Failure } from '../validation/failure.js';
 
-/** A whole-file replacement; `before` null means the file is created. */
+/** A whole-file replacement; `before` null means the file is created, `after` null that it is deleted. */
 export interface FileEdit {
   /** Repo-relative POSIX path. */
   path: string;
   before: string | null;
-  after: string;
+  after: string | null;
 }
 
 export interface RepairProposal {

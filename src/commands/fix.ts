@@ -14,7 +14,8 @@ export default class Fix extends BaseCommand {
     lint: Flags.boolean({ summary: 'Repair lint failures.' }),
     tiers: Flags.string({ summary: `Comma list of tiers to use, cheapest first (${TIER_NAMES.join(', ')}).` }),
     budget: Flags.string({ summary: 'Hard cap in USD for this run (overrides budget.perRun).' }),
-    'max-attempts': Flags.integer({ summary: 'Repair rounds before giving up.', min: 1, max: 20 }),
+    'max-attempts': Flags.integer({ summary: 'Attempts per tier before a task moves up (and $0 repair rounds).', min: 1, max: 20 }),
+    concurrency: Flags.integer({ summary: 'Tasks run at once (default: execute.concurrency in the config).', min: 1, max: 32 }),
     'dry-run': Flags.boolean({ summary: 'Show failures and the planned repairs; change nothing.', default: false }),
     branch: Flags.string({ summary: 'Commit the repair on this new branch (default: leave changes in the working tree).' }),
     'allow-dirty': Flags.boolean({ default: false, summary: 'Run on a working tree with uncommitted changes (they are never touched unless a repair needs the file, and restored exactly if it fails).' }),
@@ -46,6 +47,7 @@ export default class Fix extends BaseCommand {
         branch: flags.branch,
         json: flags.json,
         budgetUsd: flags.budget === undefined ? undefined : Number(flags.budget),
+        concurrency: flags.concurrency,
         signal: controller.signal,
       });
       if (flags.json) this.printJson(report);

@@ -10,6 +10,12 @@ const commandSpec = z.union([
     .object({
       run: z.string().trim().min(1, 'a non-empty shell command'),
       timeoutSec: z.number().positive().max(86_400).optional().describe('Kill the command (and its children) after this many seconds.'),
+      scoped: z
+        .string()
+        .trim()
+        .regex(/\{files\}/, 'a shell command containing {files}')
+        .optional()
+        .describe('The same check limited to some files, e.g. "eslint {files}": used to prove one task quickly; the full command still runs before the job is done.'),
     })
     .strict(),
 ]);
@@ -73,6 +79,21 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ maxAttempts: 3, tiers: ['autofix'] }),
+    implement: z
+      .object({
+        tiers: z.array(z.enum(TIER_NAMES)).min(1).default(['local', 'cheap', 'premium']).describe('Tiers the executor may climb for implement tasks.'),
+        maxAttempts: z.number().int().min(1).max(20).default(2).describe('Attempts per tier before a task moves up.'),
+        planAttempts: z.number().int().min(1).max(5).default(2).describe('Planner answers tried before a malformed plan fails the job.'),
+      })
+      .strict()
+      .default({ tiers: ['local', 'cheap', 'premium'], maxAttempts: 2, planAttempts: 2 }),
+    execute: z
+      .object({
+        concurrency: z.number().int().min(1).max(32).default(4).describe('Tasks run at once (model calls in parallel; edits are proved one at a time).'),
+        allowWorkflowEdits: z.boolean().default(false).describe('Let edits touch .github/workflows (refused by default).'),
+      })
+      .strict()
+      .default({ concurrency: 4, allowWorkflowEdits: false }),
     autofix: z
       .object({
         typescript: z.boolean().default(true).describe('TypeScript language-service code fixes (spelling, missing import, missing await, …).'),

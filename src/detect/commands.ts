@@ -10,6 +10,8 @@ export interface ResolvedCommand {
   run: string;
   timeoutMs: number;
   source: CommandSource;
+  /** A variant limited to files (`{files}` is replaced by them), when the config gives one. */
+  scoped?: string;
 }
 
 export type ResolvedCommands = Partial<Record<CommandKind, ResolvedCommand>>;
@@ -26,7 +28,8 @@ export function resolveCommands(root: string, config: DistiqConfig): ResolvedCom
     if (spec !== undefined) {
       const run = typeof spec === 'string' ? spec : spec.run;
       const timeoutSec = typeof spec === 'string' ? undefined : spec.timeoutSec;
-      out[kind] = { kind, run, timeoutMs: timeoutSec ? timeoutSec * 1000 : defaultMs, source: 'config' };
+      const scoped = typeof spec === 'string' ? undefined : spec.scoped;
+      out[kind] = { kind, run, timeoutMs: timeoutSec ? timeoutSec * 1000 : defaultMs, source: 'config', ...(scoped ? { scoped } : {}) };
     } else if (detected[kind]) {
       out[kind] = { kind, ...detected[kind], timeoutMs: defaultMs };
     }

@@ -1,7 +1,9 @@
 import type { TierName } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { repoRoot } from '../forge/git.js';
+import { errorMessage } from '../errors.js';
 import { runFixJob } from '../pipeline/fix-job.js';
+import { newRunId, writeRunFile } from '../report/run-file.js';
 import { buildModelDeps } from './model-deps.js';
 import type { FixTarget } from '../pipeline/select-commands.js';
 import type { FixReport } from '../report/fix-report.js';
@@ -17,6 +19,7 @@ export interface FixOptions {
   branch?: string;
   json: boolean;
   budgetUsd?: number;
+  concurrency?: number;
   signal?: AbortSignal;
 }
 
@@ -26,22 +29,48 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
   const { config, file } = await loadConfig(root, opts.configFile);
   const interactive = Boolean(process.stdout.isTTY) && !isCI();
   const tiers = opts.tiers ?? config.fix.tiers;
-  const models = buildModelDeps({ root, config, configFile: file, tiers, role: 'executor', budgetUsd: opts.budgetUsd, onWarn: (m) => process.stderr.write(`distiq: ${m}\n`) });
-  for (const l of models.ladders) for (const i of l.info) if (!i.usable && !opts.json) process.stderr.write(`distiq: ${l.tier} tier: ${i.provider}/${i.model} skipped: ${i.reason}\n`);
-  return runFixJob({
-    models,
+  const models = buildModelDeps({
     root,
     config,
-    targets: opts.targets,
+    configFile: file,
     tiers,
-    maxAttempts: opts.maxAttempts ?? config.fix.maxAttempts,
-    dryRun: Boolean(opts.dryRun),
-    allowDirty: Boolean(opts.allowDirty),
-    branch: opts.branch,
-    renderer: opts.json ? 'silent' : interactive ? 'default' : 'simple',
-    progressStream: process.stdout,
-    signal: opts.signal,
+    role: 'executor',
+    budgetUsd: opts.budgetUsd,
+    onWarn: (m) => process.stderr.write(`distiq: ${m}\n`),
   });
+  for (const l of models.ladders) for (const i of l.info) if (!i.usable && !opts.json) process.stderr.write(`distiq: ${l.tier} tier: ${i.provider}/${i.model} skipped: ${i.reason}\n`);
+  const runId = newRunId();
+  try {
+    const report = await runFixJob({
+      models,
+      root,
+      config,
+      targets: opts.targets,
+      tiers,
+      maxAttempts: opts.maxAttempts ?? config.fix.maxAttempts,
+      dryRun: Boolean(opts.dryRun),
+      allowDirty: Boolean(opts.allowDirty),
+      branch: opts.branch,
+      renderer: opts.json ? 'silent' : interactive ? 'default' : 'simple',
+      progressStream: process.stdout,
+      concurrency: opts.concurrency ?? config.execute.concurrency,
+      runId,
+      signal: opts.signal,
+    });
+    writeRunFile(root, runId, report);
+    return report;
+  } catch (err) {
+    // A crashed or refused run leaves a record too: what happened and that the tree was restored.
+    writeRunFile(root, runId, {
+      schemaVersion: 1,
+      job: 'fix',
+      runId,
+      status: 'error',
+      error: { type: (err as Error).name, message: errorMessage(err) },
+      spentUsd: models.recorder.totalUsd(),
+    });
+    throw err;
+  }
 }
 
 function isCI(): boolean {

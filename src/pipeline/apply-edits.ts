@@ -78,6 +78,10 @@ export async function applyEdits(root: string, edits: FileEdit[]): Promise<Appli
   };
   try {
     for (const [i, { edit, abs }] of plan.entries()) {
+      if (edit.after === null) {
+        await fs.rm(abs, { force: true });
+        continue;
+      }
       await fs.mkdir(path.dirname(abs), { recursive: true });
       await atomicWrite(abs, Buffer.from(edit.after, 'utf8'), originals[i]!.mode);
     }

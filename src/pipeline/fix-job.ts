@@ -10,15 +10,17 @@ import { errorMessage, InterruptedError } from '../errors.js';
 import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
 import type { FixReport, RepairReport, TaskReport } from '../report/fix-report.js';
 import { buildCostReport, type FreeRepair } from '../report/cost.js';
+import { taskReport } from '../report/task-report.js';
 import type { Budget } from '../budget/budget.js';
 import type { CallRecorder } from '../budget/call-model.js';
 import type { PriceBook, PricedModel } from '../budget/prices.js';
 import type { TierLadder } from '../routing/router.js';
-import { runModelStage, type TaskOutcome } from './model-stage.js';
+import { JobContext } from '../context/job-context.js';
+import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState, type TaskOutcome } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
 import { applyEdits } from './apply-edits.js';
 import { judgeRepair } from './judge-repair.js';
-import { type FixTask, planFixTasks } from './plan-fix.js';
+import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';
 import { type Validation, validate } from './validate.js';
 
@@ -33,6 +35,8 @@ export interface FixJobRequest {
   dryRun: boolean;
   allowDirty: boolean;
   branch?: string;
+  concurrency: number;
+  runId: string;
   renderer: ProgressRenderer;
   /** Where progress goes; stderr when stdout carries JSON. */
   progressStream: NodeJS.WriteStream;
@@ -64,7 +68,7 @@ interface JobState {
   attemptsByFile: Map<string, number>;
   changed: Set<string>;
   branch: FixReport['branch'];
-  outcomes: TaskOutcome[];
+  exec?: ExecutionState;
   overBudget: boolean;
   /** Kept $0 repairs, priced at the premium model for the baseline. */
   freeRepairs: FreeRepair[];
@@ -77,7 +81,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   if (req.branch) await assertNewBranchName(req.root, req.branch);
   const commands = selectCommands(resolveCommands(req.root, req.config), req.targets);
   const fixers = enabledFixers(req);
-  const state: JobState = { commands, tasks: [], repairs: [], attemptsByFile: new Map(), changed: new Set(), branch: null, outcomes: [], overBudget: false, freeRepairs: [] };
+  const state: JobState = { commands, tasks: [], repairs: [], attemptsByFile: new Map(), changed: new Set(), branch: null, overBudget: false, freeRepairs: [] };
   const usableLadders = req.models.ladders.filter((l) => l.steps.length > 0);
   const secretEnvVars = req.config.secrets.envVars;
 
@@ -105,10 +109,14 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
         enabled: () => usableLadders.length > 0 && !req.dryRun,
         skip: (ctx) => (!ctx.current || req.signal?.aborted ? 'interrupted' : ctx.current.ok ? 'nothing left to fix' : false),
         task: async (ctx, task) => {
-          const stage = await runModelStage({
+          task.output = 'indexing the repository';
+          const context = await JobContext.open(req.root, req.models.contextTokens);
+          const plan = planFixTasks(ctx.current!.failures, { definedIn: context?.definedIn, tier: usableLadders[0]!.tier });
+          context?.share(plan);
+          const deps: ExecuteDeps = {
+            job: 'fix',
             root: req.root,
             commands: ctx.commands,
-            current: ctx.current!,
             ladders: usableLadders,
             budget: req.models.budget,
             prices: req.models.prices,
@@ -116,17 +124,33 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             maxAttempts: req.maxAttempts,
             maxOutputTokens: req.models.maxOutputTokens,
             maxRetries: req.models.maxRetries,
-            contextTokens: req.models.contextTokens,
             secretEnvVars,
+            concurrency: req.concurrency,
+            context,
+            items: [],
+            allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
             signal: req.signal,
-            onProgress: (line) => (task.output = line),
-          });
-          ctx.current = stage.current;
-          for (const f of stage.changed) ctx.changed.add(f);
-          ctx.repairs.push(...stage.repairs);
-          ctx.outcomes = stage.outcomes;
-          ctx.overBudget = stage.overBudget;
-          task.title = stage.overBudget ? `Models: stopped at the budget (${ctx.current.failures.length} failure(s) left)` : `Models: ${ctx.current.failures.length} failure(s) left`;
+          };
+          const exec = newExecutionState(ctx.current!, plan);
+          ctx.exec = exec;
+          task.title = `Repair with models: ${plan.length} task(s), up to ${req.concurrency} at once`;
+          return task.newListr(
+            [
+              { title: 'Tasks', task: (_c, t) => t.newListr(executionTasks(deps, exec), { concurrent: true, exitOnError: false }) },
+              {
+                title: 'Validate the whole job',
+                task: async (_c, t) => {
+                  await finalValidation(deps, exec);
+                  ctx.current = exec.current;
+                  for (const f of exec.changed) ctx.changed.add(f);
+                  ctx.repairs.push(...exec.repairs);
+                  ctx.overBudget = exec.overBudget;
+                  t.title = exec.overBudget ? `Models: stopped at the budget (${exec.current.failures.length} failure(s) left)` : `Models: ${exec.current.failures.length} failure(s) left`;
+                },
+              },
+            ],
+            { concurrent: false, exitOnError: true },
+          );
         },
       },
       {
@@ -222,7 +246,7 @@ async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobR
     }
     const verdict = judgeRepair(ctx.current!, after);
     if (verdict.keep) {
-      ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after)).join('\n') });
+      ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after ?? '')).join('\n') });
       ctx.current = after;
       for (const f of applied.changed) ctx.changed.add(f);
       return { kept: true, reason: verdict.reason };
@@ -246,7 +270,8 @@ function repairReport(p: RepairProposal, outcome: RepairReport['outcome'], reaso
 function commitMessage(ctx: JobState): string {
   const kept = ctx.repairs.filter((r) => r.outcome === 'kept');
   const lines = kept.flatMap((r) => r.descriptions.map((d) => `- ${d}`));
-  return `fix: distiq repaired ${ctx.before!.failures.length - ctx.current!.failures.length} failure(s) at $0\n\n${lines.join('\n')}`;
+  const paid = kept.some((r) => r.tier !== 'autofix');
+  return `fix: distiq repaired ${ctx.before!.failures.length - ctx.current!.failures.length} failure(s)${paid ? '' : ' at $0'}\n\n${lines.join('\n')}`;
 }
 
 function buildReport(state: JobState, req: FixJobRequest, started: number): FixReport {
@@ -254,22 +279,37 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
   const after = state.current ?? before;
   const remainingKeys = new Map<string, number>();
   for (const f of after.failures) remainingKeys.set(failureKey(f), (remainingKeys.get(failureKey(f)) ?? 0) + 1);
-  const tasks: TaskReport[] = state.tasks.map((t) => {
-    const left = countRemaining(t.failures, remainingKeys);
-    // The model stage re-plans from what the $0 tier left: match its tasks by file scope.
-    const outcome = state.outcomes.find((o) => o.task.scope.join() === t.scope.join() && o.task.title.split(':')[0] === t.title.split(':')[0]);
-    const tierPath: TierName[] = [...(req.tiers.includes('autofix') ? (['autofix'] as TierName[]) : []), ...((outcome?.tierPath ?? []) as TierName[])];
-    return {
+  const statusOf = (t: FixTask): 'fixed' | 'partial' | 'failed' => {
+    const left = countRemaining(t.failures, new Map(remainingKeys));
+    return left === 0 ? 'fixed' : left < t.failures.length ? 'partial' : 'failed';
+  };
+  const autofix = req.tiers.includes('autofix') ? ['autofix'] : [];
+  // Tasks the $0 tier finished, then the model stage's tasks (planned from what it left), numbered in that order.
+  const modelKeys = new Set((state.exec?.outcomes ?? []).flatMap((o) => o.task.failures.map(failureKey)));
+  const freeTasks = state.exec ? state.tasks.filter((t) => t.failures.every((f) => !modelKeys.has(failureKey(f)))) : state.tasks;
+  const rows: TaskReport[] = [
+    ...freeTasks.map((t) => ({
       id: t.id,
       title: t.title,
-      tier: tierPath.at(-1) ?? 'autofix',
-      tierPath,
-      escalations: outcome?.escalations ?? [],
-      attempts: t.scope.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0) + (outcome?.attempts ?? 0),
-      status: left === 0 ? 'fixed' : left < t.failures.length ? 'partial' : 'failed',
+      tier: autofix[0] ?? 'autofix',
+      tierPath: autofix,
+      escalations: [],
+      attempts: t.files.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0),
+      status: statusOf(t),
       failures: t.failures.length,
-    };
-  });
+      files: t.files,
+      dependsOn: [],
+      changedFiles: t.files.filter((f) => state.changed.has(f)),
+      calls: 0,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      usd: 0,
+    })),
+    ...(state.exec?.outcomes ?? []).map((o) => {
+      const proven = statusOf(o.task);
+      return taskReport(o, { tierPrefix: autofix, status: proven === 'fixed' ? 'fixed' : ['interrupted', 'over-budget', 'skipped'].includes(o.status) ? o.status : proven });
+    }),
+  ];
+  const tasks = rows.map((t, i) => ({ ...t, id: `t${i + 1}` }));
   const improved = after.failures.length < before.failures.length;
   const status: FixReport['status'] = before.ok ? 'nothing-to-fix' : after.ok ? 'fixed' : state.overBudget ? 'over-budget' : improved ? 'partial' : 'failed';
   const records = req.models.recorder.records;
@@ -277,7 +317,10 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
   const configured = new Set(req.models.ladders.filter((l) => l.steps.length > 0).map((l) => l.tier));
   return {
     schemaVersion: 1,
+    job: 'fix',
+    runId: req.runId,
     status,
+    interrupted: Boolean(req.signal?.aborted),
     dryRun: req.dryRun,
     failuresBefore: before.failures.length,
     failuresAfter: after.failures.length,

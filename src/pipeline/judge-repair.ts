@@ -16,7 +16,8 @@ export interface Verdict {
  * from a tool that command had not reported before (the next stage of `a && b` now runs).
  * A command that passed before and fails now is always a regression.
  */
-export function judgeRepair(before: Validation, after: Validation): Verdict {
+export function judgeRepair(before: Validation, after: Validation, opts: { requireProgress?: boolean } = {}): Verdict {
+  const requireProgress = opts.requireProgress ?? true;
   const regressions: Failure[] = [];
   const unmasked: Failure[] = [];
   let fixed = 0;
@@ -33,10 +34,10 @@ export function judgeRepair(before: Validation, after: Validation): Verdict {
     const stagePassed = diff.remaining.length === 0;
     for (const f of diff.introduced) (stagePassed && !prevTools.has(f.tool) ? unmasked : regressions).push(f);
   });
-  const keep = regressions.length === 0 && (fixed > 0 || (after.ok && !before.ok));
+  const keep = regressions.length === 0 && (!requireProgress || fixed > 0 || (after.ok && !before.ok));
   const tail = unmasked.length ? ` (${unmasked.length} more unmasked: ${[...new Set(unmasked.map((f) => f.tool))].join(', ')} now runs)` : '';
   const reason = keep
-    ? `failures ${before.failures.length} → ${after.failures.length}${tail}`
+    ? `failures ${before.failures.length} → ${after.failures.length}${requireProgress ? '' : ', none new'}${tail}`
     : regressions.length > 0
       ? `${regressions.length} new failure(s), e.g. ${regressions[0]!.message.split('\n')[0]}`
       : 'no failure went away';

@@ -42,6 +42,10 @@ export async function validate(commands: ResolvedCommand[], opts: ValidateOption
     opts.onCommand?.(cmd, result);
     results.push(result);
   }
+  return fromResults(results);
+}
+
+function fromResults(results: CommandResult[]): Validation {
   // Two commands often report one problem (cargo build and cargo test): count it once.
   const seen = new Set<string>();
   const failures = results.flatMap((r) => r.failures).filter((f) => {
@@ -68,4 +72,27 @@ function toResult(cmd: ResolvedCommand, run: CommandRun, root: string): CommandR
   const parsed = parseFailures(run.output, { root });
   const failures = parsed.length > 0 ? parsed : [{ tool: cmd.kind, file: null, line: null, column: null, code: `exit-${run.exitCode}`, severity: 'error' as const, message: `\`${cmd.run}\` exited with code ${run.exitCode}${tail ? `:\n${tail}` : ''}` }];
   return { ...base, failures };
+}
+
+/**
+ * Proves one task quickly: commands with a `scoped` variant run on the task's files only, and their
+ * failures replace what `current` knew about those files; the others run in full. The job still
+ * runs every command in full before it reports (see the executor).
+ */
+export async function validateScoped(commands: ResolvedCommand[], files: string[], current: Validation, opts: ValidateOptions): Promise<{ validation: Validation; scoped: boolean }> {
+  const usable = files.length > 0 && commands.some((c) => c.scoped);
+  if (!usable) return { validation: await validate(commands, opts), scoped: false };
+  const { shellQuote } = await import('../util-shell.js');
+  const fileSet = new Set(files);
+  const narrowed = commands.map((c) => (c.scoped ? { ...c, run: c.scoped.replaceAll('{files}', files.map(shellQuote).join(' ')) } : c));
+  const raw = await validate(narrowed, opts);
+  const results = raw.results.map((r, i) => {
+    const cmd = commands[i]!;
+    if (!cmd.scoped) return r;
+    const prev = current.results.find((p) => p.kind === cmd.kind);
+    const elsewhere = (prev?.failures ?? []).filter((f) => !f.file || !fileSet.has(f.file));
+    const failures = [...elsewhere, ...r.failures];
+    return { ...r, command: cmd.run, exitCode: failures.length === 0 && r.exitCode === 0 ? 0 : (r.exitCode || prev?.exitCode || 1), failures };
+  });
+  return { validation: fromResults(results), scoped: true };
 }

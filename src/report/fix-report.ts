@@ -2,20 +2,32 @@ import type { CommandKind, TierName } from '../config/schema.js';
 import type { Failure } from '../validation/failure.js';
 
 export type FixStatus = 'fixed' | 'partial' | 'failed' | 'nothing-to-fix' | 'over-budget';
-export type TaskStatus = 'fixed' | 'partial' | 'failed';
+/** fixed/done: proven; skipped: never ran (a dependency failed, the budget was spent); interrupted: Ctrl-C. */
+export type TaskStatus = 'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
 
 export interface TaskReport {
   id: string;
   title: string;
-  /** The tier that produced the task's last kept repair, or the highest tier tried. */
-  tier: TierName;
+  /** The last tier the task reached ("plan": the planner's code applied as written). */
+  tier: string;
   /** Every tier the task went through, cheapest first. */
-  tierPath: TierName[];
+  tierPath: string[];
   /** Why the task moved up a tier or fell back to another provider. */
   escalations: string[];
   attempts: number;
   status: TaskStatus;
+  /** fix: the failures the task was planned for. */
   failures: number;
+  /** Its scope: files it may touch (empty = anywhere; such a task runs alone). */
+  files: string[];
+  dependsOn: string[];
+  changedFiles: string[];
+  /** Model calls made for this task, their tokens and dollars (a share of `cost`). */
+  calls: number;
+  tokens: { input: number; output: number; cacheRead: number; cacheWrite: number };
+  usd: number;
+  /** Why it was skipped or stopped, when it was. */
+  reason?: string;
 }
 
 export interface RepairReport {
@@ -41,7 +53,12 @@ export interface CommandReport {
 /** The `--json` output of `distiq fix`. Field names are a public contract: see README "JSON output". */
 export interface FixReport {
   schemaVersion: 1;
+  job: 'fix';
+  /** Also the name of the run file: `.distiq/runs/<runId>.json`. */
+  runId: string;
   status: FixStatus;
+  /** Ctrl-C: proven repairs are applied, the one in progress was rolled back. */
+  interrupted: boolean;
   dryRun: boolean;
   failuresBefore: number;
   failuresAfter: number;

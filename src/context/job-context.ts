@@ -1,0 +1,114 @@
+import { definitionsByName } from './graph.js';
+import { buildIndex } from './index.js';
+import type { RepoIndex } from './index-types.js';
+import { lineReader } from './line-reader.js';
+import { localizeFailures, localizeQuery, type SpanCandidate } from './localize.js';
+import { packContext } from './pack.js';
+import { buildRepoMap } from './repo-map.js';
+import type { PlanTask } from '../plan/types.js';
+import type { Failure } from '../validation/failure.js';
+
+/** What one task's prompt gets from the context engine. */
+export interface TaskContext {
+  /** Ranked outline of the repo: part of the stable prefix. */
+  repoMap: string;
+  /** Spans several tasks of the job need: also in the stable prefix, identical for every task. */
+  shared: string;
+  /** This task's own spans (fresh on every attempt). */
+  spans: string;
+  tokens: { repoMap: number; shared: number; spans: number };
+}
+
+interface Span {
+  path: string;
+  startLine: number;
+  endLine: number;
+}
+
+/**
+ * The context of one job: the index, a repo map built once, and the code shared by several tasks,
+ * put in the stable prompt prefix so that parallel tasks hit the provider's prompt cache. Per task,
+ * only what the prefix lacks is sent; a shared file that an earlier task changed is sent fresh.
+ */
+export class JobContext {
+  private shared: { text: string; tokens: number; spans: Span[]; snapshot: Map<string, string> } = { text: '', tokens: 0, spans: [], snapshot: new Map() };
+
+  private constructor(
+    private readonly root: string,
+    private index: RepoIndex,
+    private readonly tokens: number,
+    private readonly repoMap: { text: string; tokens: number },
+  ) {}
+
+  /** Indexes the repo and builds the map; null when no file is in a supported language (prompts then carry whole files). */
+  static async open(root: string, tokens: number): Promise<JobContext | null> {
+    const index = await buildIndex(root);
+    if (index.files.size === 0) return null;
+    const map = buildRepoMap(index, { tokens: Math.floor(tokens / 8) });
+    return new JobContext(root, index, tokens, { text: map.text, tokens: map.tokens });
+  }
+
+  /** Files defining `name` (for grouping failures by cause). */
+  definedIn = (name: string): string[] => {
+    this.byName ??= definitionsByName(this.index);
+    return [...new Set((this.byName.get(name) ?? []).map((d) => d.path))];
+  };
+  private byName?: ReturnType<typeof definitionsByName>;
+
+  /**
+   * Fixes the shared block once, before any task runs: files that more than one task looks at,
+   * packed in a fixed order. It never changes afterwards, so the prefix stays byte-identical.
+   */
+  share(tasks: PlanTask[]): void {
+    if (tasks.length < 2) return;
+    const lines = lineReader(this.root);
+    const perTask = tasks.map((t) => candidatesFor(this.index, t, lines));
+    const users = new Map<string, number>();
+    for (const c of perTask) for (const p of new Set(c.map((s) => s.path))) users.set(p, (users.get(p) ?? 0) + 1);
+    const packed = packContext(perTask.flat().filter((s) => (users.get(s.path) ?? 0) > 1), lines, Math.floor(this.tokens / 2), { numbered: false });
+    this.shared = { text: packed.text, tokens: packed.tokens, spans: packed.spans, snapshot: new Map(packed.spans.map((s) => [s.path, (lines(s.path) ?? []).join('\n')])) };
+  }
+
+  /** Tokens of the stable prefix's context part (map + shared code). */
+  get prefixTokens(): { repoMap: number; shared: number } {
+    return { repoMap: this.repoMap.tokens, shared: this.shared.tokens };
+  }
+
+  async refresh(): Promise<void> {
+    this.index = await buildIndex(this.root);
+  }
+
+  /** The task's context now: its candidates minus what the (still current) shared block already shows. */
+  forTask(task: PlanTask, failures: Failure[] = task.failures): TaskContext {
+    const lines = lineReader(this.root);
+    const unchanged = (p: string) => this.shared.snapshot.get(p) === (lines(p) ?? []).join('\n');
+    const own = candidatesFor(this.index, { ...task, failures }, lines).filter(
+      (c) => !(unchanged(c.path) && this.shared.spans.some((s) => s.path === c.path && s.startLine <= c.startLine && s.endLine >= c.endLine)),
+    );
+    const packed = packContext(own, lines, Math.max(Math.floor(this.tokens / 4), this.tokens - this.shared.tokens), { numbered: false });
+    return { repoMap: this.repoMap.text, shared: this.shared.text, spans: packed.text, tokens: { repoMap: this.repoMap.tokens, shared: this.shared.tokens, spans: packed.tokens } };
+  }
+}
+
+const WHOLE_FILE_LINES = 200;
+
+/** fix: localized failures; implement: the task text ranked over the index, plus the files it plans to touch. */
+function candidatesFor(index: RepoIndex, task: PlanTask, lines: (p: string) => string[] | undefined): SpanCandidate[] {
+  if (task.failures.length > 0) return localizeFailures(index, task.failures, (p, l) => lines(p)?.[l - 1]);
+  const out = localizeQuery(index, `${task.title}\n${task.goal}\n${task.changes.map((c) => c.changes.map((x) => x.reason).join('\n')).join('\n')}`, 12);
+  for (const file of task.changes.filter((c) => c.action !== 'create')) {
+    const text = lines(file.path);
+    if (!text) continue;
+    if (text.length <= WHOLE_FILE_LINES) {
+      out.push({ path: file.path, startLine: 1, endLine: text.length, reason: `planned ${file.action} of ${file.path}`, score: 20 });
+      continue;
+    }
+    const whole = text.join('\n');
+    for (const ch of file.changes) {
+      const at = ch.old ? whole.indexOf(ch.old) : -1;
+      const line = at < 0 ? 1 : whole.slice(0, at).split('\n').length;
+      out.push({ path: file.path, startLine: Math.max(1, line - 15), endLine: Math.min(text.length, line + ch.old.split('\n').length + 15), reason: `planned change in ${file.path}: ${ch.reason}`, score: 20 });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+import type { TierName } from '../config/schema.js';
+import type { Failure } from '../validation/failure.js';
+import type { PlanTask } from './types.js';
+
+/** Kept for the $0 stage and the report: a fix task is a plan task with failures. */
+export type FixTask = PlanTask;
+
+export interface FixPlanOptions {
+  /** Files defining a name in the repo (from the index). Without it, failures group by file only. */
+  definedIn?: (name: string) => string[];
+  tier?: TierName;
+}
+
+// Quoted words in messages that name no repo symbol (type names of the language, not causes).
+const NOT_A_CAUSE = new Set('string number boolean any unknown never void null undefined object symbol bigint true false this Promise Array Record Partial Function Object Error'.split(' '));
+
+/**
+ * The deterministic plan for `fix`, no model involved: failures that share a cause become one task.
+ * Shared causes are the same file (one test file counts as one cause too) and the same repo symbol
+ * named in messages from different files (a changed signature breaking two call sites); the file
+ * that defines that symbol joins the task's scope, since the repair may belong there.
+ */
+export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): FixTask[] {
+  const parent = failures.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  const union = (a: number, b: number) => void (parent[find(a)] = find(b));
+  const firstByKey = new Map<string, number>();
+  const symbolsOf = failures.map((f) => (opts.definedIn ? namedSymbols(f.message).filter((s) => opts.definedIn!(s).length > 0) : []));
+  failures.forEach((f, i) => {
+    const keys = [`file:${f.file ?? `(${f.tool})`}`, ...symbolsOf[i]!.map((s) => `symbol:${s}`)];
+    for (const k of keys) {
+      const seen = firstByKey.get(k);
+      if (seen === undefined) firstByKey.set(k, i);
+      else union(i, seen);
+    }
+  });
+  const groups = new Map<number, number[]>();
+  failures.forEach((_, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), i]));
+  const tasks = [...groups.values()].map((members) => {
+    const fs = members.map((i) => failures[i]!);
+    const files = [...new Set(fs.map((f) => f.file).filter((f): f is string => Boolean(f)))].sort();
+    const symbols = [...new Set(members.flatMap((i) => symbolsOf[i]!))].filter((s) => members.filter((i) => symbolsOf[i]!.includes(s)).length > 1 || files.length > 1);
+    const scope = [...new Set([...files, ...symbols.flatMap((s) => opts.definedIn!(s).slice(0, 2))])].sort();
+    const anyFile = files.length > 0;
+    return { fs, files, scope: anyFile ? scope : [], symbols };
+  });
+  tasks.sort((a, b) => (a.files[0] ?? `(${a.fs[0]!.tool})`).localeCompare(b.files[0] ?? `(${b.fs[0]!.tool})`));
+  return tasks.map((t, i) => {
+    const tools = [...new Set(t.fs.map((f) => f.tool))].join(', ');
+    const where = t.files.length === 0 ? `(${t.fs[0]!.tool})` : t.files.length === 1 ? t.files[0]! : `${t.files[0]} +${t.files.length - 1}`;
+    const cause = t.symbols.length > 0 ? ` sharing ${t.symbols.slice(0, 3).join(', ')}` : '';
+    return {
+      id: `t${i + 1}`,
+      title: `${where}: ${t.fs.length} failure${t.fs.length === 1 ? '' : 's'} (${tools})${cause}`,
+      goal: `Make these ${t.fs.length} failure(s) go away without new ones.`,
+      files: t.scope,
+      dependsOn: [],
+      tier: opts.tier ?? 'autofix',
+      acceptance: 'the listed failures are gone from the validation commands and no new failure appears',
+      failures: t.fs,
+      changes: [],
+      items: [],
+    };
+  });
+}
+
+/** Identifiers quoted in a message ('foo', "Bar", `baz`), minus the language's own type names. */
+function namedSymbols(message: string): string[] {
+  const first = message.split('\n')[0]!;
+  const out = new Set<string>();
+  for (const m of first.matchAll(/(['"`‘])([A-Za-z_$][\w$]*)(?:\([^)]*\))?['"`’]/g)) if (!NOT_A_CAUSE.has(m[2]!) && m[2]!.length > 1) out.add(m[2]!);
+  return [...out];
+}
