@@ -3,8 +3,10 @@ import Context from './commands/context.js';
 import Cost from './commands/cost.js';
 import Fix from './commands/fix.js';
 import Hook from './commands/hook.js';
+import Implement from './commands/implement.js';
 import Index from './commands/index-cmd.js';
 import Models from './commands/models.js';
+import Plan from './commands/plan.js';
 
 /** oclif "explicit" command discovery: one import, no directory scan, bundle-friendly. */
 export const COMMANDS = {
@@ -13,6 +15,8 @@ export const COMMANDS = {
   cost: Cost,
   fix: Fix,
   hook: Hook,
+  implement: Implement,
   index: Index,
   models: Models,
+  plan: Plan,
 };

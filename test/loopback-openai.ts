@@ -21,17 +21,39 @@ export interface ChatBody {
  * prompt_tokens_details.cached_tokens; errors as {"error": {message, type, code}}); prompt
  * tokens are counted from the request with a real tokenizer, as a real server would.
  */
-export async function startLoopbackOpenAI(script: (body: ChatBody, n: number) => LoopbackTurn) {
+export interface LoopbackOptions {
+  /** Answer after this long (a model's latency), to measure parallelism. */
+  latencyMs?: number;
+  /**
+   * Report cached prompt tokens the way OpenAI's automatic prompt caching does: the longest prefix
+   * shared with an earlier request, counted only from 1,024 tokens, in steps of 128.
+   */
+  prefixCache?: boolean;
+}
+
+export async function startLoopbackOpenAI(script: (body: ChatBody, n: number) => LoopbackTurn | Promise<LoopbackTurn>, opts: LoopbackOptions = {}) {
   const requests: ChatBody[] = [];
+  const timeline: { start: number; end: number }[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer(async (req, res) => {
     const body = JSON.parse(await readBody(req)) as ChatBody;
     const n = requests.length;
+    const earlier = requests.slice();
     requests.push(body);
+    const start = performance.now();
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('finish', () => {
+      inFlight--;
+      timeline[n] = { start, end: performance.now() };
+    });
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     if (req.url !== '/v1/chat/completions') {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', code: null } }));
       return;
     }
-    const turn = script(body, n);
+    const turn = await script(body, n);
     if ('status' in turn) {
       res.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers }).end(JSON.stringify(turn.body));
       return;
@@ -49,7 +71,7 @@ export async function startLoopbackOpenAI(script: (body: ChatBody, n: number) =>
           prompt_tokens: promptTokens,
           completion_tokens: completionTokens,
           total_tokens: promptTokens + completionTokens,
-          prompt_tokens_details: { cached_tokens: turn.cachedTokens ?? 0 },
+          prompt_tokens_details: { cached_tokens: turn.cachedTokens ?? (opts.prefixCache ? cachedPrefix(body, earlier) : 0) },
           completion_tokens_details: { reasoning_tokens: 0 },
         },
       }),
@@ -57,7 +79,22 @@ export async function startLoopbackOpenAI(script: (body: ChatBody, n: number) =>
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/v1`, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}/v1`, requests, timeline, maxInFlight: () => maxInFlight, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Tokens of the longest message prefix shared with an earlier request, as OpenAI bills cache hits. */
+export function cachedPrefix(body: ChatBody, earlier: ChatBody[]): number {
+  const text = (b: ChatBody) => b.messages.map((m) => `${m.role}\n${m.content}\n`).join('');
+  const mine = text(body);
+  let best = 0;
+  for (const e of earlier) {
+    const other = text(e);
+    let i = 0;
+    while (i < mine.length && i < other.length && mine[i] === other[i]) i++;
+    best = Math.max(best, i);
+  }
+  const tokens = countTokens(mine.slice(0, best));
+  return tokens < 1024 ? 0 : Math.floor(tokens / 128) * 128;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -15,6 +15,21 @@ export abstract class BaseCommand extends Command {
 
   protected readonly redact = makeRedactor();
 
+  /**
+   * From the call on, Ctrl-C aborts the returned signal instead of killing the process mid-write.
+   * `on`, not `once`: execa's child cleanup (signal-exit) re-raises SIGINT when it sees no other
+   * listener, and a `once` listener is already gone by then. A second Ctrl-C changes nothing.
+   */
+  protected interruptible(): { signal: AbortSignal; dispose: () => void } {
+    const controller = new AbortController();
+    const onSigint = () => {
+      if (controller.signal.aborted) process.stderr.write('distiq: stopping; rolling back the edit in progress\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  }
+
   protected printJson(value: unknown): void {
     process.stdout.write(this.redact(JSON.stringify(value, null, 2)) + '\n');
   }

@@ -23,15 +23,7 @@ export default class Fix extends BaseCommand {
 
   async run(): Promise<void> {
     // First thing: a Ctrl-C from here on stops the run cleanly instead of killing it mid-write.
-    // `on`, not `once`: execa's child cleanup (signal-exit) re-raises SIGINT when it sees no other
-    // listener, and a `once` listener is already gone by then. A second Ctrl-C changes nothing: the
-    // run is finishing its rollback.
-    const controller = new AbortController();
-    const onSigint = () => {
-      if (controller.signal.aborted) process.stderr.write('distiq: stopping; rolling back the repair in progress\n');
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
+    const interrupt = this.interruptible();
     const { flags } = await this.parse(Fix);
     // The pipeline (typescript, listr2, execa…) loads only when a command runs: `--help` stays fast.
     const [{ runFix }, { exitCodeFor }, { renderFixReport }] = await Promise.all([import('../jobs/fix.js'), import('../report/fix-report.js'), import('../report/render-fix.js')]);
@@ -48,23 +40,23 @@ export default class Fix extends BaseCommand {
         json: flags.json,
         budgetUsd: flags.budget === undefined ? undefined : Number(flags.budget),
         concurrency: flags.concurrency,
-        signal: controller.signal,
+        signal: interrupt.signal,
       });
       if (flags.json) this.printJson(report);
       else this.print(`\n${renderFixReport(report)}`);
-      if (controller.signal.aborted) {
+      if (interrupt.signal.aborted) {
         process.stderr.write('distiq: interrupted; repairs that passed validation were kept, the one in progress was rolled back.\n');
         this.exit(130);
       }
       const code = exitCodeFor(report.status);
       if (code !== 0) this.exit(code);
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
     }
   }
 }
 
-function parseTiers(value: string): TierName[] {
+export function parseTiers(value: string): TierName[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !(TIER_NAMES as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0) {

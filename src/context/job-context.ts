@@ -78,6 +78,12 @@ export class JobContext {
     this.index = await buildIndex(this.root);
   }
 
+  /** For the planner: the map, and the code a free-text query ranks highest. */
+  forQuery(query: string, tokens: number): { repoMap: string; spans: string } {
+    const lines = lineReader(this.root);
+    return { repoMap: this.repoMap.text, spans: packContext(localizeQuery(this.index, query), lines, tokens, { numbered: false }).text };
+  }
+
   /** The task's context now: its candidates minus what the (still current) shared block already shows. */
   forTask(task: PlanTask, failures: Failure[] = task.failures): TaskContext {
     const lines = lineReader(this.root);

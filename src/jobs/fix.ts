@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import { runFixJob } from '../pipeline/fix-job.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
 import { buildModelDeps } from './model-deps.js';
+import { isCI } from '../util-env.js';
 import type { FixTarget } from '../pipeline/select-commands.js';
 import type { FixReport } from '../report/fix-report.js';
 
@@ -71,9 +72,4 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
     });
     throw err;
   }
-}
-
-function isCI(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }

@@ -23,18 +23,19 @@ export function buildModelDeps(opts: {
   role?: 'planner' | 'executor' | 'reviewer';
   env?: NodeJS.ProcessEnv;
   onWarn?: (message: string) => void;
+  /** Another role of the same job: its budget, recorder and prices are shared, never doubled. */
+  sharedWith?: ModelDeps;
 }): ModelDeps {
   const { config } = opts;
   if (opts.budgetUsd !== undefined && !(opts.budgetUsd > 0 && Number.isFinite(opts.budgetUsd))) throw new UsageError(`--budget must be a positive number of USD, got ${opts.budgetUsd}`);
-  const prices = new PriceBook(config.prices);
+  const prices = opts.sharedWith?.prices ?? new PriceBook(config.prices);
   // A role bounds the tiers its jobs may use: fix is an executor.
   const allowed = opts.role ? opts.tiers.filter((t) => config.roles[opts.role!].includes(t)) : opts.tiers;
   const excluded = opts.tiers.filter((t) => !allowed.includes(t)).map((tier) => ({ tier, reason: `not in roles.${opts.role} (${config.roles[opts.role!].join(', ')})` }));
   const ladders = buildLadders({ config, configFile: opts.configFile ?? '(defaults)', root: opts.root, tiers: allowed, env: opts.env ?? process.env, prices, create: createProvider });
   const perRun = opts.budgetUsd ?? config.budget.perRun;
-  const ledger = new Ledger(path.resolve(opts.root, config.budget.ledger));
-  const budget = new Budget(ledger, { perRun, daily: config.budget.daily, monthly: config.budget.monthly, warnAt: config.budget.warnAt }, randomUUID(), { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn });
-  return { ladders, excluded, budget, prices, recorder: new CallRecorder(), baseline: baselineModel(config), perRun, maxOutputTokens: config.models.maxOutputTokens, maxRetries: config.models.maxRetries, contextTokens: config.models.contextTokens };
+  const budget = opts.sharedWith?.budget ?? new Budget(new Ledger(path.resolve(opts.root, config.budget.ledger)), { perRun, daily: config.budget.daily, monthly: config.budget.monthly, warnAt: config.budget.warnAt }, randomUUID(), { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn });
+  return { ladders, excluded, budget, prices, recorder: opts.sharedWith?.recorder ?? new CallRecorder(), baseline: baselineModel(config), perRun, maxOutputTokens: config.models.maxOutputTokens, maxRetries: config.models.maxRetries, contextTokens: config.models.contextTokens };
 }
 
 /** The all-premium comparison: the first premium model in the config. */

@@ -1,4 +1,5 @@
-import { Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2';
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import { listrOptions, type ProgressRenderer } from './listr-options.js';
 import { eslintFixer } from '../autofix/eslint.js';
 import type { Fixer, RepairProposal } from '../autofix/fixer.js';
 import { prettierFixer } from '../autofix/prettier.js';
@@ -24,7 +25,7 @@ import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';
 import { type Validation, validate } from './validate.js';
 
-export type ProgressRenderer = 'default' | 'simple' | 'silent';
+export type { ProgressRenderer } from './listr-options.js';
 
 export interface FixJobRequest {
   root: string;
@@ -164,17 +165,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
         },
       },
     ],
-    {
-      ctx: state,
-      // listr2 types the renderer by literal; the three values are all built-in renderers.
-      renderer: req.renderer as 'default',
-      fallbackRenderer: 'simple',
-      rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(req.progressStream, req.progressStream) }) },
-      fallbackRendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(req.progressStream, req.progressStream) }) },
-      exitOnError: true,
-      registerSignalListeners: false,
-      collectErrors: false,
-    },
+    listrOptions(state, req.renderer, req.progressStream),
   );
   await list.run();
   if (!state.before) throw new InterruptedError('during the first validation run');

@@ -1,5 +1,6 @@
 import { formatFailure } from '../validation/failure.js';
-import type { FixReport } from './fix-report.js';
+import type { CostReport } from './cost.js';
+import type { FixReport, TaskReport } from './fix-report.js';
 
 const MAX_REMAINING_SHOWN = 20;
 
@@ -23,14 +24,7 @@ export function renderFixReport(r: FixReport): string {
       if (rep.descriptions.length > 10) out.push(`      … ${rep.descriptions.length - 10} more`);
     }
   }
-  const escalated = r.tasks.filter((t) => t.tierPath.length > 1 || t.escalations.length > 0);
-  if (escalated.length > 0) {
-    out.push('', 'Tasks:');
-    for (const t of escalated) {
-      out.push(`  ${t.id} [${t.status}] ${t.title} — ${t.tierPath.join(' → ')}, ${t.attempts} attempt(s)`);
-      for (const e of t.escalations) out.push(`      ${e}`);
-    }
-  }
+  out.push(...renderTasks(r.tasks.filter((t) => t.tierPath.length > 1 || t.escalations.length > 0 || t.calls > 0)));
   if (r.changedFiles.length > 0) out.push('', `Changed files: ${r.changedFiles.join(', ')}`);
   if (r.branch) out.push(`Committed ${r.branch.commit.slice(0, 10)} on branch ${r.branch.name}`);
   if (r.remaining.length > 0) {
@@ -39,18 +33,30 @@ export function renderFixReport(r: FixReport): string {
     if (r.remaining.length > MAX_REMAINING_SHOWN) out.push(`  … ${r.remaining.length - MAX_REMAINING_SHOWN} more`);
   }
   for (const s of r.skippedTiers) out.push(`Tier ${s.tier} skipped: ${s.reason}`);
-  out.push('', renderCostLine(r));
+  out.push('', renderCost(r.cost, r.durationMs));
   return out.join('\n');
 }
 
-function renderCostLine(r: FixReport): string {
-  const c = r.cost;
+/** Per task: status, tier path, attempts, cost, and every escalation with its reason. */
+export function renderTasks(tasks: TaskReport[]): string[] {
+  if (tasks.length === 0) return [];
+  const out = ['', 'Tasks:'];
+  for (const t of tasks) {
+    out.push(`  ${t.id} [${t.status}] ${t.title} — ${t.tierPath.join(' → ') || 'not run'}, ${t.attempts} attempt(s)${t.calls ? `, ${t.calls} call(s), $${t.usd.toFixed(4)}` : ''}`);
+    for (const e of t.escalations) out.push(`      ${e}`);
+    if (t.reason) out.push(`      ${t.reason}`);
+  }
+  return out;
+}
+
+/** The cost table every run ends with: per tier and model, tokens, dollars, the all-premium baseline. */
+export function renderCost(c: CostReport, durationMs: number): string {
   const lines: string[] = ['Cost:'];
   const rows: string[][] = [['tier', 'model', 'calls', 'in', 'cache r/w', 'out', 'USD', 'all-premium']];
   if (c.byTier.autofix) rows.push(['autofix', '(deterministic)', String(c.byTier.autofix.calls), '0', '0/0', '0', '0.0000', '']);
   for (const m of c.byModel) rows.push([m.tier, `${m.provider}/${m.model}`, String(m.calls), String(m.inputTokens), `${m.cacheReadTokens}/${m.cacheWriteTokens}`, String(m.outputTokens), m.usd.toFixed(4), m.baselineUsd.toFixed(4)]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) lines.push('  ' + row.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  '));
-  lines.push(`  total $${c.usd.toFixed(4)} · all-premium (${c.baselineModel}) $${c.baselineUsd.toFixed(4)} · saved $${c.savingUsd.toFixed(4)}${c.budget ? ` · budget $${c.budget.perRun} per run` : ''} · ${(r.durationMs / 1000).toFixed(1)}s`);
+  lines.push(`  total $${c.usd.toFixed(4)} · all-premium (${c.baselineModel}) $${c.baselineUsd.toFixed(4)} · saved $${c.savingUsd.toFixed(4)}${c.budget ? ` · budget $${c.budget.perRun} per run` : ''} · ${(durationMs / 1000).toFixed(1)}s`);
   return lines.join('\n');
 }

@@ -1,0 +1,90 @@
+import type { PlanTask } from '../plan/types.js';
+import { loadConfig } from '../config/load.js';
+import { JobContext } from '../context/job-context.js';
+import { resolveCommands } from '../detect/commands.js';
+import { implementMessages, repairMessages } from '../execute/repair-prompt.js';
+import { repoRoot } from '../forge/git.js';
+import { estimateTasks, type TaskEstimate } from '../plan/estimate.js';
+import { planFixTasks } from '../plan/plan-fix.js';
+import { planImplementation } from '../plan/plan-implement.js';
+import { type FixTarget, selectCommands } from '../pipeline/select-commands.js';
+import { validate } from '../pipeline/validate.js';
+import { buildCostReport, type CostReport } from '../report/cost.js';
+import { MODEL_TIERS } from '../routing/router.js';
+import { implementModels, readChecklist } from './implement.js';
+import { buildModelDeps } from './model-deps.js';
+
+/** The `--json` output of `distiq plan`: a public contract (README "JSON output"). */
+export interface PlanReport {
+  schemaVersion: 1;
+  job: 'fix' | 'implement';
+  items: string[];
+  tasks: (Omit<PlanTask, 'failures'> & { failures: number; estimate: TaskEstimate })[];
+  totals: { inputTokens: number; prefixTokens: number; usdByTier: Record<string, number> };
+  /** What planning itself cost (the planner model for implement; $0 for fix). */
+  planning: CostReport;
+}
+
+export interface PlanOptions {
+  cwd: string;
+  configFile?: string;
+  job: 'fix' | 'implement';
+  targets: FixTarget[];
+  file?: string;
+  text?: string;
+  budgetUsd?: number;
+  signal?: AbortSignal;
+}
+
+/** Plans without executing: fix runs the validation commands and groups failures; implement asks the planner. */
+export async function runPlan(opts: PlanOptions): Promise<PlanReport> {
+  const root = await repoRoot(opts.cwd);
+  const { config, file } = await loadConfig(root, opts.configFile);
+  const context = await JobContext.open(root, config.models.contextTokens);
+  let tasks: PlanTask[];
+  let items: string[] = [];
+  let messagesFor: (t: PlanTask) => ReturnType<typeof repairMessages>;
+  let deps;
+  if (opts.job === 'fix') {
+    deps = buildModelDeps({ root, config, configFile: file, tiers: [...MODEL_TIERS], role: 'executor', budgetUsd: opts.budgetUsd });
+    const commands = selectCommands(resolveCommands(root, config), opts.targets);
+    const current = await validate(commands, { root, secretEnvVars: config.secrets.envVars, signal: opts.signal });
+    tasks = planFixTasks(current.failures, { definedIn: context?.definedIn, tier: deps.ladders.find((l) => l.steps.length > 0)?.tier ?? 'cheap' });
+    messagesFor = (t) => repairMessages(root, t, [], context?.forTask(t));
+  } else {
+    const checklist = readChecklist(opts.cwd, opts);
+    items = checklist.items;
+    const { models, planner } = implementModels(root, config, file, { budgetUsd: opts.budgetUsd, quiet: true });
+    deps = models;
+    const planned = await planImplementation(items, {
+      root,
+      steps: planner.ladders.flatMap((l) => l.steps),
+      budget: models.budget,
+      prices: models.prices,
+      recorder: models.recorder,
+      maxOutputTokens: models.maxOutputTokens,
+      maxRetries: models.maxRetries,
+      attempts: config.implement.planAttempts,
+      context,
+      contextTokens: models.contextTokens,
+      allowWorkflowEdits: config.execute.allowWorkflowEdits,
+      executorTiers: models.ladders.filter((l) => l.steps.length > 0).map((l) => l.tier),
+      signal: opts.signal,
+    });
+    tasks = planned.tasks;
+    messagesFor = (t) => implementMessages(t, t.items.map((n) => items[n - 1]!), [], context?.forTask(t));
+  }
+  context?.share(tasks);
+  const estimates = estimateTasks(tasks, messagesFor, deps.ladders, deps.prices, deps.maxOutputTokens);
+  const usdByTier: Record<string, number> = {};
+  for (const e of estimates) for (const [tier, v] of Object.entries(e.usdByTier)) usdByTier[tier] = (usdByTier[tier] ?? 0) + v.usd;
+  const records = deps.recorder.records;
+  return {
+    schemaVersion: 1,
+    job: opts.job,
+    items,
+    tasks: tasks.map((t, i) => ({ ...t, failures: t.failures.length, estimate: estimates[i]! })),
+    totals: { inputTokens: estimates.reduce((a, e) => a + e.inputTokens, 0), prefixTokens: estimates.reduce((a, e) => a + e.prefixTokens, 0), usdByTier },
+    planning: buildCostReport({ records, autofixCalls: 0, freeRepairs: [], prices: deps.prices, baseline: deps.baseline, budget: { perRun: deps.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),
+  };
+}

@@ -1,0 +1,34 @@
+import type { CostReport } from './cost.js';
+import type { CommandReport, RepairReport, TaskReport } from './fix-report.js';
+import type { Failure } from '../validation/failure.js';
+
+export type ImplementStatus = 'implemented' | 'partial' | 'failed' | 'over-budget';
+
+/** The `--json` output of `distiq implement` (also `.distiq/runs/<runId>.json`). A public contract: see README. */
+export interface ImplementReport {
+  schemaVersion: 1;
+  job: 'implement';
+  runId: string;
+  status: ImplementStatus;
+  interrupted: boolean;
+  source: string;
+  /** Each unchecked checklist item, and the tasks that served it. */
+  items: { n: number; text: string; tasks: string[]; status: 'done' | 'partial' | 'not-done' }[];
+  plan: { attempts: number; tasks: number };
+  /** Failures of the validation commands before the job (not the job's fault) and after it. */
+  failuresBefore: number;
+  failuresAfter: number;
+  /** Failures present after the job and not before: none when every task was proven. */
+  regressions: Failure[];
+  changedFiles: string[];
+  tasks: TaskReport[];
+  repairs: RepairReport[];
+  commands: CommandReport[];
+  cost: CostReport;
+  branch: { name: string; commit: string } | null;
+  durationMs: number;
+}
+
+export function implementExitCode(status: ImplementStatus): number {
+  return status === 'implemented' ? 0 : status === 'over-budget' ? 3 : 1;
+}
