@@ -58,6 +58,35 @@ describe('distiq fix with model tiers (loopback OpenAI-compatible server, real C
     expect(cost.usd).toBeCloseTo(report.cost.usd, 12);
   });
 
+  it('independent tasks run in parallel (both calls in flight at once) with one identical stable prefix', async () => {
+    const server = await startLoopbackOpenAI(
+      (body) => {
+        const user = body.messages.at(-1)!.content;
+        return user.includes('src/limits.ts:1')
+          ? { content: edits({ path: 'src/limits.ts', search: 'export const max: number = "10";', replace: 'export const max: number = 10;' }) }
+          : { content: edits({ path: 'src/config.ts', search: 'export const port: number = "8080";', replace: 'export const port: number = 8080;' }) };
+      },
+      { latencyMs: 800 },
+    );
+    close = server.close;
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES, 'src/limits.ts': 'export const max: number = "10";\n', '.distiqrc.json': config(server.url) } });
+    const r = await runCli(['fix', '--build', '--tiers', 'cheap', '--concurrency', '2', '--json'], { cwd: dir });
+    const report = JSON.parse(r.stdout);
+    expect(r.code).toBe(0);
+    expect(report.status).toBe('fixed');
+    expect(server.requests).toHaveLength(2);
+    expect(server.maxInFlight()).toBe(2);
+    // The prefix (rules, repo map) is byte-identical across the job's tasks: prompt caches can hit.
+    const prefix = (i: number) => JSON.stringify(server.requests[i]!.messages.slice(0, -1));
+    expect(prefix(0)).toBe(prefix(1));
+    expect(report.tasks.map((t: { files: string[]; status: string; calls: number }) => [t.files, t.status, t.calls])).toEqual([
+      [['src/config.ts'], 'fixed', 1],
+      [['src/limits.ts'], 'fixed', 1],
+    ]);
+    expect(report.tasks[0].usd + report.tasks[1].usd).toBeCloseTo(report.cost.usd, 12);
+    expect(readFileSync(path.join(dir, 'src/limits.ts'), 'utf8')).toBe('export const max: number = 10;\n');
+  });
+
   it('a wrong cheap edit is rolled back and escalated to premium, with the reason recorded', async () => {
     const server = await startLoopbackOpenAI((body) =>
       body.model === 'loop-cheap'

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { TaskScheduler, topologicalOrder } from '../../src/execute/scheduler.js';
+import { uncheckedItems } from '../../src/plan/checklist.js';
+import { checkPlan } from '../../src/plan/plan-implement.js';
+import { planFixTasks } from '../../src/plan/plan-fix.js';
+import type { Failure } from '../../src/validation/failure.js';
+import { makeRepo } from '../helpers.js';
+
+const f = (file: string | null, message: string, code = 'TS2345'): Failure => ({ tool: 'tsc', file, line: 1, column: 1, code, message, severity: 'error' });
+
+describe('fix plan: failures grouped by cause, no model', () => {
+  it('groups by file, and across files by a repo symbol the messages share; its definition joins the scope', () => {
+    const failures = [
+      f('src/b.ts', "Expected 2 arguments, but got 1. 'parseConfig' requires them"),
+      f('src/c.ts', "Argument of type 'string' is not assignable to parameter of type 'number'. See 'parseConfig'."),
+      f('src/d.ts', "Type 'string' is not assignable to type 'number'."),
+      f('src/d.ts', 'Cannot find name x', 'TS2304'),
+      f(null, '`tsc` timed out', 'timeout'),
+    ];
+    const definedIn = (name: string) => (name === 'parseConfig' ? ['src/config.ts'] : []);
+    const tasks = planFixTasks(failures, { definedIn, tier: 'cheap' });
+    expect(tasks.map((t) => [t.files, t.failures.length])).toEqual([
+      [[], 1], // file-less: scope "anywhere", runs alone
+      [['src/b.ts', 'src/c.ts', 'src/config.ts'], 2],
+      [['src/d.ts'], 2],
+    ]);
+    expect(tasks[1]!.title).toContain('sharing parseConfig');
+    expect(tasks.every((t) => t.tier === 'cheap')).toBe(true);
+    // 'string' and 'number' are the language's types, not a shared cause; without an index, files only.
+    expect(planFixTasks(failures).map((t) => t.files)).toEqual([[], ['src/b.ts'], ['src/c.ts'], ['src/d.ts']]);
+  });
+});
+
+describe('scheduler', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  it('runs at most N at once, never two tasks on the same file, and respects dependencies', async () => {
+    const s = new TaskScheduler(
+      [
+        { id: 'a', files: ['x.ts'], dependsOn: [] },
+        { id: 'b', files: ['x.ts', 'y.ts'], dependsOn: [] },
+        { id: 'c', files: ['z.ts'], dependsOn: [] },
+        { id: 'd', files: ['w.ts'], dependsOn: ['c'] },
+        { id: 'e', files: ['v.ts'], dependsOn: [] },
+      ],
+      2,
+    );
+    const started: string[] = [];
+    const grants = ['a', 'b', 'c', 'd', 'e'].map((id) => s.acquire(id).then((g) => (g.run ? started.push(id) : null)));
+    await tick();
+    expect(started).toEqual(['a', 'c']); // b overlaps a; the limit is 2
+    s.release('a', 'done');
+    await tick();
+    expect(started).toEqual(['a', 'c', 'b']);
+    s.release('c', 'done');
+    await tick();
+    expect(started).toEqual(['a', 'c', 'b', 'd']);
+    s.release('b', 'done');
+    s.release('d', 'done');
+    await tick();
+    expect(started).toEqual(['a', 'c', 'b', 'd', 'e']);
+    s.release('e', 'done');
+    await Promise.all(grants);
+    expect(s.peak).toBe(2);
+  });
+
+  it('a task whose dependency failed is refused, and so are its dependents; a task with no scope runs alone', async () => {
+    const s = new TaskScheduler(
+      [
+        { id: 'a', files: ['x.ts'], dependsOn: [] },
+        { id: 'b', files: ['y.ts'], dependsOn: ['a'] },
+        { id: 'c', files: ['z.ts'], dependsOn: ['b'] },
+        { id: 'g', files: [], dependsOn: [] },
+      ],
+      4,
+    );
+    const ga = s.acquire('a');
+    const gb = s.acquire('b');
+    const gc = s.acquire('c');
+    let gRan = false;
+    const gg = s.acquire('g').then((g) => (gRan = g.run));
+    await tick();
+    expect(await ga).toEqual({ run: true });
+    expect(gRan).toBe(false); // "anywhere" waits for a to finish
+    s.release('a', 'failed');
+    expect(await gb).toEqual({ run: false, reason: 'skipped: it depends on a, which did not succeed' });
+    expect(await gc).toEqual({ run: false, reason: 'skipped: it depends on b, which did not succeed' });
+    await gg;
+    expect(gRan).toBe(true);
+  });
+
+  it('cycles and unknown dependencies are plan errors', () => {
+    expect(() => topologicalOrder([{ id: 'a', files: [], dependsOn: ['b'] }, { id: 'b', files: [], dependsOn: ['a'] }])).toThrow(/cycle: a → b → a/);
+    expect(() => topologicalOrder([{ id: 'a', files: [], dependsOn: ['zz'] }])).toThrow(/depends on zz, which is not in the plan/);
+  });
+});
+
+describe('checklist and plan checks', () => {
+  it('takes unchecked items only, with continuation lines, and not from code fences', () => {
+    const md = '# T\n- [ ] one\n  more of one\n- [x] done\n* [ ] two\n  - [ ] nested three\n```\n- [ ] example\n```\n+ [ ]   four  \n';
+    expect(uncheckedItems(md)).toEqual(['one more of one', 'two', 'nested three', 'four']);
+  });
+
+  it('names every problem a schema cannot see', () => {
+    const dir = makeRepo({ files: { 'src/a.ts': 'export const a = 1;\n' } });
+    const t = (id: string, files: { path: string; action: 'create' | 'modify' | 'delete'; changes: { old: string; new: string; reason: string }[] }[], extra = {}) => ({ id, title: id, goal: id, items: [1], dependsOn: [], tier: 'cheap' as const, acceptance: 'ok', files, ...extra });
+    const problems = checkPlan(
+      {
+        tasks: [
+          t('t1', [{ path: 'src/a.ts', action: 'create', changes: [{ old: '', new: 'x', reason: 'r' }] }]),
+          t('t2', [{ path: 'src/missing.ts', action: 'modify', changes: [{ old: '', new: 'x', reason: 'r' }] }], { items: [3] }),
+          t('t3', [{ path: '/etc/passwd', action: 'modify', changes: [{ old: 'a', new: 'b', reason: 'r' }] }], { dependsOn: ['t9'] }),
+        ],
+      },
+      2,
+      { root: dir, allowWorkflowEdits: false },
+    );
+    expect(problems).toEqual([
+      'task t3 depends on t9, which is not in the plan',
+      'checklist item 2 is not served by any task',
+      'task t1, create src/a.ts: the file already exists; use "modify"',
+      'task t2 names item 3, but the checklist has 2',
+      'task t2, modify src/missing.ts: the file does not exist; use "create"',
+      'task t2, modify src/missing.ts: every modify change needs the exact current code in "old"',
+      'task t3, modify /etc/passwd: Refused to write "/etc/passwd": absolute paths are not allowed; use a path relative to the repo root',
+    ]);
+  });
+});
