@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each with its baseline measured in the same run.
-// `npm run bench -- --only cli-start` (or autofix) runs one; `--quick` uses fewer cases.
+// `npm run bench -- --only cli-start` (or autofix, execute, …) runs one; `--quick` uses fewer cases.
 import { benchAutofix } from './autofix.js';
 import { benchCliStart } from './cli-start.js';
 import { benchProviders } from './providers.js';
@@ -7,6 +7,7 @@ import { benchHook } from './hook.js';
 import { benchLocalize } from './localize.js';
 import { benchIndexSpeed } from './index-speed.js';
 import { benchBinding } from './binding.js';
+import { benchExecute } from './execute.js';
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
@@ -19,6 +20,7 @@ const benches = {
   localize: () => benchLocalize({ perKind: quick ? 2 : 4 }),
   index: () => benchIndexSpeed({ runs: quick ? 1 : 3 }),
   binding: () => benchBinding(),
+  execute: () => benchExecute({ quick }),
 };
 console.log(`distiq benchmarks · node ${process.version} · ${new Date().toISOString()}`);
 for (const [name, fn] of Object.entries(benches)) if (!only || only === name) await fn();

@@ -97,7 +97,7 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
           outcome.reason = 'not started: the budget is spent';
           return;
         }
-        await runTask(outcome, deps, state, lock, (line) => (listrTask.output = line));
+        await runTask(outcome, deps, state, lock, scheduler, (line) => (listrTask.output = line));
         ok = outcome.status === 'fixed' || outcome.status === 'done';
         listrTask.title = `${outcome.task.id} [${outcome.status}] ${outcome.task.title} (${outcome.tierPath.join(' → ') || 'no tier'})`;
       } finally {
@@ -132,7 +132,16 @@ type Proof = { kept: true; reason: string } | { kept: false; reason: string };
  * only with a recorded reason. A budget refusal stops the task (and the job); Ctrl-C rolls back
  * only the edit in progress.
  */
-async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: ExecutionState, lock: Mutex, progress: (line: string) => void): Promise<void> {
+async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: ExecutionState, lock: Mutex, scheduler: TaskScheduler, progress: (line: string) => void): Promise<void> {
+  // Waiting for the proof lock is not a model call: the slot goes to another task meanwhile.
+  const proveLocked = async (makeEdits: () => FileEdit[], tier: string) => {
+    scheduler.pause(task.id);
+    try {
+      return await lock.run(() => prove(outcome, makeEdits, tier, deps, state));
+    } finally {
+      state.peakConcurrency = Math.max(state.peakConcurrency, scheduler.peak);
+    }
+  };
   const { task } = outcome;
   const recorder = new TaskRecorder(deps.recorder);
   const feedback: string[] = [];
@@ -155,7 +164,7 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
     outcome.tierPath.push('plan');
     outcome.attempts++;
     progress('applying the planned changes as written');
-    const proof = await lock.run(() => prove(outcome, () => planEdits(deps.root, task), 'plan', deps, state));
+    const proof = await proveLocked(() => planEdits(deps.root, task), 'plan');
     if (proof.kept) done = true;
     else feedback.push(`the plan's changes applied as written were rejected: ${proof.reason}`);
   }
@@ -168,6 +177,7 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
         done = true; // another task's repair fixed these too
         break;
       }
+      await scheduler.resume(task.id);
       outcome.attempts++;
       progress(`${ladder.tier} attempt ${attempt}`);
       let answer: Edits;
@@ -200,7 +210,7 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
         }
         throw err;
       }
-      const proof = await lock.run(() => prove(outcome, () => resolveEdits(deps.root, answer.edits), ladder.tier, deps, state));
+      const proof = await proveLocked(() => resolveEdits(deps.root, answer.edits), ladder.tier);
       if (deps.signal?.aborted) return finish();
       if (proof.kept) {
         done = deps.job === 'implement' || !stillFailing(task, state.current);

@@ -35,7 +35,7 @@ export function topologicalOrder(tasks: Schedulable[]): string[] {
 }
 
 /**
- * Grants tasks a slot: at most `concurrency` at once, only after every dependency finished well,
+ * Grants tasks a slot: at most `concurrency` model calls at once, only after every dependency finished well,
  * never two with overlapping scopes. Waiting tasks are granted in plan order. A task whose
  * dependency failed is refused (its `acquire` resolves to a reason) instead of running on a
  * broken base. With the plan checked by `topologicalOrder`, nothing can wait forever.
@@ -43,7 +43,11 @@ export function topologicalOrder(tasks: Schedulable[]): string[] {
 export class TaskScheduler {
   private readonly tasks: Map<string, Schedulable>;
   private readonly order: string[];
+  /** Tasks holding their scope (started, not finished). */
   private readonly running = new Set<string>();
+  /** Running tasks not using a slot: they wait for or run a proof, not a model call. */
+  private readonly paused = new Set<string>();
+  private readonly resumers: { id: string; resolve: () => void }[] = [];
   private readonly finished = new Map<string, Finish>();
   private readonly waiting = new Map<string, (grant: { run: true } | { run: false; reason: string }) => void>();
   /** Highest number of tasks that ran at once (for reports and benchmarks). */
@@ -66,13 +70,44 @@ export class TaskScheduler {
     });
   }
 
+  /**
+   * The task gives its slot back but keeps its files (it is about to wait for the proof lock):
+   * another task's model call can start meanwhile.
+   */
+  pause(id: string): void {
+    if (this.running.has(id)) this.paused.add(id);
+    this.pump();
+  }
+
+  /** Takes a slot again before the next model call; paused tasks go before new ones. */
+  resume(id: string): Promise<void> {
+    if (!this.paused.has(id)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.resumers.push({ id, resolve });
+      this.pump();
+    });
+  }
+
+  private slotsInUse(): number {
+    return this.running.size - this.paused.size;
+  }
+
   release(id: string, result: Finish): void {
     this.running.delete(id);
+    this.paused.delete(id);
+    const r = this.resumers.findIndex((x) => x.id === id);
+    if (r >= 0) this.resumers.splice(r, 1)[0]!.resolve();
     this.finished.set(id, result);
     this.pump();
   }
 
   private pump(): void {
+    while (this.resumers.length > 0 && this.slotsInUse() < this.concurrency) {
+      const { id, resolve } = this.resumers.shift()!;
+      this.paused.delete(id);
+      this.peak = Math.max(this.peak, this.slotsInUse());
+      resolve();
+    }
     for (const id of this.order) {
       const resolve = this.waiting.get(id);
       if (!resolve) continue;
@@ -84,12 +119,12 @@ export class TaskScheduler {
         resolve({ run: false, reason: `skipped: it depends on ${failedDep}, which did not succeed` });
         continue;
       }
-      if (this.running.size >= this.concurrency) continue;
+      if (this.slotsInUse() >= this.concurrency || this.resumers.length > 0) continue;
       if (!task.dependsOn.every((d) => this.finished.get(d) === 'done')) continue;
       if ([...this.running].some((r) => overlaps(task, this.tasks.get(r)!))) continue;
       this.waiting.delete(id);
       this.running.add(id);
-      this.peak = Math.max(this.peak, this.running.size);
+      this.peak = Math.max(this.peak, this.slotsInUse());
       resolve({ run: true });
     }
   }

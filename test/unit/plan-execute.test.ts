@@ -89,6 +89,34 @@ describe('scheduler', () => {
     expect(gRan).toBe(true);
   });
 
+  it('a task waiting for its proof gives its slot to another task but keeps its files', async () => {
+    const s = new TaskScheduler(
+      [
+        { id: 'a', files: ['x.ts'], dependsOn: [] },
+        { id: 'b', files: ['x.ts'], dependsOn: [] },
+        { id: 'c', files: ['y.ts'], dependsOn: [] },
+      ],
+      1,
+    );
+    const started: string[] = [];
+    for (const id of ['a', 'b', 'c']) void s.acquire(id).then((g) => g.run && started.push(id));
+    await tick();
+    expect(started).toEqual(['a']);
+    s.pause('a');
+    await tick();
+    expect(started).toEqual(['a', 'c']); // b shares x.ts with a: still waiting
+    let resumed = false;
+    void s.resume('a').then(() => (resumed = true));
+    await tick();
+    expect(resumed).toBe(false); // c holds the only slot
+    s.release('c', 'done');
+    await tick();
+    expect(resumed).toBe(true);
+    s.release('a', 'done');
+    await tick();
+    expect(started).toEqual(['a', 'c', 'b']);
+  });
+
   it('cycles and unknown dependencies are plan errors', () => {
     expect(() => topologicalOrder([{ id: 'a', files: [], dependsOn: ['b'] }, { id: 'b', files: [], dependsOn: ['a'] }])).toThrow(/cycle: a → b → a/);
     expect(() => topologicalOrder([{ id: 'a', files: [], dependsOn: ['zz'] }])).toThrow(/depends on zz, which is not in the plan/);
