@@ -102,7 +102,7 @@ async function cacheShare(L, { jobs }) {
       }
       const v = await validate([{ kind: 'build', run: 'tsc -p tsconfig.json', timeoutMs: 120_000, source: 'config' }], { root: dir, secretEnvVars: [] });
       const ctx = await JobContext.open(dir, 8000);
-      const plan = planFixTasks(v.failures, { definedIn: ctx.definedIn, tier: 'cheap' });
+      const plan = planFixTasks(v.failures, { definedIn: ctx.definedIn, symbolAt: ctx.symbolAt, tier: 'cheap' });
       ctx.share(plan);
       const requests = plan.map((t) => repairMessages(dir, t, [], ctx.forTask(t, t.failures)));
       const baseline = plan.map((t) => repairMessages(dir, t, [])); // no index: whole files, rules-only prefix

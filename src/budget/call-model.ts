@@ -3,6 +3,7 @@ import { ProviderError } from '../providers/errors.js';
 import type { ChatMessage, ChatRequest, ChatResult, Provider, Usage } from '../providers/types.js';
 import type { Budget } from './budget.js';
 import { estimateInputTokens } from './estimate-tokens.js';
+import { makeRedactor } from '../security/secrets.js';
 import type { PriceBook, PricedModel } from './prices.js';
 
 /** One rung of a tier ladder: a provider + model, with how to price it. */
@@ -56,6 +57,8 @@ export interface CallModelOptions {
   backoff?: { baseMs: number; maxMs: number };
   sleep?: (ms: number) => Promise<void>;
   onEvent?: (message: string) => void;
+  /** Applied to every message before it is sent (default: token shapes and secret env values). */
+  redact?: (text: string) => string;
 }
 
 export interface CallModelResult {
@@ -80,13 +83,16 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
   const maxRetries = o.maxRetries ?? 3;
   const backoff = o.backoff ?? { baseMs: 1000, maxMs: 20_000 };
   const escalations: string[] = [];
+  // No secret enters a prompt: repo files and tool output can hold tokens; they are masked before any send.
+  const redact = o.redact ?? makeRedactor();
+  const request: ChatRequest = { ...o.request, messages: o.request.messages.map((m) => ({ ...m, content: redact(m.content) })) };
   for (const step of o.steps) {
     const label = `${step.tier}/${step.provider.name}/${step.model}`;
-    let messages: ChatMessage[] = o.request.messages;
+    let messages: ChatMessage[] = request.messages;
     let retries = 0;
     let corrections = 0;
     for (;;) {
-      const req = { ...o.request, messages };
+      const req = { ...request, messages };
       const worst = o.prices.worstCase(step.priced, await estimateInputTokens(req, step.provider.type), req.maxOutputTokens);
       const meta = { tier: step.tier, provider: step.provider.name, model: step.model };
       const reservation = await o.budget.reserve(worst, meta);
@@ -122,7 +128,7 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
       if (result.finishReason !== 'refusal' && corrections < CORRECTIONS) {
         corrections++;
         o.onEvent?.(`${label}: ${problem}; asking once more`);
-        messages = [...o.request.messages, { role: 'assistant', content: result.text.slice(0, 4000) }, { role: 'user', content: `That answer was rejected: ${problem}. Reply again with only the JSON object the schema describes, complete and shorter if needed.` }];
+        messages = [...request.messages, { role: 'assistant', content: redact(result.text.slice(0, 4000)) }, { role: 'user', content: `That answer was rejected: ${problem}. Reply again with only the JSON object the schema describes, complete and shorter if needed.` }];
         continue;
       }
       escalations.push(`${label}: ${problem}`);

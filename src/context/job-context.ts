@@ -55,6 +55,15 @@ export class JobContext {
   };
   private byName?: ReturnType<typeof definitionsByName>;
 
+  /** The identifier at a position (1-based line and column), or the first one after it on the line. */
+  symbolAt = (file: string, line: number, column: number): string | undefined => {
+    const text = lineReader(this.root)(file)?.[line - 1];
+    if (!text) return undefined;
+    const re = /[A-Za-z_$][\w$]*/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) if (m.index + m[0].length >= column) return m[0];
+    return undefined;
+  };
+
   /**
    * Fixes the shared block once, before any task runs: files that more than one task looks at,
    * packed in a fixed order. It never changes afterwards, so the prefix stays byte-identical.

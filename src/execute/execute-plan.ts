@@ -17,6 +17,7 @@ import type { TierLadder } from '../routing/router.js';
 import { diffFailures, failureKey } from '../validation/failure.js';
 import { EDITS_JSON_SCHEMA, EditApplyError, type Edits, EditsSchema, resolveEdits } from './edit-format.js';
 import { Mutex } from './mutex.js';
+import { refusedEdit } from './protected-paths.js';
 import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
 
@@ -242,8 +243,8 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
     throw err;
   }
   if (edits.length === 0) return reject('the edits changed nothing');
-  const workflow = edits.find((e) => /^\.github\/workflows\//.test(e.path));
-  if (workflow && !deps.allowWorkflowEdits) return reject(`edits to ${workflow.path} are refused: CI workflows are not changed unless the config sets execute.allowWorkflowEdits`, [workflow.path]);
+  const refused = refusedEdit(edits, { allowWorkflowEdits: deps.allowWorkflowEdits });
+  if (refused) return reject(refused, edits.map((e) => e.path));
   const broken = await syntaxRegressions(edits);
   if (broken.length > 0) return reject(`the edit breaks the syntax: ${broken.slice(0, 3).join('; ')}`, edits.map((e) => e.path));
   const applied = await applyEdits(deps.root, edits);

@@ -49,7 +49,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport> {
     deps = buildModelDeps({ root, config, configFile: file, tiers: [...MODEL_TIERS], role: 'executor', budgetUsd: opts.budgetUsd });
     const commands = selectCommands(resolveCommands(root, config), opts.targets);
     const current = await validate(commands, { root, secretEnvVars: config.secrets.envVars, signal: opts.signal });
-    tasks = planFixTasks(current.failures, { definedIn: context?.definedIn, tier: deps.ladders.find((l) => l.steps.length > 0)?.tier ?? 'cheap' });
+    tasks = planFixTasks(current.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, tier: deps.ladders.find((l) => l.steps.length > 0)?.tier ?? 'cheap' });
     messagesFor = (t) => repairMessages(root, t, [], context?.forTask(t));
   } else {
     const checklist = readChecklist(opts.cwd, opts);

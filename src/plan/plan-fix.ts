@@ -8,6 +8,8 @@ export type FixTask = PlanTask;
 export interface FixPlanOptions {
   /** Files defining a name in the repo (from the index). Without it, failures group by file only. */
   definedIn?: (name: string) => string[];
+  /** The identifier at a failure's line and column (a call to a changed function names nothing in its message). */
+  symbolAt?: (file: string, line: number, column: number) => string | undefined;
   tier?: TierName;
 }
 
@@ -17,7 +19,8 @@ const NOT_A_CAUSE = new Set('string number boolean any unknown never void null u
 /**
  * The deterministic plan for `fix`, no model involved: failures that share a cause become one task.
  * Shared causes are the same file (one test file counts as one cause too) and the same repo symbol
- * named in messages from different files (a changed signature breaking two call sites); the file
+ * named in messages, or written at the failure site, in different files (a changed signature breaking
+ * two call sites); the file
  * that defines that symbol joins the task's scope, since the repair may belong there.
  */
 export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): FixTask[] {
@@ -25,7 +28,14 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
   const union = (a: number, b: number) => void (parent[find(a)] = find(b));
   const firstByKey = new Map<string, number>();
-  const symbolsOf = failures.map((f) => (opts.definedIn ? namedSymbols(f.message).filter((s) => opts.definedIn!(s).length > 0) : []));
+  const symbolsOf = failures.map((f) => {
+    if (!opts.definedIn) return [];
+    const named = namedSymbols(f.message).filter((s) => opts.definedIn!(s).length > 0);
+    const site = f.file && f.line && f.column ? opts.symbolAt?.(f.file, f.line, f.column) : undefined;
+    // The symbol at the site counts only when it is defined in another file: a shared dependency.
+    const atSite = site && !NOT_A_CAUSE.has(site) && opts.definedIn(site).some((p) => p !== f.file) ? [site] : [];
+    return [...new Set([...named, ...atSite])];
+  });
   failures.forEach((f, i) => {
     const keys = [`file:${f.file ?? `(${f.tool})`}`, ...symbolsOf[i]!.map((s) => `symbol:${s}`)];
     for (const k of keys) {

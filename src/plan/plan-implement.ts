@@ -179,7 +179,7 @@ export function checkPlan(plan: PlannerPlan, itemCount: number, deps: Pick<Plann
         continue;
       }
       const rel = path.relative(deps.root, abs).split(path.sep).join('/');
-      if (/^\.github\/workflows\//.test(rel) && !deps.allowWorkflowEdits) problems.push(`${where}: CI workflows may not be changed`);
+      if (/^\.github\//.test(rel) && !deps.allowWorkflowEdits) problems.push(`${where}: CI workflows may not be changed`);
       const createdEarlier = plan.tasks.some((o) => o !== t && o.files.some((x) => x.action === 'create' && x.path === f.path));
       const exists = existsSync(abs) || createdEarlier;
       if (f.action === 'create' && existsSync(abs)) problems.push(`${where}: the file already exists; use "modify"`);

@@ -206,3 +206,33 @@ describe('distiq fix with model tiers (loopback OpenAI-compatible server, real C
     expect(server.requests).toHaveLength(0);
   });
 });
+
+describe('distiq plan fix (nothing executed, $0)', () => {
+  it('groups a changed signature and its two broken call sites into one task, with estimates per tier', async () => {
+    const dir = makeRepo({
+      nodeModules: true,
+      files: {
+        ...FILES,
+        'src/config.ts': 'export const host = "localhost";\n',
+        'src/parse.ts': 'export function parse(text: string, radix: number): number {\n  return Number.parseInt(text, radix);\n}\n',
+        'src/b.ts': "import { parse } from './parse.js';\nexport const b = parse('1');\n",
+        'src/c.ts': "import { parse } from './parse.js';\nexport const c = parse('2');\n",
+        'src/d.ts': 'export const d: number = "4";\n',
+        '.distiqrc.json': config('http://127.0.0.1:9/v1'),
+      },
+    });
+    const r = await runCli(['plan', 'fix', '--build', '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.tasks.map((t: { files: string[]; failures: number }) => [t.files, t.failures])).toEqual([
+      [['src/b.ts', 'src/c.ts', 'src/parse.ts'], 2],
+      [['src/d.ts'], 1],
+    ]);
+    expect(plan.tasks[0].title).toContain('sharing parse');
+    const est = plan.tasks[0].estimate;
+    expect(est.usdByTier.cheap.model).toBe('loop/loop-cheap');
+    expect(est.usdByTier.premium.usd).toBeGreaterThan(est.usdByTier.cheap.usd * 9);
+    expect(plan.planning.usd).toBe(0);
+    expect(statusPorcelain(dir)).toBe('');
+  });
+});

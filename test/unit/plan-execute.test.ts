@@ -1,4 +1,11 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Budget } from '../../src/budget/budget.js';
+import { CallRecorder, callModel } from '../../src/budget/call-model.js';
+import { Ledger } from '../../src/budget/ledger.js';
+import { PriceBook } from '../../src/budget/prices.js';
+import { refusedEdit } from '../../src/execute/protected-paths.js';
+import { ScriptedProvider } from '../../src/providers/scripted.js';
 import { TaskScheduler, topologicalOrder } from '../../src/execute/scheduler.js';
 import { uncheckedItems } from '../../src/plan/checklist.js';
 import { checkPlan } from '../../src/plan/plan-implement.js';
@@ -152,5 +159,42 @@ describe('checklist and plan checks', () => {
       'task t2, modify src/missing.ts: every modify change needs the exact current code in "old"',
       'task t3, modify /etc/passwd: Refused to write "/etc/passwd": absolute paths are not allowed; use a path relative to the repo root',
     ]);
+  });
+});
+
+describe('what edits may never do, and what never reaches a prompt', () => {
+  it('refuses CI, hooks, the distiq config and package scripts; allows other package.json changes', () => {
+    const e = (p: string, before: string | null, after: string | null) => ({ path: p, before, after });
+    const opts = { allowWorkflowEdits: false };
+    expect(refusedEdit([e('.github/workflows/ci.yml', null, 'on: push')], opts)).toMatch(/\.github\/ \(CI workflows, actions\) is not changed/);
+    expect(refusedEdit([e('.github/workflows/ci.yml', null, 'on: push')], { allowWorkflowEdits: true })).toBeNull();
+    expect(refusedEdit([e('.husky/pre-push', 'x', 'y')], opts)).toMatch(/git hooks/);
+    expect(refusedEdit([e('.distiqrc.json', '{}', '{"commands":{"build":"true"}}')], opts)).toMatch(/defines the validation commands/);
+    const pkg = (scripts: object, deps: object = {}) => JSON.stringify({ name: 'x', scripts, dependencies: deps });
+    expect(refusedEdit([e('package.json', pkg({ build: 'tsc' }), pkg({ build: 'true' }))], opts)).toMatch(/"scripts"/);
+    expect(refusedEdit([e('package.json', pkg({ build: 'tsc' }), pkg({ build: 'tsc' }, { zod: '^4' }))], opts)).toBeNull();
+    expect(refusedEdit([e('src/big.ts', null, 'x'.repeat(2_000_001))], opts)).toMatch(/at most 2000000/);
+  });
+
+  it('callModel masks secret env values and token shapes in every message before sending', async () => {
+    const secret = 'sk-ant-api03-abcdefghijklmnop1234567890';
+    process.env.DISTIQ_TEST_API_KEY = 'value-of-a-secret-var-42';
+    try {
+      const provider = new ScriptedProvider('scripted-redaction', [{ text: '{"edits":[]}' }]);
+      const dir = makeRepo();
+      await callModel({
+        steps: [{ tier: 'cheap', provider, model: 'm', priced: { pricingProvider: null, model: 'm' } }],
+        request: { messages: [{ role: 'user', content: `config.ts: const key = "${secret}"; env: value-of-a-secret-var-42` }], maxOutputTokens: 100 },
+        budget: new Budget(new Ledger(path.join(dir, 'ledger.jsonl')), { perRun: 1 }, 'r'),
+        prices: new PriceBook({}),
+        recorder: new CallRecorder(),
+      });
+      const sent = provider.requests[0]!.req.messages[0]!.content;
+      expect(sent).not.toContain(secret);
+      expect(sent).not.toContain('value-of-a-secret-var-42');
+      expect(sent).toBe('config.ts: const key = "[REDACTED]"; env: [REDACTED]');
+    } finally {
+      delete process.env.DISTIQ_TEST_API_KEY;
+    }
   });
 });
