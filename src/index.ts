@@ -7,6 +7,7 @@ import Implement from './commands/implement.js';
 import Index from './commands/index-cmd.js';
 import Models from './commands/models.js';
 import Plan from './commands/plan.js';
+import Review from './commands/review.js';
 
 /** oclif "explicit" command discovery: one import, no directory scan, bundle-friendly. */
 export const COMMANDS = {
@@ -19,4 +20,5 @@ export const COMMANDS = {
   index: Index,
   models: Models,
   plan: Plan,
+  review: Review,
 };

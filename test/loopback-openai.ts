@@ -58,28 +58,25 @@ export async function startLoopbackOpenAI(script: (body: ChatBody, n: number) =>
       res.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers }).end(JSON.stringify(turn.body));
       return;
     }
-    const promptTokens = body.messages.reduce((a, m) => a + countTokens(m.content) + 4, 0);
-    const completionTokens = turn.completionTokens ?? countTokens(turn.content);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({
-        id: `chatcmpl-loop${n}`,
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
-        model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: turn.content, refusal: null }, logprobs: null, finish_reason: turn.finishReason ?? 'stop' }],
-        usage: {
-          prompt_tokens: promptTokens,
-          completion_tokens: completionTokens,
-          total_tokens: promptTokens + completionTokens,
-          prompt_tokens_details: { cached_tokens: turn.cachedTokens ?? (opts.prefixCache ? cachedPrefix(body, earlier) : 0) },
-          completion_tokens_details: { reasoning_tokens: 0 },
-        },
-      }),
-    );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion(body, n, turn, turn.cachedTokens ?? (opts.prefixCache ? cachedPrefix(body, earlier) : 0))));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/v1`, requests, timeline, maxInFlight: () => maxInFlight, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A Chat Completions response as OpenAI's reference documents it; prompt tokens counted with a real tokenizer. */
+export function completion(body: ChatBody, n: number, turn: { content: string; finishReason?: 'stop' | 'length'; completionTokens?: number }, cachedTokens = 0) {
+  const promptTokens = body.messages.reduce((a, m) => a + countTokens(m.content) + 4, 0);
+  const completionTokens = turn.completionTokens ?? countTokens(turn.content);
+  return {
+    id: `chatcmpl-loop${n}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: body.model,
+    choices: [{ index: 0, message: { role: 'assistant', content: turn.content, refusal: null }, logprobs: null, finish_reason: turn.finishReason ?? 'stop' }],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: cachedTokens }, completion_tokens_details: { reasoning_tokens: 0 } },
+  };
 }
 
 /** Tokens of the longest message prefix shared with an earlier request, as OpenAI bills cache hits. */

@@ -18,6 +18,7 @@ export default class Fix extends BaseCommand {
     concurrency: Flags.integer({ summary: 'Tasks run at once (default: execute.concurrency in the config).', min: 1, max: 32 }),
     'dry-run': Flags.boolean({ summary: 'Show failures and the planned repairs; change nothing.', default: false }),
     branch: Flags.string({ summary: 'Commit the repair on this new branch (default: leave changes in the working tree).' }),
+    pr: Flags.boolean({ default: false, summary: 'Open (or update) a pull request with the repair, against the current branch (GITHUB_TOKEN or `gh auth token`).' }),
     'allow-dirty': Flags.boolean({ default: false, summary: 'Run on a working tree with uncommitted changes (they are never touched unless a repair needs the file, and restored exactly if it fails).' }),
   };
 
@@ -40,6 +41,7 @@ export default class Fix extends BaseCommand {
         json: flags.json,
         budgetUsd: flags.budget === undefined ? undefined : Number(flags.budget),
         concurrency: flags.concurrency,
+        pr: flags.pr,
         signal: interrupt.signal,
       });
       if (flags.json) this.printJson(report);

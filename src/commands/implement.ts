@@ -5,11 +5,13 @@ import { parseTiers } from './fix.js';
 export default class Implement extends BaseCommand {
   static override summary = 'Implement the unchecked items of a markdown checklist: a cheap planner splits them into tasks, executors do them in parallel, the repo’s own commands prove them.';
   static override description = 'Each task is proven by the validation commands (build, typecheck, lint, test): it is kept only if no new failure appears, otherwise rolled back, retried with the failure as feedback, and moved up its tier ladder.';
-  static override examples = ['<%= config.bin %> implement --file TASK.md', '<%= config.bin %> implement --text "- [ ] add a --verbose flag" --budget 0.50 --json', '<%= config.bin %> implement --file TASK.md --branch distiq/implement-task'];
+  static override examples = ['<%= config.bin %> implement --file TASK.md', '<%= config.bin %> implement --issue 42 --pr', '<%= config.bin %> implement --text "- [ ] add a --verbose flag" --budget 0.50 --json', '<%= config.bin %> implement --file TASK.md --branch distiq/implement-task'];
 
   static override flags = {
     file: Flags.string({ summary: 'Markdown file whose unchecked "- [ ]" items are the work.' }),
     text: Flags.string({ summary: 'The checklist itself, as markdown.' }),
+    issue: Flags.integer({ summary: 'Read the checklist from this GitHub issue (GITHUB_TOKEN or `gh auth token`).', min: 1 }),
+    pr: Flags.boolean({ default: false, summary: 'Open (or update) a pull request with the result.' }),
     tiers: Flags.string({ summary: 'Comma list of executor tiers, cheapest first (default: implement.tiers).' }),
     budget: Flags.string({ summary: 'Hard cap in USD for this run, planner included (overrides budget.perRun).' }),
     'max-attempts': Flags.integer({ summary: 'Attempts per tier before a task moves up.', min: 1, max: 20 }),
@@ -28,6 +30,8 @@ export default class Implement extends BaseCommand {
         configFile: flags.config,
         file: flags.file,
         text: flags.text,
+        issue: flags.issue,
+        pr: flags.pr,
         tiers: flags.tiers === undefined ? undefined : parseTiers(flags.tiers),
         maxAttempts: flags['max-attempts'],
         concurrency: flags.concurrency,

@@ -167,6 +167,26 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ prePush: { syntax: true, commands: [], review: { tiers: [], budget: 0.05 }, block: ['syntax', 'commands'] } }),
+    github: z
+      .object({
+        allowBots: z
+          .array(z.string().min(1).refine((v) => !v.includes('*'), 'a bot login; wildcards are not accepted'))
+          .default([])
+          .describe('Bot accounts allowed to trigger /distiq commands (e.g. "renovate[bot]"); "*" is not accepted.'),
+        branchPrefix: z.string().regex(/^distiq\/[\w./-]*$/, 'a prefix starting with "distiq/"').default('distiq/').describe('distiq pushes only to branches under this prefix.'),
+        maxCommentBudget: usd.optional().describe('Highest --budget a /distiq comment may ask for (default: budget.perRun).'),
+        review: z
+          .object({
+            tiers: z.array(z.enum(TIER_NAMES)).default(['cheap', 'premium']).describe('Reviewer tiers: the first usable one reviews; the next one only for large or risky diffs.'),
+            skip: z.array(z.string()).default(['**/*.lock', '**/package-lock.json', '**/dist/**', '**/*.min.js', '**/*.snap']).describe('Globs of files never reviewed.'),
+            maxComments: z.number().int().min(0).max(100).default(15),
+            largeDiffLines: z.number().int().positive().default(800).describe('Changed lines from which a diff counts as large (escalated to the next reviewer tier).'),
+          })
+          .strict()
+          .default({ tiers: ['cheap', 'premium'], skip: ['**/*.lock', '**/package-lock.json', '**/dist/**', '**/*.min.js', '**/*.snap'], maxComments: 15, largeDiffLines: 800 }),
+      })
+      .strict()
+      .default({ allowBots: [], branchPrefix: 'distiq/', review: { tiers: ['cheap', 'premium'], skip: ['**/*.lock', '**/package-lock.json', '**/dist/**', '**/*.min.js', '**/*.snap'], maxComments: 15, largeDiffLines: 800 } }),
     secrets: z
       .object({
         envVars: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]).describe('Extra variables treated as secrets: never passed to validation commands, redacted from output.'),

@@ -71,12 +71,16 @@ export function languageOf(file: string): LangId | undefined {
   return EXT[path.extname(file).toLowerCase()];
 }
 
+/** Set by the Action bundle's banner: grammars and the runtime's wasm are copied next to it (no node_modules there). */
+const bundled = (globalThis as { __distiqGrammars?: string }).__distiqGrammars;
+const resolveAsset = (spec: string) => (bundled ? path.join(bundled, spec) : require.resolve(spec));
+
 let mod: Promise<typeof import('web-tree-sitter')> | undefined;
 const loaded = new Map<LangId, Promise<{ language: Language; query: Query }>>();
 
 export function treeSitter(): Promise<typeof import('web-tree-sitter')> {
   mod ??= import('web-tree-sitter').then(async (m) => {
-    await m.Parser.init();
+    await m.Parser.init(bundled ? { locateFile: (file: string) => path.join(bundled, file) } : undefined);
     return m;
   });
   return mod;
@@ -89,7 +93,7 @@ export function loadGrammar(id: LangId): Promise<Language> {
   let p = grammars.get(id);
   if (!p) {
     const g = GRAMMAR[id];
-    p = treeSitter().then((m) => m.Language.load(path.join(path.dirname(require.resolve(`${g.pkg}/package.json`)), g.wasm)));
+    p = treeSitter().then((m) => m.Language.load(path.join(path.dirname(resolveAsset(`${g.pkg}/package.json`)), g.wasm)));
     grammars.set(id, p);
   }
   return p;
@@ -101,7 +105,7 @@ export function loadLanguage(id: LangId): Promise<{ language: Language; query: Q
   if (!p) {
     p = (async () => {
       const [m, language] = await Promise.all([treeSitter(), loadGrammar(id)]);
-      const source = [...GRAMMAR[id].tags.map((t) => readFileSync(require.resolve(t), 'utf8')), EXTRA[id]].join('\n');
+      const source = [...GRAMMAR[id].tags.map((t) => readFileSync(resolveAsset(t), 'utf8')), EXTRA[id]].join('\n');
       return { language, query: new m.Query(language, source) };
     })();
     loaded.set(id, p);

@@ -1,7 +1,8 @@
 import type { TierName } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { repoRoot } from '../forge/git.js';
-import { errorMessage } from '../errors.js';
+import { simpleGit } from 'simple-git';
+import { errorMessage, UsageError } from '../errors.js';
 import { runFixJob } from '../pipeline/fix-job.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
 import { buildModelDeps } from './model-deps.js';
@@ -21,12 +22,15 @@ export interface FixOptions {
   json: boolean;
   budgetUsd?: number;
   concurrency?: number;
+  /** Deliver a full repair as a pull request against the current branch. */
+  pr?: boolean;
   signal?: AbortSignal;
 }
 
 /** The `fix` job: flags and config merged into one request for the pipeline. */
 export async function runFix(opts: FixOptions): Promise<FixReport> {
   const root = await repoRoot(opts.cwd);
+  if (opts.pr && opts.branch) throw new UsageError('--pr and --branch do not go together: --pr commits on distiq\'s own branch');
   const { config, file } = await loadConfig(root, opts.configFile);
   const interactive = Boolean(process.stdout.isTTY) && !isCI();
   const tiers = opts.tiers ?? config.fix.tiers;
@@ -58,6 +62,13 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
       runId,
       signal: opts.signal,
     });
+    if (opts.pr && report.status === 'fixed' && report.changedFiles.length > 0 && !report.dryRun) {
+      const { connectGitHub, deliverLocally } = await import('./local-github.js');
+      const github = await connectGitHub(root);
+      const current = (await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])).trim();
+      const pr = await deliverLocally({ root, config, report, gh: github.gh, repo: github.repo, branch: `${config.github.branchPrefix}fix-${current.replace(/[^\w.-]+/g, '-')}`, title: `distiq: fix ${report.failuresBefore} failure(s) on ${current}`, trigger: 'distiq fix --pr' });
+      report.pullRequest = { url: pr.prUrl, number: pr.prNumber, branch: pr.branch, created: pr.created };
+    }
     writeRunFile(root, runId, report);
     return report;
   } catch (err) {

@@ -10,12 +10,18 @@ import type { ImplementReport } from '../report/implement-report.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
 import { isCI } from '../util-env.js';
 import { buildModelDeps } from './model-deps.js';
+import { connectGitHub, deliverLocally, issueChecklist } from './local-github.js';
+import { sanitizeUserText } from '../forge/github/sanitize.js';
 
 export interface ImplementOptions {
   cwd: string;
   configFile?: string;
   file?: string;
   text?: string;
+  /** Read the checklist from this GitHub issue. */
+  issue?: number;
+  /** Deliver the result as a pull request. */
+  pr?: boolean;
   tiers?: TierName[];
   maxAttempts?: number;
   concurrency?: number;
@@ -28,7 +34,7 @@ export interface ImplementOptions {
 
 /** Reads the checklist from --file or --text: exactly one of them. */
 export function readChecklist(cwd: string, opts: Pick<ImplementOptions, 'file' | 'text'>): { items: string[]; source: string } {
-  if ((opts.file === undefined) === (opts.text === undefined)) throw new UsageError('Give the checklist with exactly one of --file TASK.md or --text "- [ ] ..."');
+  if ((opts.file === undefined) === (opts.text === undefined)) throw new UsageError('Give the checklist with exactly one of --file TASK.md, --text "- [ ] ..." or --issue N');
   if (opts.text !== undefined) return { items: requireItems(opts.text, '--text'), source: '--text' };
   let markdown: string;
   try {
@@ -51,7 +57,14 @@ export function implementModels(root: string, config: Awaited<ReturnType<typeof 
 /** The `implement` job: a checklist in, a plan by the planner, tasks executed and proven. */
 export async function runImplement(opts: ImplementOptions): Promise<ImplementReport> {
   const root = await repoRoot(opts.cwd);
-  const { items, source } = readChecklist(opts.cwd, opts);
+  if (opts.issue !== undefined && (opts.file !== undefined || opts.text !== undefined)) throw new UsageError('Give the checklist with exactly one of --file TASK.md, --text "- [ ] ..." or --issue N');
+  const github = opts.issue !== undefined || opts.pr ? await connectGitHub(root) : null;
+  let checklist: { items: string[]; source: string; title?: string };
+  if (opts.issue !== undefined) {
+    const issue = await issueChecklist(github!.gh, github!.repo, opts.issue);
+    checklist = { items: requireItems(sanitizeUserText(issue.body), `issue #${opts.issue}`), source: `issue #${opts.issue}`, title: issue.title };
+  } else checklist = readChecklist(opts.cwd, opts);
+  const { items, source } = checklist;
   const { config, file } = await loadConfig(root, opts.configFile);
   const { models, planner } = implementModels(root, config, file, { tiers: opts.tiers, budgetUsd: opts.budgetUsd, quiet: opts.json });
   const runId = newRunId();
@@ -73,6 +86,11 @@ export async function runImplement(opts: ImplementOptions): Promise<ImplementRep
       models,
       planner: planner.ladders,
     });
+    if (opts.pr && github && report.status === 'implemented' && report.changedFiles.length > 0) {
+      const slug = opts.issue !== undefined ? String(opts.issue) : runId;
+      const pr = await deliverLocally({ root, config, report, gh: github.gh, repo: github.repo, branch: `${config.github.branchPrefix}implement-${slug}`, title: `distiq: ${checklist.title ?? source}`.slice(0, 200), trigger: `distiq implement, ${source}` });
+      report.pullRequest = { url: pr.prUrl, number: pr.prNumber, branch: pr.branch, created: pr.created };
+    }
     writeRunFile(root, runId, report);
     return report;
   } catch (err) {

@@ -70,6 +70,8 @@ export interface FixReport {
   skippedTiers: { tier: TierName; reason: string }[];
   cost: CostReport;
   branch: { name: string; commit: string } | null;
+  /** With --pr (or in the Action): the pull request opened or updated. */
+  pullRequest?: { url: string; number: number; branch: string; created: boolean };
   durationMs: number;
 }
 

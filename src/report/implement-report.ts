@@ -26,6 +26,8 @@ export interface ImplementReport {
   commands: CommandReport[];
   cost: CostReport;
   branch: { name: string; commit: string } | null;
+  /** With --pr (or in the Action): the pull request opened or updated. */
+  pullRequest?: { url: string; number: number; branch: string; created: boolean };
   durationMs: number;
 }
 

@@ -1,0 +1,54 @@
+import { TIER_NAMES, type TierName } from '../config/tiers.js';
+import { DistiqError, errorMessage } from '../errors.js';
+import { annotations, appendSummary, setOutputs } from '../forge/github/actions-io.js';
+import { type EventInputs, runGithubEvent } from '../jobs/github-event.js';
+import { makeRedactor } from '../security/secrets.js';
+
+/** Action inputs arrive as INPUT_<NAME> (upper case, hyphens kept). */
+function input(name: string, env: NodeJS.ProcessEnv): string {
+  return (env[`INPUT_${name.toUpperCase()}`] ?? '').trim();
+}
+
+/** The GitHub Action: inputs → the event job → outputs, job summary and annotations. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const token = input('github-token', env);
+  const runEnv = { ...env, ...(token ? { GITHUB_TOKEN: token } : {}) };
+  const redact = makeRedactor(runEnv);
+  const outputs = (o: Record<string, string>) => setOutputs(env.GITHUB_OUTPUT, o);
+  try {
+    const command = input('command', env) || 'auto';
+    if (!['auto', 'fix', 'implement', 'review'].includes(command)) throw new DistiqError(`input "command" must be auto, fix, implement or review, got "${command}"`, 2);
+    const budget = input('budget', env);
+    const tiers = input('tiers', env);
+    const inputs: EventInputs = {
+      command: command as EventInputs['command'],
+      ...(input('config', env) ? { configFile: input('config', env) } : {}),
+      ...(budget ? { budgetUsd: positive(budget) } : {}),
+      ...(tiers ? { tiers: parseTiers(tiers) } : {}),
+    };
+    const result = await runGithubEvent({ cwd: env.GITHUB_WORKSPACE || process.cwd(), env: runEnv, inputs, progressStream: process.stdout });
+    for (const line of annotations(result.remaining)) process.stdout.write(`${redact(line)}\n`);
+    appendSummary(env.GITHUB_STEP_SUMMARY, redact(result.summary));
+    outputs({ status: result.status, 'pr-url': result.prUrl ?? '', 'cost-usd': result.costUsd.toFixed(6), 'report-json': result.reportFile ?? '' });
+    process.stdout.write(redact(`distiq: ${result.status}${result.reason ? ` (${result.reason})` : ''}${result.prUrl ? ` ${result.prUrl}` : ''}\n`));
+    return ['failed', 'partial', 'over-budget', 'error'].includes(result.status) ? 1 : 0;
+  } catch (err) {
+    const message = redact(errorMessage(err) + (err instanceof DistiqError && err.hint ? ` (${err.hint})` : ''));
+    process.stdout.write(`::error title=distiq::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`);
+    outputs({ status: 'error', 'pr-url': '', 'cost-usd': '0', 'report-json': '' });
+    return 1;
+  }
+}
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new DistiqError(`input "budget" must be a positive number of USD, got "${v}"`, 2);
+  return n;
+}
+
+function parseTiers(v: string): TierName[] {
+  const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(TIER_NAMES as readonly string[]).includes(n));
+  if (names.length === 0 || bad.length) throw new DistiqError(`input "tiers": unknown tier(s) ${bad.join(', ') || '(empty)'}; known: ${TIER_NAMES.join(', ')}`, 2);
+  return names as TierName[];
+}

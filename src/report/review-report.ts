@@ -1,0 +1,23 @@
+import type { CostReport } from './cost.js';
+import type { ReviewComment } from '../review/review-pr.js';
+
+/** The `--json` output of `distiq review` (a public contract: see README). */
+export interface ReviewReport {
+  schemaVersion: 1;
+  job: 'review';
+  runId: string;
+  pr: number;
+  status: 'reviewed' | 'nothing-to-review' | 'over-budget' | 'failed';
+  summary: string;
+  comments: ReviewComment[];
+  /** Comments not on a line of the diff, or over github.review.maxComments: put in the summary. */
+  folded: ReviewComment[];
+  skippedFiles: string[];
+  tierPath: string[];
+  escalations: string[];
+  changedLines: number;
+  /** The posted review, or null with --dry-run. */
+  posted: { id: number; url: string } | null;
+  cost: CostReport;
+  durationMs: number;
+}
