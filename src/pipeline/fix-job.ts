@@ -17,7 +17,7 @@ import type { CallRecorder } from '../budget/call-model.js';
 import type { PriceBook, PricedModel } from '../budget/prices.js';
 import type { TierLadder } from '../routing/router.js';
 import { JobContext } from '../context/job-context.js';
-import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState, type TaskOutcome } from '../execute/execute-plan.js';
+import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
 import { applyEdits } from './apply-edits.js';
 import { judgeRepair } from './judge-repair.js';
