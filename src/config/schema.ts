@@ -175,6 +175,7 @@ export const ConfigSchema = z
           .describe('Bot accounts allowed to trigger /distiq commands (e.g. "renovate[bot]"); "*" is not accepted.'),
         branchPrefix: z.string().regex(/^distiq\/[\w./-]*$/, 'a prefix starting with "distiq/"').default('distiq/').describe('distiq pushes only to branches under this prefix.'),
         maxCommentBudget: usd.optional().describe('Highest --budget a /distiq comment may ask for (default: budget.perRun).'),
+        maxRunsPerThread: z.number().int().min(1).max(100).default(5).describe('/distiq runs per issue or pull request; further commands get a reply and nothing runs.'),
         review: z
           .object({
             tiers: z.array(z.enum(TIER_NAMES)).default(['cheap', 'premium']).describe('Reviewer tiers: the first usable one reviews; the next one only for large or risky diffs.'),
@@ -186,7 +187,7 @@ export const ConfigSchema = z
           .default({ tiers: ['cheap', 'premium'], skip: ['**/*.lock', '**/package-lock.json', '**/dist/**', '**/*.min.js', '**/*.snap'], maxComments: 15, largeDiffLines: 800 }),
       })
       .strict()
-      .default({ allowBots: [], branchPrefix: 'distiq/', review: { tiers: ['cheap', 'premium'], skip: ['**/*.lock', '**/package-lock.json', '**/dist/**', '**/*.min.js', '**/*.snap'], maxComments: 15, largeDiffLines: 800 } }),
+      .default({ allowBots: [], branchPrefix: 'distiq/', maxRunsPerThread: 5, review: { tiers: ['cheap', 'premium'], skip: ['**/*.lock', '**/package-lock.json', '**/dist/**', '**/*.min.js', '**/*.snap'], maxComments: 15, largeDiffLines: 800 } }),
     secrets: z
       .object({
         envVars: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]).describe('Extra variables treated as secrets: never passed to validation commands, redacted from output.'),

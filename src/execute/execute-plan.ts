@@ -267,6 +267,7 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
     await applied.rollback();
     return { kept: false, reason: verdict.reason };
   }
+  await applied.keep();
   state.current = after;
   for (const f of applied.changed) state.changed.add(f);
   outcome.changed.push(...applied.changed.filter((f) => !outcome.changed.includes(f)));

@@ -87,11 +87,25 @@ export async function runGithubEvent(opts: { cwd: string; env: NodeJS.ProcessEnv
     }
     return fixWorkflowRun(ctx, trigger);
   }
+  const missing = missingModels(ctx, 'review');
+  if (missing) return skipped('skipped', missing);
   const review = await runReviewJob({ root, config, configFile: file, gh, repo, pr: trigger.number, runId: ctx.runId, post: true, budgetUsd: opts.inputs.budgetUsd, signal: opts.signal });
   return finish(ctx, review, review.posted?.url ?? null, review.summary);
 }
 
 type CommentTrigger = Extract<Trigger, { source: 'comment' }>;
+
+const PROGRESS_MARKER = '<!-- distiq-progress -->';
+
+/** Why a job that needs a model cannot run here (no key: fork or Dependabot runs), or null. */
+function missingModels(ctx: Ctx, kind: 'implement' | 'fix' | 'review'): string | null {
+  const tiers = kind === 'review' ? ctx.config.github.review.tiers : kind === 'implement' ? (ctx.inputs.tiers ?? ctx.config.implement.tiers) : (ctx.inputs.tiers ?? ctx.config.fix.tiers);
+  if (kind === 'fix' && tiers.includes('autofix')) return null; // the $0 tier needs no key
+  const deps = buildModelDeps({ root: ctx.root, config: ctx.config, configFile: ctx.configFile, tiers: tiers.filter((x) => x !== 'autofix'), env: ctx.env });
+  if (deps.ladders.some((l) => l.steps.length > 0)) return null;
+  const why = deps.ladders.flatMap((l) => l.info.map((i) => `${i.provider}/${i.model}: ${i.reason}`)).slice(0, 3).join('; ');
+  return `no model is usable in this run (${why || 'no model tiers configured'}); runs from forks and Dependabot get no secrets`;
+}
 
 async function onComment(ctx: Ctx, t: CommentTrigger, skipped: (s: string, r: string) => EventResult): Promise<EventResult> {
   const { gh, repo } = ctx;
@@ -101,14 +115,28 @@ async function onComment(ctx: Ctx, t: CommentTrigger, skipped: (s: string, r: st
     if (t.actorType === 'User' && !t.actor.endsWith('[bot]')) await gh.rest.issues.createComment({ ...repo, issue_number: t.number, body: `Sorry @${t.actor}, \`/distiq\` commands run only for collaborators with write access to this repository.` });
     return skipped('denied', auth.reason);
   }
+  // A cap per thread: each run leaves one progress comment carrying the marker.
+  const earlier = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: t.number, per_page: 100 });
+  const runs = earlier.filter((c) => c.body?.includes(PROGRESS_MARKER)).length;
+  if (runs >= ctx.config.github.maxRunsPerThread) {
+    await gh.rest.issues.createComment({ ...repo, issue_number: t.number, body: `distiq has already run ${runs} time(s) here (github.maxRunsPerThread is ${ctx.config.github.maxRunsPerThread}); nothing was started.` });
+    return skipped('capped', `${runs} earlier run(s) on #${t.number} (github.maxRunsPerThread)`);
+  }
   await gh.rest.reactions.createForIssueComment({ ...repo, comment_id: t.commentId, content: 'eyes' });
-  const progress = await gh.rest.issues.createComment({ ...repo, issue_number: t.number, body: `⏳ distiq is working on \`/distiq ${t.kind}\` (run ${ctx.runId}).` });
-  const update = (body: string) => gh.rest.issues.updateComment({ ...repo, comment_id: progress.data.id, body: ctx.redact(body) });
+  const progress = await gh.rest.issues.createComment({ ...repo, issue_number: t.number, body: `⏳ distiq is working on \`/distiq ${t.kind}\` (run ${ctx.runId}).\n\n${PROGRESS_MARKER}` });
+  const update = (body: string) => gh.rest.issues.updateComment({ ...repo, comment_id: progress.data.id, body: ctx.redact(`${body}\n\n${PROGRESS_MARKER}`) });
   const react = (ok: boolean) => gh.rest.reactions.createForIssueComment({ ...repo, comment_id: t.commentId, content: ok ? 'rocket' : 'confused' });
   if (t.problems.length > 0) {
     await update(`I did not run \`/distiq ${t.kind}\`: ${t.problems.join('; ')}.`);
     await react(false);
     return skipped('rejected', t.problems.join('; '));
+  }
+  // Fork and Dependabot runs get no secrets: a job that needs a model is skipped, with the reason.
+  const missing = missingModels(ctx, t.kind);
+  if (missing) {
+    await update(`I did not run \`/distiq ${t.kind}\`: ${missing}.`);
+    await react(false);
+    return skipped('skipped', missing);
   }
   // A comment may ask for less than the configured cap, never more.
   const cap = ctx.config.github.maxCommentBudget ?? ctx.config.budget.perRun;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { DistiqError, ExitCode } from '../errors.js';
@@ -20,6 +20,8 @@ export interface AppliedEdits {
   changed: string[];
   /** Restores every touched file byte for byte (and removes created ones). Idempotent. */
   rollback(): Promise<void>;
+  /** The edits are proven and stay: the crash journal is dropped. */
+  keep(): Promise<void>;
 }
 
 interface Original {
@@ -57,7 +59,11 @@ export function resolveSafePath(root: string, rel: string): string {
   return abs;
 }
 
-/** Writes all edits or none: every target is checked before the first byte is written. */
+/**
+ * Writes all edits or none: every target is checked before the first byte is written. Before the
+ * first write, the originals go to a journal under .distiq/journal/, so that a run killed between
+ * applying and proving (SIGKILL, a crash, a power cut) is undone by the next run.
+ */
 export async function applyEdits(root: string, edits: FileEdit[]): Promise<AppliedEdits> {
   const plan = edits.map((e) => ({ edit: e, abs: resolveSafePath(root, e.path) }));
   const originals: Original[] = [];
@@ -67,6 +73,7 @@ export async function applyEdits(root: string, edits: FileEdit[]): Promise<Appli
     const mode = current === null ? null : (await fs.stat(abs)).mode;
     originals.push({ abs, content: current, mode });
   }
+  const journal = await writeJournal(root, plan.map(({ edit }, i) => ({ path: edit.path, original: originals[i]!.content, mode: originals[i]!.mode, written: edit.after })));
   let rolledBack = false;
   const rollback = async () => {
     if (rolledBack) return;
@@ -75,6 +82,10 @@ export async function applyEdits(root: string, edits: FileEdit[]): Promise<Appli
       if (o.content === null) await fs.rm(o.abs, { force: true });
       else await atomicWrite(o.abs, o.content, o.mode);
     }
+    await fs.rm(journal, { force: true });
+  };
+  const keep = async () => {
+    await fs.rm(journal, { force: true });
   };
   try {
     for (const [i, { edit, abs }] of plan.entries()) {
@@ -89,7 +100,89 @@ export async function applyEdits(root: string, edits: FileEdit[]): Promise<Appli
     await rollback();
     throw err;
   }
-  return { changed: plan.map((p) => p.edit.path), rollback };
+  return { changed: plan.map((p) => p.edit.path), rollback, keep };
+}
+
+interface JournalEntry {
+  path: string;
+  /** base64 of the original bytes; null: the file did not exist. */
+  original: string | null;
+  mode: number | null;
+  /** sha256 of what distiq wrote (null: it deleted the file). */
+  written: string | null;
+}
+
+const JOURNAL_DIR = path.join('.distiq', 'journal');
+const STALE_JOURNAL_MS = 60 * 60_000;
+
+async function writeJournal(root: string, files: { path: string; original: Buffer | null; mode: number | null; written: string | null }[]): Promise<string> {
+  const dir = path.join(root, JOURNAL_DIR);
+  await fs.mkdir(dir, { recursive: true });
+  const ignore = path.join(root, '.distiq', '.gitignore');
+  await fs.writeFile(ignore, '*\n', { flag: 'wx' }).catch(() => undefined);
+  const file = path.join(dir, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
+  const entries: JournalEntry[] = files.map((f) => ({ path: f.path, original: f.original === null ? null : f.original.toString('base64'), mode: f.mode, written: f.written === null ? null : sha256(Buffer.from(f.written, 'utf8')) }));
+  await atomicWrite(file, Buffer.from(JSON.stringify({ pid: process.pid, at: Date.now(), files: entries })), null);
+  return file;
+}
+
+/**
+ * Undoes edits a killed run left unproven: a file still holding exactly what distiq wrote gets its
+ * original back (a file changed since is left alone: it is someone's work now), and leftover temp
+ * files are removed. Journals of a live run are skipped. Returns the restored paths.
+ */
+export async function recoverInterruptedEdits(root: string): Promise<string[]> {
+  const dir = path.join(root, JOURNAL_DIR);
+  let names: string[];
+  try {
+    names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const restored: string[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    let journal: { pid: number; at: number; files: JournalEntry[] };
+    try {
+      journal = JSON.parse(await fs.readFile(file, 'utf8'));
+    } catch {
+      await fs.rm(file, { force: true }); // a journal torn while written: its edits never started
+      continue;
+    }
+    if (journal.pid !== process.pid && isAlive(journal.pid) && Date.now() - journal.at < STALE_JOURNAL_MS) continue;
+    for (const entry of [...journal.files].reverse()) {
+      let abs: string;
+      try {
+        abs = resolveSafePath(root, entry.path);
+      } catch {
+        continue;
+      }
+      const current = await readOrNull(abs);
+      const stillOurs = entry.written === null ? current === null : current !== null && sha256(current) === entry.written;
+      if (stillOurs) {
+        if (entry.original === null) await fs.rm(abs, { force: true });
+        else await atomicWrite(abs, Buffer.from(entry.original, 'base64'), entry.mode);
+        restored.push(entry.path);
+      }
+      const base = path.basename(abs);
+      for (const n of await fs.readdir(path.dirname(abs)).catch(() => [] as string[])) if (n.startsWith(`.${base}.distiq-`) && n.endsWith('.tmp')) await fs.rm(path.join(path.dirname(abs), n), { force: true });
+    }
+    await fs.rm(file, { force: true });
+  }
+  return restored;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
 }
 
 async function readOrNull(abs: string): Promise<Buffer | null> {

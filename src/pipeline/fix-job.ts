@@ -19,7 +19,7 @@ import type { TierLadder } from '../routing/router.js';
 import { JobContext } from '../context/job-context.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
-import { applyEdits } from './apply-edits.js';
+import { applyEdits, recoverInterruptedEdits } from './apply-edits.js';
 import { judgeRepair } from './judge-repair.js';
 import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';
@@ -78,6 +78,9 @@ interface JobState {
 /** detect → validate → plan → repair ($0 tier) → re-validate → report. */
 export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   const started = performance.now();
+  // A run killed between applying and proving an edit left a journal: undo that edit first.
+  const recovered = await recoverInterruptedEdits(req.root);
+  if (recovered.length > 0) process.stderr.write(`distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`);
   if (!req.allowDirty && !req.dryRun) await assertCleanTree(req.root);
   if (req.branch) await assertNewBranchName(req.root, req.branch);
   const commands = selectCommands(resolveCommands(req.root, req.config), req.targets);
@@ -237,6 +240,7 @@ async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobR
     }
     const verdict = judgeRepair(ctx.current!, after);
     if (verdict.keep) {
+      await applied.keep();
       ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after ?? '')).join('\n') });
       ctx.current = after;
       for (const f of applied.changed) ctx.changed.add(f);

@@ -5,6 +5,7 @@ import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
+import { recoverInterruptedEdits } from './apply-edits.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import type { PlanTask } from '../plan/types.js';
 import { buildCostReport } from '../report/cost.js';
@@ -49,6 +50,8 @@ interface State {
 /** validate (baseline) → plan (cheap planner) → execute in parallel → validate in full → report. */
 export async function runImplementJob(req: ImplementJobRequest): Promise<ImplementReport> {
   const started = performance.now();
+  const recovered = await recoverInterruptedEdits(req.root);
+  if (recovered.length > 0) process.stderr.write(`distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`);
   if (!req.allowDirty) await assertCleanTree(req.root);
   if (req.branch) await assertNewBranchName(req.root, req.branch);
   const executors = req.models.ladders.filter((l) => l.steps.length > 0);

@@ -2,7 +2,8 @@
  * Which environment variables are secrets, and how to keep them out of
  * child processes (the repo's own build runs untrusted code) and out of output.
  */
-const SECRET_NAME = /(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|PASS|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)($|_)/i;
+// Separators are _ and - (Actions passes the input github-token as INPUT_GITHUB-TOKEN).
+const SECRET_NAME = /(^|[_-])(TOKEN|SECRET|PASSWORD|PASSWD|PASS|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIALS?|AUTH)($|[_-])/i;
 const SECRET_NAMES = new Set([
   'GITHUB_TOKEN',
   'GH_TOKEN',
