@@ -8,6 +8,7 @@ import { benchLocalize } from './localize.js';
 import { benchIndexSpeed } from './index-speed.js';
 import { benchBinding } from './binding.js';
 import { benchExecute } from './execute.js';
+import { benchShard } from './shard.js';
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
@@ -21,6 +22,7 @@ const benches = {
   index: () => benchIndexSpeed({ runs: quick ? 1 : 3 }),
   binding: () => benchBinding(),
   execute: () => benchExecute({ quick }),
+  shard: () => benchShard({ tasks: 32, latencyMs: quick ? 500 : 1000 }),
 };
 console.log(`distiq benchmarks · node ${process.version} · ${new Date().toISOString()}`);
 for (const [name, fn] of Object.entries(benches)) if (!only || only === name) await fn();

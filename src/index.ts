@@ -5,9 +5,11 @@ import Fix from './commands/fix.js';
 import Hook from './commands/hook.js';
 import Implement from './commands/implement.js';
 import Index from './commands/index-cmd.js';
+import Merge from './commands/merge.js';
 import Models from './commands/models.js';
 import Plan from './commands/plan.js';
 import Review from './commands/review.js';
+import Run from './commands/run.js';
 
 /** oclif "explicit" command discovery: one import, no directory scan, bundle-friendly. */
 export const COMMANDS = {
@@ -18,7 +20,9 @@ export const COMMANDS = {
   hook: Hook,
   implement: Implement,
   index: Index,
+  merge: Merge,
   models: Models,
   plan: Plan,
   review: Review,
+  run: Run,
 };

@@ -4,7 +4,7 @@ import { BaseCommand } from './base.js';
 export default class Plan extends BaseCommand {
   static override summary = 'Show the plan of a fix or implement job, with context size and estimated cost per tier; nothing is executed.';
   static override description = 'fix: runs the validation commands and groups the failures by cause, without a model ($0). implement: asks the planner model (its cost is shown under "planning"); no task is executed.';
-  static override examples = ['<%= config.bin %> plan fix --build --json', '<%= config.bin %> plan implement --file TASK.md --json'];
+  static override examples = ['<%= config.bin %> plan fix --build --json', '<%= config.bin %> plan implement --file TASK.md --json', '<%= config.bin %> plan fix --build --matrix --shards 4 --out plan.json'];
   static override args = { job: Args.string({ required: true, options: ['fix', 'implement'], description: 'Which job to plan.' }) };
   static override flags = {
     build: Flags.boolean({ summary: 'fix: plan for the build.' }),
@@ -12,7 +12,11 @@ export default class Plan extends BaseCommand {
     lint: Flags.boolean({ summary: 'fix: plan for lint.' }),
     file: Flags.string({ summary: 'implement: markdown checklist file.' }),
     text: Flags.string({ summary: 'implement: the checklist as markdown.' }),
-    budget: Flags.string({ summary: 'Hard cap in USD for planning (implement).' }),
+    budget: Flags.string({ summary: 'Hard cap in USD for planning (implement); with --matrix, the whole job budget the shards share.' }),
+    matrix: Flags.boolean({ default: false, summary: 'Write the plan to --out and print a GitHub Actions matrix ({"include":[{"shard":0,"tasks":"t1,t4","tier":"cheap"}]}).' }),
+    shards: Flags.integer({ summary: 'With --matrix: the number of shards.', min: 1, max: 256 }),
+    'max-tasks-per-shard': Flags.integer({ summary: 'With --matrix: shards of at most this many tasks (dependent or file-sharing tasks stay together).', min: 1 }),
+    out: Flags.string({ summary: 'With --matrix: where to write the plan file.', default: 'distiq-plan.json' }),
   };
 
   async run(): Promise<void> {
@@ -28,8 +32,10 @@ export default class Plan extends BaseCommand {
         file: flags.file,
         text: flags.text,
         budgetUsd: flags.budget === undefined ? undefined : Number(flags.budget),
+        ...(flags.matrix ? { matrix: { out: flags.out, shards: flags.shards, maxTasksPerShard: flags['max-tasks-per-shard'] } } : {}),
         signal: interrupt.signal,
       });
+      if (flags.matrix && !flags.json) return this.print(report.matrix!);
       if (flags.json) return this.printJson(report);
       const out = [`Plan (${report.job}): ${report.tasks.length} task(s)`];
       for (const t of report.tasks) {

@@ -29,7 +29,7 @@ export async function issueChecklist(gh: GitHub, repo: RepoRef, number: number):
 }
 
 /** `--pr`: the proven result goes on distiq's branch and into a pull request against the current branch. */
-export async function deliverLocally(opts: { root: string; config: DistiqConfig; report: FixReport | ImplementReport; gh: GitHub; repo: RepoRef; branch: string; title: string; trigger: string }): Promise<Delivery> {
+export async function deliverLocally(opts: { root: string; config: DistiqConfig; report: FixReport | ImplementReport | { changedFiles: string[]; runId: string; body: string }; gh: GitHub; repo: RepoRef; branch: string; title: string; trigger: string }): Promise<Delivery> {
   const git = simpleGit({ baseDir: opts.root });
   const current = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
   const { data } = await opts.gh.rest.repos.get({ ...opts.repo });
@@ -44,7 +44,7 @@ export async function deliverLocally(opts: { root: string; config: DistiqConfig;
     defaultBranch: data.default_branch,
     files: opts.report.changedFiles,
     title: redact(opts.title),
-    body: redact(pullRequestBody(opts.report, { trigger: opts.trigger })),
+    body: redact('body' in opts.report ? opts.report.body : pullRequestBody(opts.report, { trigger: opts.trigger })),
     commitMessage: opts.title,
     runId: opts.report.runId,
   });

@@ -1,4 +1,8 @@
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
 import type { PlanTask } from '../plan/types.js';
+import { matrixJson, shardPlan } from '../shard/matrix.js';
+import { writePlanFile } from '../shard/plan-file.js';
 import { loadConfig } from '../config/load.js';
 import { JobContext } from '../context/job-context.js';
 import { resolveCommands } from '../detect/commands.js';
@@ -33,11 +37,13 @@ export interface PlanOptions {
   file?: string;
   text?: string;
   budgetUsd?: number;
+  /** Write a plan file for sharded runs and return the GitHub Actions matrix. */
+  matrix?: { out: string; shards?: number; maxTasksPerShard?: number };
   signal?: AbortSignal;
 }
 
 /** Plans without executing: fix runs the validation commands and groups failures; implement asks the planner. */
-export async function runPlan(opts: PlanOptions): Promise<PlanReport> {
+export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?: string }> {
   const root = await repoRoot(opts.cwd);
   const { config, file } = await loadConfig(root, opts.configFile);
   const context = await JobContext.open(root, config.models.contextTokens);
@@ -45,10 +51,12 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport> {
   let items: string[] = [];
   let messagesFor: (t: PlanTask) => ReturnType<typeof repairMessages>;
   let deps;
+  let failuresBefore = 0;
   if (opts.job === 'fix') {
     deps = buildModelDeps({ root, config, configFile: file, tiers: [...MODEL_TIERS], role: 'executor', budgetUsd: opts.budgetUsd });
     const commands = selectCommands(resolveCommands(root, config), opts.targets);
     const current = await validate(commands, { root, secretEnvVars: config.secrets.envVars, signal: opts.signal });
+    failuresBefore = current.failures.length;
     tasks = planFixTasks(current.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, tier: deps.ladders.find((l) => l.steps.length > 0)?.tier ?? 'cheap' });
     messagesFor = (t) => repairMessages(root, t, [], context?.forTask(t));
   } else {
@@ -79,7 +87,16 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport> {
   const usdByTier: Record<string, number> = {};
   for (const e of estimates) for (const [tier, v] of Object.entries(e.usdByTier)) usdByTier[tier] = (usdByTier[tier] ?? 0) + v.usd;
   const records = deps.recorder.records;
+  let matrix: string | undefined;
+  if (opts.matrix) {
+    const budgetUsd = opts.budgetUsd ?? config.budget.perRun;
+    const shards = shardPlan(tasks, { shards: opts.matrix.shards, maxTasksPerShard: opts.matrix.maxTasksPerShard, budgetUsd: Math.max(0, budgetUsd - deps.recorder.totalUsd()) });
+    const baseSha = (await simpleGit({ baseDir: root }).revparse(['HEAD'])).trim();
+    writePlanFile(path.resolve(opts.cwd, opts.matrix.out), { schemaVersion: 1, job: opts.job, targets: opts.targets, baseSha, items, tasks, shards, budgetUsd, failuresBefore, planningRecords: records });
+    matrix = matrixJson(shards);
+  }
   return {
+    ...(matrix ? { matrix } : {}),
     schemaVersion: 1,
     job: opts.job,
     items,

@@ -56,3 +56,18 @@ export function costLine(c: CostReport): string {
   const models = c.byModel.map((m) => `${m.tier} ${m.provider}/${m.model} ×${m.calls}`).join(', ') || 'no model call';
   return `<sub>Cost ${usd(c.usd)} (${models}) · all-premium ${usd(c.baselineUsd)} · saved ${usd(c.savingUsd)}</sub>`;
 }
+
+/** The PR of a sharded job: per shard, then the summed cost table (per tier and model). */
+export function mergePullRequestBody(r: import('../shard/merge.js').MergeReport): string {
+  const rows = ['| shard | status | tasks | calls | USD | budget slice | unspent |', '|---:|---|---:|---:|---:|---:|---:|', ...r.shards.map((s) => `| ${s.shard} | ${s.status} | ${s.tasks} | ${s.calls} | ${usd(s.usd)} | ${usd(s.sliceUsd)} | ${usd(s.unspentUsd)} |`)];
+  return [
+    `distiq ${r.plan.job} over ${r.plan.shards} shard(s): ${r.status}; failures ${r.failuresBefore} → ${r.failuresAfter}.`,
+    '### What changed',
+    tasksMarkdown(r.tasks),
+    '### Shards',
+    rows.join('\n'),
+    '### Cost (all shards)',
+    costTableMarkdown(r.cost),
+    `<sub>distiq run ${r.runId} · plan at ${r.plan.baseSha.slice(0, 12)}</sub>`,
+  ].join('\n\n');
+}

@@ -6,6 +6,7 @@ import { Ledger } from '../../src/budget/ledger.js';
 import { PriceBook } from '../../src/budget/prices.js';
 import { refusedEdit } from '../../src/execute/protected-paths.js';
 import { ScriptedProvider } from '../../src/providers/scripted.js';
+import { matrixJson, shardPlan } from '../../src/shard/matrix.js';
 import { TaskScheduler, topologicalOrder } from '../../src/execute/scheduler.js';
 import { uncheckedItems } from '../../src/plan/checklist.js';
 import { checkPlan } from '../../src/plan/plan-implement.js';
@@ -196,5 +197,26 @@ describe('what edits may never do, and what never reaches a prompt', () => {
     } finally {
       delete process.env.DISTIQ_TEST_API_KEY;
     }
+  });
+});
+
+describe('shard matrix', () => {
+  const t = (id: string, files: string[], dependsOn: string[] = [], tier: 'local' | 'cheap' = 'cheap') => ({ id, title: id, goal: id, files, dependsOn, tier, acceptance: '', failures: [], changes: [], items: [] });
+
+  it('keeps dependent and file-sharing tasks in one shard, packs largest first, slices the budget', () => {
+    const shards = shardPlan([t('t1', ['a.ts']), t('t2', ['b.ts'], ['t1']), t('t3', ['c.ts']), t('t4', ['c.ts', 'd.ts']), t('t5', ['e.ts']), t('t6', ['f.ts'])], { shards: 3, budgetUsd: 1 });
+    expect(shards.map((s) => s.tasks)).toEqual([['t1', 't2'], ['t3', 't4'], ['t5', 't6']]);
+    expect(shards.every((s) => s.budgetUsd === 0.333333)).toBe(true);
+    const files = shards.map((s) => new Set(s.tasks.flatMap((id) => ({ t1: ['a'], t2: ['b'], t3: ['c'], t4: ['c', 'd'], t5: ['e'], t6: ['f'] })[id as 't1']!)));
+    for (let i = 0; i < files.length; i++) for (let j = i + 1; j < files.length; j++) expect([...files[i]!].filter((f) => files[j]!.has(f))).toEqual([]);
+    expect(JSON.parse(matrixJson(shards)).include[0]).toEqual({ shard: 0, tasks: 't1,t2', tier: 'cheap' });
+  });
+
+  it('never makes empty shards; separates tiers when it can; a task without scope takes everything', () => {
+    expect(shardPlan([t('t1', ['a.ts'])], { shards: 8, budgetUsd: 1 })).toHaveLength(1);
+    const tiers = shardPlan([t('t1', ['a.ts'], [], 'local'), t('t2', ['b.ts']), t('t3', ['c.ts'], [], 'local'), t('t4', ['d.ts'])], { shards: 2, budgetUsd: 1 });
+    expect(tiers.map((s) => [s.tier, s.tasks])).toEqual([['local', ['t1', 't3']], ['cheap', ['t2', 't4']]]);
+    expect(shardPlan([t('t1', ['a.ts']), t('t2', []), t('t3', ['c.ts'])], { shards: 3, budgetUsd: 1 })).toHaveLength(1);
+    expect(shardPlan(Array.from({ length: 10 }, (_, i) => t(`t${i}`, [`${i}.ts`])), { maxTasksPerShard: 4, budgetUsd: 1 })).toHaveLength(3);
   });
 });
