@@ -54,7 +54,9 @@ export class Budget {
       }
       this.maybeWarn(committed, usd);
       const at = new Date(now).toISOString();
-      return { result: { id, usd }, append: [{ v: 1, kind: 'reserve', id, run: this.runId, at, usd, expiresAt: new Date(now + (this.opts.ttlMs ?? DEFAULT_TTL_MS)).toISOString(), ...meta }] };
+      // A crashed run's expired reservations are released for good, so the ledger does not carry them forever.
+      const expired = [...state.open.values()].filter((r) => Date.parse(r.expiresAt) <= now).map((r) => ({ v: 1 as const, kind: 'release' as const, id: r.id, run: r.run, at }));
+      return { result: { id, usd }, append: [...expired, { v: 1, kind: 'reserve', id, run: this.runId, at, usd, expiresAt: new Date(now + (this.opts.ttlMs ?? DEFAULT_TTL_MS)).toISOString(), ...meta }] };
     });
   }
 
