@@ -71,8 +71,8 @@ describe('Fault injection: a killed run loses nothing and the next run recovers'
       const ledger = new Ledger(path.join(dir, '.distiq/ledger.jsonl'));
       // A dead run's reservation no longer counts (its TTL passed) and the next reservation releases it for good.
       const budget = new Budget(ledger, { perRun: 1 }, 'after');
-      const r = await budget.reserve(0.5);
-      await budget.release(r);
+      const reservation = await budget.reserve(0.5);
+      await budget.release(reservation);
       expect((await ledger.read()).open.size).toBe(0);
       expect(statusPorcelain(dir)).toContain('scratch.txt');
     }
