@@ -95,4 +95,41 @@ describe('Budget under concurrency', () => {
     expect(ok.result.text).toBe('ok');
     expect((await new Ledger(file).read()).open.size).toBe(0);
   });
+
+  it('every attempt counts: the SDKs never retry on their own, each HTTP attempt is reserved and recorded', async () => {
+    const { startLoopbackOpenAI } = await import('../loopback-openai.js');
+    const { OpenAIProvider } = await import('../../src/providers/openai.js');
+    const server = await startLoopbackOpenAI((_b, n) => (n < 2 ? { status: 529, body: { error: { message: 'overloaded', type: 'overloaded_error', code: null } } } : { content: 'ok' }));
+    try {
+      const provider = new OpenAIProvider({ name: 'loop', type: 'openai-compatible', apiKey: 'k', baseURL: server.url });
+      const recorder = new CallRecorder();
+      const file = path.join(tempDir(), 'l.jsonl');
+      await callModel({ steps: [{ tier: 'cheap', provider, model: 'stress-model', priced: { pricingProvider: 'stress', model: 'stress-model' } }], request: { messages: [{ role: 'user', content: 'x' }], maxOutputTokens: 10 }, budget: new Budget(new Ledger(file), { perRun: 1 }, 'attempts'), prices: PRICES, recorder, sleep: async () => {} });
+      expect(server.requests).toHaveLength(3);
+      expect(recorder.records.map((r) => r.outcome)).toEqual(['failed', 'failed', 'ok']);
+      const kinds = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).kind);
+      expect(kinds.filter((k) => k === 'reserve')).toHaveLength(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cost math: cache tokens are parts of the input (Anthropic and OpenAI), never counted twice', () => {
+    const prices = new PriceBook();
+    // Anthropic: input_tokens 25 + cache_creation 1,200 + cache_read 300 → 1,525 input in all.
+    const anthropic = prices.cost({ pricingProvider: 'anthropic', model: 'claude-haiku-4-5' }, { inputTokens: 1525, outputTokens: 40, cacheReadTokens: 300, cacheWriteTokens: 1200, cacheWrite1hTokens: 0 });
+    const plain = prices.cost({ pricingProvider: 'anthropic', model: 'claude-haiku-4-5' }, { inputTokens: 25, outputTokens: 40, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 });
+    const perM = (plain - (40 * 5) / 1e6) / 25; // the input price per token, recovered from a plain call
+    expect(anthropic).toBeCloseTo(25 * perM + 1200 * perM * 1.25 + 300 * perM * 0.1 + (40 * 5) / 1e6, 12);
+    // OpenAI: prompt_tokens 2,000 already include cached_tokens 1,536.
+    const openai = prices.cost({ pricingProvider: 'openai', model: 'gpt-4o-mini' }, { inputTokens: 2000, outputTokens: 10, cacheReadTokens: 1536, cacheWriteTokens: 0, cacheWrite1hTokens: 0 });
+    const uncached = prices.cost({ pricingProvider: 'openai', model: 'gpt-4o-mini' }, { inputTokens: 2000, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 });
+    expect(openai).toBeLessThan(uncached);
+    expect(openai).toBeGreaterThan(uncached / 2);
+  });
+
+  it('an unknown model or price fails closed before any spend', () => {
+    expect(() => new PriceBook().assertKnown({ pricingProvider: 'openai', model: 'gpt-unknown-9000' })).toThrow();
+    expect(() => PRICES.assertKnown({ pricingProvider: 'stress', model: 'stress-model' })).not.toThrow();
+  });
 });
