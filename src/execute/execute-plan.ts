@@ -98,7 +98,13 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
           outcome.reason = 'not started: the budget is spent';
           return;
         }
-        await runTask(outcome, deps, state, lock, scheduler, (line) => (listrTask.output = line));
+        try {
+          await runTask(outcome, deps, state, lock, scheduler, (line) => (listrTask.output = line));
+        } catch (err) {
+          // An unexpected fault ends this task only (its edit in progress was rolled back by prove).
+          outcome.status = 'failed';
+          outcome.reason = `stopped by an error: ${errorMessage(err)}`;
+        }
         ok = outcome.status === 'fixed' || outcome.status === 'done';
         listrTask.title = `${outcome.task.id} [${outcome.status}] ${outcome.task.title} (${outcome.tierPath.join(' → ') || 'no tier'})`;
       } finally {
@@ -134,6 +140,7 @@ type Proof = { kept: true; reason: string } | { kept: false; reason: string };
  * only the edit in progress.
  */
 async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: ExecutionState, lock: Mutex, scheduler: TaskScheduler, progress: (line: string) => void): Promise<void> {
+  const { task } = outcome;
   // Waiting for the proof lock is not a model call: the slot goes to another task meanwhile.
   const proveLocked = async (makeEdits: () => FileEdit[], tier: string) => {
     scheduler.pause(task.id);
@@ -143,7 +150,6 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
       state.peakConcurrency = Math.max(state.peakConcurrency, scheduler.peak);
     }
   };
-  const { task } = outcome;
   const recorder = new TaskRecorder(deps.recorder);
   const feedback: string[] = [];
   const start = deps.ladders.findIndex((l) => tierRank(l.tier) >= tierRank(task.tier));
