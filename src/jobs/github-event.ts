@@ -117,7 +117,8 @@ async function onComment(ctx: Ctx, t: CommentTrigger, skipped: (s: string, r: st
   }
   // A cap per thread: each run leaves one progress comment carrying the marker.
   const earlier = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: t.number, per_page: 100 });
-  const runs = earlier.filter((c) => c.body?.includes(PROGRESS_MARKER)).length;
+  // Only distiq's own (bot-authored) comments count: a person pasting the marker cannot block runs.
+  const runs = earlier.filter((c) => c.user?.type === 'Bot' && c.body?.includes(PROGRESS_MARKER)).length;
   if (runs >= ctx.config.github.maxRunsPerThread) {
     await gh.rest.issues.createComment({ ...repo, issue_number: t.number, body: `distiq has already run ${runs} time(s) here (github.maxRunsPerThread is ${ctx.config.github.maxRunsPerThread}); nothing was started.` });
     return skipped('capped', `${runs} earlier run(s) on #${t.number} (github.maxRunsPerThread)`);
