@@ -98,12 +98,15 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
           outcome.reason = 'not started: the budget is spent';
           return;
         }
+        const recorder = new TaskRecorder(deps.recorder);
         try {
-          await runTask(outcome, deps, state, lock, scheduler, (line) => (listrTask.output = line));
+          await runTask(outcome, deps, state, lock, scheduler, recorder, (line) => (listrTask.output = line));
         } catch (err) {
           // An unexpected fault ends this task only (its edit in progress was rolled back by prove).
           outcome.status = 'failed';
           outcome.reason = `stopped by an error: ${errorMessage(err)}`;
+        } finally {
+          outcome.calls = recorder.records; // also when the task ended in an error: its calls were paid
         }
         ok = outcome.status === 'fixed' || outcome.status === 'done';
         listrTask.title = `${outcome.task.id} [${outcome.status}] ${outcome.task.title} (${outcome.tierPath.join(' → ') || 'no tier'})`;
@@ -139,7 +142,7 @@ type Proof = { kept: true; reason: string } | { kept: false; reason: string };
  * only with a recorded reason. A budget refusal stops the task (and the job); Ctrl-C rolls back
  * only the edit in progress.
  */
-async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: ExecutionState, lock: Mutex, scheduler: TaskScheduler, progress: (line: string) => void): Promise<void> {
+async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: ExecutionState, lock: Mutex, scheduler: TaskScheduler, recorder: TaskRecorder, progress: (line: string) => void): Promise<void> {
   const { task } = outcome;
   // Waiting for the proof lock is not a model call: the slot goes to another task meanwhile.
   const proveLocked = async (makeEdits: () => FileEdit[], tier: string) => {
@@ -150,7 +153,6 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
       state.peakConcurrency = Math.max(state.peakConcurrency, scheduler.peak);
     }
   };
-  const recorder = new TaskRecorder(deps.recorder);
   const feedback: string[] = [];
   const start = deps.ladders.findIndex((l) => tierRank(l.tier) >= tierRank(task.tier));
   const ladders = start < 0 ? deps.ladders.slice(-1) : deps.ladders.slice(start);
