@@ -1,5 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -48,21 +48,44 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real built CLI as a child process. */
-export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+const liveChildren = new Set<ChildProcess>();
+
+/** Kills every CLI child a test started that is still running (see test/support/per-test.ts). */
+export function killLiveChildren(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+  liveChildren.clear();
+}
+
+/**
+ * Runs the real built CLI as a child process and resolves when it exits. There is no time limit
+ * here on purpose: a busy machine makes any guess wrong; vitest's timeout is the net for a hang.
+ */
+export function runCli(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, CI: 'true', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    liveChildren.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 110_000);
     child.on('error', reject);
     child.on('close', (code) => {
-      clearTimeout(timer);
+      liveChildren.delete(child);
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Resolves once `file` exists: for tests that must act at a point another process reached. */
+export async function waitForFile(file: string): Promise<void> {
+  while (!existsSync(file)) await new Promise((r) => setTimeout(r, 25));
 }
 
 export function statusPorcelain(dir: string): string {
