@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/validation/run-command.js';
-import { BIN, git, makeRepo, runCli, statusPorcelain } from '../helpers.js';
+import { BIN, git, makeRepo, runCli, statusPorcelain, tempDir, waitForFile } from '../helpers.js';
 
 const REPORT_KEYS = ['schemaVersion', 'job', 'runId', 'status', 'interrupted', 'dryRun', 'failuresBefore', 'failuresAfter', 'changedFiles', 'tasks', 'repairs', 'commands', 'remaining', 'skippedTiers', 'cost', 'branch', 'durationMs'].sort();
 
