@@ -21,6 +21,7 @@ describe('triggers: who may run distiq', () => {
   it('a commenter with read permission gets one polite reply; nothing runs, nothing is spent', async () => {
     const s = await setup('issue_comment', commentEvent('/distiq implement'), [PLAN, PLAN]);
     let reply = '';
+    threadComments();
     const api = nock(API)
       .get(`${REPO}/collaborators/Codertocat/permission`)
       .reply(200, { permission: 'read', role_name: 'triage', user: { login: 'Codertocat', type: 'User' } })
@@ -29,7 +30,7 @@ describe('triggers: who may run distiq', () => {
     const r = await run(s);
     expect(r.status).toBe('denied');
     expect(r.reason).toBe('Codertocat has triage permission; write, maintain or admin is needed');
-    expect(reply).toBe('Sorry @Codertocat, `/distiq` commands run only for collaborators with write access to this repository.');
+    expect(reply).toBe('Sorry @Codertocat, `/distiq` commands run only for collaborators with write access to this repository.\n\n<!-- distiq-denied -->');
     expect(api.isDone()).toBe(true);
     expect(s.server!.requests).toHaveLength(0);
   });
@@ -165,7 +166,12 @@ describe('delivering a change: branch, push, one pull request with the cost tabl
       .reply(200, {})
       .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'confused' })
       .reply(201, {});
-    await expect(run(s)).rejects.toThrow('distiq/implement-1 has 1 commit(s) that distiq did not make; it stops updating that branch');
+    const r = await run(s);
+    expect(r).toMatchObject({ status: 'error', reason: 'distiq/implement-1 has 1 commit(s) that distiq did not make; it stops updating that branch' });
+    // The planner's paid call is in the result, the run file and the summary, not lost with the error.
+    expect(r.costUsd).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(r.reportFile!, 'utf8'))).toMatchObject({ status: 'error', spentUsd: r.costUsd });
+    expect(r.summary).toMatch(/\| cheap \| loop\/loop-cheap \| 1 \|/);
     expect(progress).toContain('❌ distiq stopped');
     expect(git(s.remote, 'rev-parse', 'distiq/implement-1').trim()).toBe(humanSha);
   });
@@ -216,7 +222,9 @@ describe('workflow_run: fixing a failed build', () => {
     Object.assign(p.workflow_run, { conclusion: 'failure', head_sha: 'f'.repeat(40), head_branch: 'main', head_repository: { ...p.workflow_run.head_repository, full_name: 'Codertocat/Hello-World' } });
     const s = await setup('workflow_run', p);
     nock(API).get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: 'write', role_name: 'write' });
-    await expect(run(s)).rejects.toThrow(/The checkout is at [0-9a-f]{12}, not the failed run's head_sha ffffffffffff/);
+    const r = await run(s);
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/The checkout is at [0-9a-f]{12}, not the failed run's head_sha ffffffffffff/);
   });
 });
 
