@@ -256,6 +256,9 @@ describe('review', () => {
       .reply(200, { id: 80, html_url: 'https://github.com/Codertocat/Hello-World/pull/2#pullrequestreview-80' });
     const r = await run(s, { command: 'review' as never });
     expect(r.status).toBe('reviewed');
+    // A review run has its own output: the review URL is never reported as a pull request.
+    expect(r.reviewUrl).toBe('https://github.com/Codertocat/Hello-World/pull/2#pullrequestreview-80');
+    expect(r.prUrl).toBeNull();
     expect(review!.event).toBe('COMMENT');
     expect(review!.commit_id).toBe('ec26c3e57ca3a959ca5aad62de7213c562f8c821');
     expect(review!.comments).toEqual([{ path: 'src/math.ts', line: 7, side: 'RIGHT', body: '**bug**: Division by zero returns Infinity.' }]);
