@@ -202,6 +202,37 @@ describe('every path writes the result', () => {
   });
 });
 
+describe('the local tier, when it cannot be made usable', () => {
+  it('is reported (log warning before the job, summary, local-tier output) and taken out of the run', async () => {
+    const s = await setup('issue_comment', commentEvent('/distiq implement'), [PLAN]);
+    let progress = '';
+    commentStart();
+    nock(API)
+      .patch(`${REPO}/issues/comments/77`, (b) => ((progress = b.body), true))
+      .reply(200, {})
+      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'confused' })
+      .reply(201, {});
+    const r = await action(s, { INPUT_TIERS: 'local' });
+    expect(r.outputs['local-tier']).toBe('unusable: no model configured for the local tier (tiers.local)');
+    expect(r.log).toMatch(/::warning title=distiq local tier unusable::no model configured for the local tier \(tiers\.local\); no other model tier is set/);
+    expect(r.outputs.status).toBe('skipped');
+    expect(r.summary).toContain('local tier: no model configured for the local tier');
+    expect(progress).toContain('local tier: no model configured');
+    expect(s.server!.requests).toHaveLength(0); // no paid tier took its place
+  });
+});
+
+describe('action.yml', () => {
+  it('is valid YAML and declares exactly the outputs the entry point writes', async () => {
+    const { parse } = await import('yaml');
+    const meta = parse(readFileSync(path.resolve('action.yml'), 'utf8'));
+    const s = await setup('issue_comment', commentEvent('/distiq implement'));
+    const r = await action(s, { INPUT_TIERS: 'gold' });
+    expect(Object.keys(meta.outputs).sort()).toEqual(Object.keys(r.outputs).sort());
+    expect(meta.runs).toEqual({ using: 'node20', main: 'dist/action/index.js' });
+  });
+});
+
 describe('long issues: parsed whole, never cut silently', () => {
   const filler = (n: number) => Array.from({ length: Math.ceil(n / 60) }, (_, i) => `Background paragraph ${i}: the service keeps context here.`).join('\n\n');
 
