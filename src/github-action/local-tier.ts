@@ -69,7 +69,7 @@ export async function ensureNodeLlamaCpp(o: { toolCache: string; version: string
 
 /** npm sees no secret: an allowlist of what an install needs (proxy, registry config, certs). */
 function npmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const keep = /^(PATH|HOME|USER|LANG|LC_ALL|TMPDIR|TEMP|TMP|SYSTEMROOT|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|NODE_EXTRA_CA_CERTS|npm_config_(?!_auth|.*token).*|NPM_CONFIG_(?!_AUTH|.*TOKEN).*)$/;
+  const keep = /^(PATH|HOME|USER|LANG|LC_ALL|TMPDIR|TEMP|TMP|SYSTEMROOT|HTTPS?_PROXY|NO_PROXY|NODE_EXTRA_CA_CERTS|NPM_CONFIG_(?!.*(AUTH|TOKEN|PASSWORD)).*)$/i;
   return Object.fromEntries(Object.entries(env).filter(([k]) => keep.test(k)));
 }
 

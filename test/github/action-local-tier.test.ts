@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNodeLlamaCpp, pinnedLlamaVersion, prepareLocalTier, toolCacheFolder } from '../../src/github-action/local-tier.js';
 import { loadConfig } from '../../src/config/load.js';
 import { useNodeLlamaCppFrom } from '../../src/providers/llama-loader.js';
-import { commentEvent, TOKEN } from '../github-harness.js';
+import { commentEvent, FILES, TOKEN } from '../github-harness.js';
 import { git, makeRepo, ROOT, tempDir } from '../helpers.js';
 import { writeTinyGguf } from '../tiny-gguf.js';
 import { LoopbackGitHub } from './loopback-github.js';
@@ -107,9 +107,11 @@ describe('the built bundle with tiers: local', () => {
 
   // Bundling, a tsc run and real inference on two busy cores: sized well below this timeout.
   it('/distiq fix on the tiny GGUF: node-llama-cpp from the tool cache (no install), local calls at $0, outputs and summary say so', { timeout: 400_000 }, async () => {
-    const dir = makeRepo({ fixture: 'ts-app', nodeModules: true });
+    // One type error: one task. The tiny model's tokenizer spells text byte by byte, so the repair
+    // prompt needs a context beyond its 512 training tokens (llama.cpp allows it).
+    const dir = makeRepo({ nodeModules: true, files: { ...FILES, 'src/math.ts': 'export function add(a: number, b: number): number {\n  return a + c;\n}\n' } });
     const config = {
-      providers: { local: { type: 'llama', modelPath: model, gpu: 'off', threads: 1 } },
+      providers: { local: { type: 'llama', modelPath: model, gpu: 'off', threads: 1, contextSize: 16384 } },
       tiers: { local: [{ provider: 'local', model: 'tiny' }] },
       models: { maxOutputTokens: 60, contextTokens: 500 },
       fix: { maxAttempts: 1 },
@@ -174,7 +176,10 @@ describe('the built bundle with tiers: local', () => {
     expect(outputs['local-tier'], stdout).toBe('ready');
     expect(stdout).toContain(`distiq: local tier ready from ${cached}`);
     const report = JSON.parse(readFileSync(outputs['report-json']!, 'utf8'));
+    // Real inference ran on the local tier: tokens in and out, at $0 (the answer is meaningless).
     expect(report.cost.byTier.local.calls, stdout).toBeGreaterThan(0);
+    expect(report.cost.byTier.local.inputTokens, JSON.stringify(report.tasks)).toBeGreaterThan(0);
+    expect(report.cost.byTier.local.outputTokens).toBeGreaterThan(0);
     expect(report.cost.usd).toBe(0);
     expect(outputs['cost-usd']).toBe('0.000000');
     expect(['fixed', 'partial', 'failed']).toContain(outputs.status);
