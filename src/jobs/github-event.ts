@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { simpleGit } from 'simple-git';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
-import { BudgetExceededError, errorMessage, UsageError } from '../errors.js';
+import { BudgetExceededError, DistiqError, errorMessage, UsageError } from '../errors.js';
 import { authorizeActor } from '../forge/github/authorize.js';
 import { github, githubToken, type GitHub, type RepoRef, repoFrom } from '../forge/github/client.js';
 import { deliverPullRequest } from '../forge/github/deliver.js';
@@ -356,7 +356,8 @@ function localTierLine(ctx: Ctx): string {
  */
 function errorResult(ctx: Ctx, err: unknown): EventResult & { cost: CostReport | null } {
   const status = err instanceof BudgetExceededError ? 'over-budget' : 'error';
-  const reason = ctx.redact(errorMessage(err));
+  const hint = err instanceof DistiqError && err.hint ? ` (${err.hint})` : '';
+  const reason = ctx.redact(errorMessage(err) + hint);
   const records = [...new Set(ctx.deps.map((d) => d.recorder))].flatMap((r) => r.records);
   const first = ctx.deps[0];
   const cost = first ? buildCostReport({ records, autofixCalls: 0, freeRepairs: [], prices: first.prices, baseline: first.baseline, budget: { perRun: first.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }) : null;
