@@ -141,6 +141,29 @@ describe('outcomes survive late failures', () => {
     expect(r.log).not.toContain('::warning');
   });
 
+  it('a 502 on PR creation after GitHub made the PR: the retry\'s 422 "already exists" finds that PR', async () => {
+    const s = await setup('issue_comment', commentEvent('/distiq implement'), [PLAN, PLAN]);
+    commentStart();
+    const api = nock(API)
+      .get(`${REPO}/pulls`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/pulls`)
+      .reply(502, SERVER_ERROR)
+      .post(`${REPO}/pulls`)
+      .reply(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: 'A pull request already exists for Codertocat:distiq/implement-1.' }], documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request' })
+      .get(`${REPO}/pulls`)
+      .query(true)
+      .reply(200, [{ number: 12, html_url: PR_URL }])
+      .patch(`${REPO}/issues/comments/77`)
+      .reply(200, {})
+      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'rocket' })
+      .reply(201, {});
+    const r = await run(s);
+    expect(api.isDone()).toBe(true);
+    expect(r).toMatchObject({ status: 'implemented', prUrl: PR_URL });
+  });
+
   it('a PR creation that keeps failing: status error, exit 1, yet the paid calls are in cost-usd, the run file and the summary', async () => {
     const s = await setup('issue_comment', commentEvent('/distiq implement'), [PLAN, PLAN]);
     let progress = '';
