@@ -86,7 +86,8 @@ describe('authorization fails closed, honestly', () => {
   });
 });
 
-describe('outcomes survive late failures', () => {
+// Full implement jobs (tsc, git, a bare remote) on two shared cores: ~50–80 s each under load.
+describe('outcomes survive late failures', { timeout: 300_000 }, () => {
   it('a 500 on the final progress-comment update keeps the PR: pr-url set, status implemented, a warning, exit 0', async () => {
     const s = await setup('issue_comment', commentEvent('/distiq implement'), [PLAN, PLAN]);
     commentStart();
@@ -194,7 +195,8 @@ describe('outcomes survive late failures', () => {
   });
 });
 
-describe('every path writes the result', () => {
+// Full implement jobs (tsc, git, a bare remote) on two shared cores: ~50–80 s each under load.
+describe('every path writes the result', { timeout: 300_000 }, () => {
   it('a budget refusal is over-budget (not error), with the run file, the summary and cost-usd', async () => {
     const s = await setup('issue_comment', commentEvent('/distiq implement'), [PLAN]);
     config(s, { budget: { perRun: 0.0001 } });
@@ -256,7 +258,8 @@ describe('action.yml', () => {
   });
 });
 
-describe('long issues: parsed whole, never cut silently', () => {
+// Full implement jobs (tsc, git, a bare remote) on two shared cores: ~50–80 s each under load.
+describe('long issues: parsed whole, never cut silently', { timeout: 300_000 }, () => {
   const filler = (n: number) => Array.from({ length: Math.ceil(n / 60) }, (_, i) => `Background paragraph ${i}: the service keeps context here.`).join('\n\n');
 
   it('a 60 KB body with the checklist at the end: the item is found, the PR closes the issue', async () => {
