@@ -4,7 +4,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { DistiqConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
-import { loadNodeLlamaCpp, nodeLlamaCppEntry, useNodeLlamaCppFrom } from '../providers/llama-loader.js';
+import {
+  loadNodeLlamaCpp,
+  nodeLlamaCppEntry,
+  useNodeLlamaCppFrom,
+} from '../providers/llama-loader.js';
 import { providerSpecs, tierSteps } from '../routing/router.js';
 
 /** Set by scripts/build-action.js: the node-llama-cpp version the bundle was built and tested with. */
@@ -29,12 +33,17 @@ export interface LocalTierState {
 export function pinnedLlamaVersion(): string {
   if (typeof __DISTIQ_LLAMA_VERSION__ === 'string') return __DISTIQ_LLAMA_VERSION__;
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  const range: string = pkg.optionalDependencies?.['node-llama-cpp'] ?? pkg.dependencies?.['node-llama-cpp'] ?? '';
+  const range: string =
+    pkg.optionalDependencies?.['node-llama-cpp'] ?? pkg.dependencies?.['node-llama-cpp'] ?? '';
   return range.replace(/^[\^~=]/, '');
 }
 
 /** `$RUNNER_TOOL_CACHE/distiq-node-llama-cpp/<version>/<arch>`, the @actions/tool-cache layout. */
-export function toolCacheFolder(toolCache: string, version: string, arch: string = process.arch): string {
+export function toolCacheFolder(
+  toolCache: string,
+  version: string,
+  arch: string = process.arch,
+): string {
   return path.join(toolCache, TOOL_NAME, version, arch);
 }
 
@@ -44,23 +53,54 @@ export function toolCacheFolder(toolCache: string, version: string, arch: string
  * packages; nothing is compiled). The tool-cache convention: a folder is used only when its
  * sibling `<arch>.complete` marker exists; a half-done install is removed and redone.
  */
-export async function ensureNodeLlamaCpp(o: { toolCache: string; version: string; env: NodeJS.ProcessEnv; arch?: string; log?: (line: string) => void }): Promise<{ dir: string; installed: boolean }> {
-  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(o.version)) throw new Error(`node-llama-cpp version "${o.version}" is not an exact version`);
+export async function ensureNodeLlamaCpp(o: {
+  toolCache: string;
+  version: string;
+  env: NodeJS.ProcessEnv;
+  arch?: string;
+  log?: (line: string) => void;
+}): Promise<{ dir: string; installed: boolean }> {
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(o.version))
+    throw new Error(`node-llama-cpp version "${o.version}" is not an exact version`);
   const dir = toolCacheFolder(o.toolCache, o.version, o.arch);
   const marker = `${dir}.complete`;
   if (existsSync(marker) && existsSync(dir)) return { dir, installed: false };
   rmSync(dir, { recursive: true, force: true });
   rmSync(marker, { force: true });
   mkdirSync(dir, { recursive: true });
-  o.log?.(`distiq: local tier: installing node-llama-cpp@${o.version} into ${dir} (first use on this runner)`);
-  const args = ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', dir, `node-llama-cpp@${o.version}`];
+  o.log?.(
+    `distiq: local tier: installing node-llama-cpp@${o.version} into ${dir} (first use on this runner)`,
+  );
+  const args = [
+    'install',
+    '--no-save',
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+    '--no-package-lock',
+    '--prefix',
+    dir,
+    `node-llama-cpp@${o.version}`,
+  ];
   try {
-    await promisify(execFile)('npm', args, { cwd: dir, env: npmEnv(o.env), timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+    await promisify(execFile)('npm', args, {
+      cwd: dir,
+      env: npmEnv(o.env),
+      timeout: INSTALL_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     nodeLlamaCppEntry(dir); // the install must have produced the package
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as { stderr?: string; code?: string | number };
-    const detail = e.code === 'ENOENT' ? 'npm is not on PATH' : (String(e.stderr ?? '').trim().split('\n').slice(-3).join(' ') || errorMessage(err));
+    const detail =
+      e.code === 'ENOENT'
+        ? 'npm is not on PATH'
+        : String(e.stderr ?? '')
+            .trim()
+            .split('\n')
+            .slice(-3)
+            .join(' ') || errorMessage(err);
     throw new Error(`npm install node-llama-cpp@${o.version} failed: ${detail.slice(0, 500)}`);
   }
   writeFileSync(marker, '');
@@ -69,7 +109,8 @@ export async function ensureNodeLlamaCpp(o: { toolCache: string; version: string
 
 /** npm sees no secret: an allowlist of what an install needs (proxy, registry config, certs). */
 function npmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const keep = /^(PATH|HOME|USER|LANG|LC_ALL|TMPDIR|TEMP|TMP|SYSTEMROOT|HTTPS?_PROXY|NO_PROXY|NODE_EXTRA_CA_CERTS|NPM_CONFIG_(?!.*(AUTH|TOKEN|PASSWORD)).*)$/i;
+  const keep =
+    /^(PATH|HOME|USER|LANG|LC_ALL|TMPDIR|TEMP|TMP|SYSTEMROOT|HTTPS?_PROXY|NO_PROXY|NODE_EXTRA_CA_CERTS|NPM_CONFIG_(?!.*(AUTH|TOKEN|PASSWORD)).*)$/i;
   return Object.fromEntries(Object.entries(env).filter(([k]) => keep.test(k)));
 }
 
@@ -79,32 +120,66 @@ function npmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * or `distiq models pull` in an earlier step) and, for `llama` providers, node-llama-cpp from the
  * tool cache (RUNNER_TOOL_CACHE set) or from normal resolution (run from source).
  */
-export async function prepareLocalTier(o: { root: string; config: DistiqConfig; env: NodeJS.ProcessEnv; log?: (line: string) => void; probe?: boolean }): Promise<LocalTierState> {
+export async function prepareLocalTier(o: {
+  root: string;
+  config: DistiqConfig;
+  env: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+  probe?: boolean;
+}): Promise<LocalTierState> {
   const specs = providerSpecs(o.config);
   const steps = tierSteps(o.config, 'local');
-  if (steps.length === 0) return { status: 'unusable', reason: 'no model configured for the local tier (tiers.local)' };
+  if (steps.length === 0)
+    return {
+      status: 'unusable',
+      reason: 'no model configured for the local tier (tiers.local)',
+    };
   const llamaSteps = steps.filter((s) => specs[s.provider]?.type === 'llama');
   if (llamaSteps.length < steps.length) return { status: 'ready', dir: null }; // a local server (vLLM, Ollama…): nothing to install
-  const missing = llamaSteps.map((s) => specs[s.provider]!).filter((spec) => spec.type === 'llama' && !existsSync(path.resolve(o.root, spec.modelPath)));
+  const missing = llamaSteps
+    .map((s) => specs[s.provider]!)
+    .filter((spec) => spec.type === 'llama' && !existsSync(path.resolve(o.root, spec.modelPath)));
   if (missing.length === llamaSteps.length) {
     const file = missing[0]!.type === 'llama' ? missing[0]!.modelPath : '';
-    return { status: 'unusable', reason: `model file ${file} not found on this runner (set providers.<name>.modelPath to a GGUF on the runner, or run \`distiq models pull <uri>\` in an earlier step)` };
+    return {
+      status: 'unusable',
+      reason: `model file ${file} not found on this runner (set providers.<name>.modelPath to a GGUF on the runner, or run \`distiq models pull <uri>\` in an earlier step)`,
+    };
   }
   let dir: string | null = null;
   let installed = false;
   try {
-    if (o.env.RUNNER_TOOL_CACHE) ({ dir, installed } = await ensureNodeLlamaCpp({ toolCache: o.env.RUNNER_TOOL_CACHE, version: pinnedLlamaVersion(), env: o.env, log: o.log }));
+    if (o.env.RUNNER_TOOL_CACHE)
+      ({ dir, installed } = await ensureNodeLlamaCpp({
+        toolCache: o.env.RUNNER_TOOL_CACHE,
+        version: pinnedLlamaVersion(),
+        env: o.env,
+        log: o.log,
+      }));
     useNodeLlamaCppFrom(dir);
     const mod = await loadNodeLlamaCpp();
     if (o.probe === false) return { status: 'ready', dir, installed };
     // The native binding must load here (prebuilt only, nothing compiled or downloaded).
-    const cpuOnly = llamaSteps.every((s) => { const spec = specs[s.provider]!; return spec.type === 'llama' && spec.gpu === 'off'; });
-    const llama = await mod.getLlama({ gpu: cpuOnly ? false : 'auto', build: 'never', logLevel: 'error' as never, progressLogs: false });
+    const cpuOnly = llamaSteps.every((s) => {
+      const spec = specs[s.provider]!;
+      return spec.type === 'llama' && spec.gpu === 'off';
+    });
+    const llama = await mod.getLlama({
+      gpu: cpuOnly ? false : 'auto',
+      build: 'never',
+      logLevel: 'error' as never,
+      progressLogs: false,
+    });
     const gpu = llama.gpu;
     await llama.dispose();
     return { status: 'ready', dir, installed, gpu };
   } catch (err) {
     useNodeLlamaCppFrom(null);
-    return { status: 'unusable', reason: `node-llama-cpp cannot be loaded: ${errorMessage(err).split('\n')[0]}`, dir, installed };
+    return {
+      status: 'unusable',
+      reason: `node-llama-cpp cannot be loaded: ${errorMessage(err).split('\n')[0]}`,
+      dir,
+      installed,
+    };
   }
 }

@@ -21,18 +21,33 @@ export function useNodeLlamaCppFrom(dir: string | null): void {
 /** The package entry file inside `dir`, from its own package.json (ESM `exports["."]`). */
 export function nodeLlamaCppEntry(dir: string): string {
   const pkgDir = path.join(dir, 'node_modules', 'node-llama-cpp');
-  const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { main?: string; exports?: Record<string, unknown> };
+  const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as {
+    main?: string;
+    exports?: Record<string, unknown>;
+  };
   const dot = pkg.exports?.['.'];
-  const rel = typeof dot === 'string' ? dot : ((dot as Record<string, unknown> | undefined)?.import ?? (dot as Record<string, unknown> | undefined)?.default ?? pkg.main ?? 'index.js');
-  if (typeof rel !== 'string') throw new Error(`cannot find the entry of node-llama-cpp in ${pkgDir}`);
+  const rel =
+    typeof dot === 'string'
+      ? dot
+      : ((dot as Record<string, unknown> | undefined)?.import ??
+        (dot as Record<string, unknown> | undefined)?.default ??
+        pkg.main ??
+        'index.js');
+  if (typeof rel !== 'string')
+    throw new Error(`cannot find the entry of node-llama-cpp in ${pkgDir}`);
   const file = path.resolve(pkgDir, rel);
   // The entry must stay inside the package folder: package.json is read, not trusted.
-  if (!file.startsWith(pkgDir + path.sep)) throw new Error(`node-llama-cpp in ${pkgDir} names an entry outside its folder`);
+  if (!file.startsWith(pkgDir + path.sep))
+    throw new Error(`node-llama-cpp in ${pkgDir} names an entry outside its folder`);
   return file;
 }
 
 /** node-llama-cpp, imported once (lazily: the CLI and the Action start without it). */
 export function loadNodeLlamaCpp(): Promise<LlamaModule> {
-  loading ??= (explicitDir ? import(pathToFileURL(nodeLlamaCppEntry(explicitDir)).href) : import('node-llama-cpp')) as Promise<LlamaModule>;
+  loading ??= (
+    explicitDir
+      ? import(pathToFileURL(nodeLlamaCppEntry(explicitDir)).href)
+      : import('node-llama-cpp')
+  ) as Promise<LlamaModule>;
   return loading;
 }

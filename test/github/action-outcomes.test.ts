@@ -7,7 +7,16 @@ import path from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/github-action/main.js';
-import { API, commentEvent, PLAN, REPO, run, setup, threadComments, TOKEN } from '../github-harness.js';
+import {
+  API,
+  commentEvent,
+  PLAN,
+  REPO,
+  run,
+  setup,
+  threadComments,
+  TOKEN,
+} from '../github-harness.js';
 import { git } from '../helpers.js';
 
 beforeAll(() => nock.disableNetConnect());
@@ -16,15 +25,30 @@ afterAll(() => nock.enableNetConnect());
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 const PR_URL = 'https://github.com/Codertocat/Hello-World/pull/12';
-const SECONDARY = { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' };
+const SECONDARY = {
+  message:
+    'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+  documentation_url:
+    'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+};
 const SERVER_ERROR = { message: 'Server Error' };
 
 /** Runs the Action's entry point as the runner does; returns its exit code, outputs and summary. */
 async function action(s: Setup, extra: Record<string, string> = {}) {
-  const env = { ...s.env, GITHUB_TOKEN: '', 'INPUT_GITHUB-TOKEN': TOKEN, INPUT_COMMAND: 'auto', GITHUB_WORKSPACE: s.dir, ...extra };
+  const env = {
+    ...s.env,
+    GITHUB_TOKEN: '',
+    'INPUT_GITHUB-TOKEN': TOKEN,
+    INPUT_COMMAND: 'auto',
+    GITHUB_WORKSPACE: s.dir,
+    ...extra,
+  };
   const lines: string[] = [];
   const orig = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string) => (
+    lines.push(String(chunk)),
+    true
+  )) as typeof process.stdout.write;
   let code: number;
   try {
     code = await main(env);
@@ -32,8 +56,16 @@ async function action(s: Setup, extra: Record<string, string> = {}) {
     process.stdout.write = orig;
   }
   const outputs: Record<string, string> = {};
-  for (const m of readFileSync(s.env.GITHUB_OUTPUT, 'utf8').matchAll(/^([\w-]+)<<(distiq_[0-9a-f]+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
-  return { code, outputs, summary: readFileSync(s.env.GITHUB_STEP_SUMMARY, 'utf8'), log: lines.join('') };
+  for (const m of readFileSync(s.env.GITHUB_OUTPUT, 'utf8').matchAll(
+    /^([\w-]+)<<(distiq_[0-9a-f]+)\n([\s\S]*?)\n\2$/gm,
+  ))
+    outputs[m[1]!] = m[3]!;
+  return {
+    code,
+    outputs,
+    summary: readFileSync(s.env.GITHUB_STEP_SUMMARY, 'utf8'),
+    log: lines.join(''),
+  };
 }
 
 /** Commits a config change (the tree must stay clean for the job). */
@@ -74,14 +106,21 @@ describe('authorization fails closed, honestly', () => {
     expect(reply).not.toContain('write access'); // never "you lack access" when GitHub did not answer
     expect(r.summary).toContain('could not check the permission, nothing ran');
     expect(s.server!.requests).toHaveLength(0);
-    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8'))).toMatchObject({ status: 'error', spentUsd: 0 });
+    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8'))).toMatchObject({
+      status: 'error',
+      spentUsd: 0,
+    });
   });
 
   it('a transient 500 on the lookup is retried and the run goes on', async () => {
     const s = await setup('issue_comment', commentEvent('/distiq implement --model x'));
     nock(API).get(`${REPO}/collaborators/Codertocat/permission`).reply(502, SERVER_ERROR);
     commentStart();
-    nock(API).patch(`${REPO}/issues/comments/77`).reply(200, {}).post(`${REPO}/issues/comments/492700400/reactions`).reply(201, {});
+    nock(API)
+      .patch(`${REPO}/issues/comments/77`)
+      .reply(200, {})
+      .post(`${REPO}/issues/comments/492700400/reactions`)
+      .reply(201, {});
     expect((await run(s)).status).toBe('rejected'); // got past authorization
   });
 });
@@ -100,16 +139,26 @@ describe('outcomes survive late failures', { timeout: 300_000 }, () => {
       .patch(`${REPO}/issues/comments/77`)
       .times(4)
       .reply(500, SERVER_ERROR)
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'rocket' })
+      .post(`${REPO}/issues/comments/492700400/reactions`, {
+        content: 'rocket',
+      })
       .reply(201, {});
     const r = await action(s);
     expect(api.isDone()).toBe(true);
-    expect(r.outputs).toMatchObject({ status: 'implemented', 'pr-url': PR_URL });
+    expect(r.outputs).toMatchObject({
+      status: 'implemented',
+      'pr-url': PR_URL,
+    });
     expect(Number(r.outputs['cost-usd'])).toBeGreaterThan(0);
     expect(r.code).toBe(0);
-    expect(r.log).toMatch(/::warning title=distiq::updating the progress comment failed: GitHub API 500/);
+    expect(r.log).toMatch(
+      /::warning title=distiq::updating the progress comment failed: GitHub API 500/,
+    );
     expect(r.summary).toContain(`Opened ${PR_URL}`);
-    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8')).pullRequest).toMatchObject({ url: PR_URL, number: 12 });
+    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8')).pullRequest).toMatchObject({
+      url: PR_URL,
+      number: 12,
+    });
   });
 
   it('403 secondary rate limit with retry-after and a 500 on PR creation and on the final update are retried', async () => {
@@ -132,11 +181,16 @@ describe('outcomes survive late failures', { timeout: 300_000 }, () => {
       .reply(503, SERVER_ERROR)
       .patch(`${REPO}/issues/comments/77`, (b) => (progress.push(b.body), true))
       .reply(200, {})
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'rocket' })
+      .post(`${REPO}/issues/comments/492700400/reactions`, {
+        content: 'rocket',
+      })
       .reply(201, {});
     const r = await action(s);
     expect(api.isDone()).toBe(true);
-    expect(r.outputs).toMatchObject({ status: 'implemented', 'pr-url': PR_URL });
+    expect(r.outputs).toMatchObject({
+      status: 'implemented',
+      'pr-url': PR_URL,
+    });
     expect(progress).toHaveLength(1);
     expect(progress[0]).toContain(`Pull request: ${PR_URL}`);
     expect(r.log).not.toContain('::warning');
@@ -152,13 +206,25 @@ describe('outcomes survive late failures', { timeout: 300_000 }, () => {
       .post(`${REPO}/pulls`)
       .reply(502, SERVER_ERROR)
       .post(`${REPO}/pulls`)
-      .reply(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: 'A pull request already exists for Codertocat:distiq/implement-1.' }], documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request' })
+      .reply(422, {
+        message: 'Validation Failed',
+        errors: [
+          {
+            resource: 'PullRequest',
+            code: 'custom',
+            message: 'A pull request already exists for Codertocat:distiq/implement-1.',
+          },
+        ],
+        documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+      })
       .get(`${REPO}/pulls`)
       .query(true)
       .reply(200, [{ number: 12, html_url: PR_URL }])
       .patch(`${REPO}/issues/comments/77`)
       .reply(200, {})
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'rocket' })
+      .post(`${REPO}/issues/comments/492700400/reactions`, {
+        content: 'rocket',
+      })
       .reply(201, {});
     const r = await run(s);
     expect(api.isDone()).toBe(true);
@@ -178,7 +244,9 @@ describe('outcomes survive late failures', { timeout: 300_000 }, () => {
       .reply(502, SERVER_ERROR)
       .patch(`${REPO}/issues/comments/77`, (b) => ((progress = b.body), true))
       .reply(200, {})
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'confused' })
+      .post(`${REPO}/issues/comments/492700400/reactions`, {
+        content: 'confused',
+      })
       .reply(201, {});
     const r = await action(s);
     expect(r.code).toBe(1);
@@ -205,14 +273,19 @@ describe('every path writes the result', { timeout: 300_000 }, () => {
     nock(API)
       .patch(`${REPO}/issues/comments/77`, (b) => ((progress = b.body), true))
       .reply(200, {})
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'confused' })
+      .post(`${REPO}/issues/comments/492700400/reactions`, {
+        content: 'confused',
+      })
       .reply(201, {});
     const r = await action(s);
     expect(r.outputs.status).toBe('over-budget');
     expect(r.outputs['cost-usd']).toBe('0.000000');
     expect(r.code).toBe(1);
     expect(s.server!.requests).toHaveLength(0); // refused before sending
-    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8'))).toMatchObject({ status: 'over-budget', spentUsd: 0 });
+    expect(JSON.parse(readFileSync(r.outputs['report-json']!, 'utf8'))).toMatchObject({
+      status: 'over-budget',
+      spentUsd: 0,
+    });
     expect(r.summary).toMatch(/## distiq implement: over-budget/);
     expect(r.summary).toContain('| **total** |');
     expect(progress).toContain('stopped at the budget');
@@ -222,7 +295,14 @@ describe('every path writes the result', { timeout: 300_000 }, () => {
     const s = await setup('issue_comment', commentEvent('/distiq implement'));
     const r = await action(s, { INPUT_TIERS: 'gold' });
     expect(r.code).toBe(1);
-    expect(r.outputs).toEqual({ status: 'error', 'pr-url': '', 'review-url': '', 'cost-usd': '0.000000', 'report-json': '', 'local-tier': '' });
+    expect(r.outputs).toEqual({
+      status: 'error',
+      'pr-url': '',
+      'review-url': '',
+      'cost-usd': '0.000000',
+      'report-json': '',
+      'local-tier': '',
+    });
     expect(r.summary).toContain('unknown tier(s) gold');
   });
 });
@@ -235,11 +315,17 @@ describe('the local tier, when it cannot be made usable', () => {
     nock(API)
       .patch(`${REPO}/issues/comments/77`, (b) => ((progress = b.body), true))
       .reply(200, {})
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'confused' })
+      .post(`${REPO}/issues/comments/492700400/reactions`, {
+        content: 'confused',
+      })
       .reply(201, {});
     const r = await action(s, { INPUT_TIERS: 'local' });
-    expect(r.outputs['local-tier']).toBe('unusable: no model configured for the local tier (tiers.local)');
-    expect(r.log).toMatch(/::warning title=distiq local tier unusable::no model configured for the local tier \(tiers\.local\); no other model tier is set/);
+    expect(r.outputs['local-tier']).toBe(
+      'unusable: no model configured for the local tier (tiers.local)',
+    );
+    expect(r.log).toMatch(
+      /::warning title=distiq local tier unusable::no model configured for the local tier \(tiers\.local\); no other model tier is set/,
+    );
     expect(r.outputs.status).toBe('skipped');
     expect(r.summary).toContain('local tier: no model configured for the local tier');
     expect(progress).toContain('local tier: no model configured');
@@ -254,13 +340,20 @@ describe('action.yml', () => {
     const s = await setup('issue_comment', commentEvent('/distiq implement'));
     const r = await action(s, { INPUT_TIERS: 'gold' });
     expect(Object.keys(meta.outputs).sort()).toEqual(Object.keys(r.outputs).sort());
-    expect(meta.runs).toEqual({ using: 'node20', main: 'dist/action/index.js' });
+    expect(meta.runs).toEqual({
+      using: 'node20',
+      main: 'dist/action/index.js',
+    });
   });
 });
 
 // Full implement jobs (tsc, git, a bare remote) on two shared cores: ~50–80 s each under load.
 describe('long issues: parsed whole, never cut silently', { timeout: 300_000 }, () => {
-  const filler = (n: number) => Array.from({ length: Math.ceil(n / 60) }, (_, i) => `Background paragraph ${i}: the service keeps context here.`).join('\n\n');
+  const filler = (n: number) =>
+    Array.from(
+      { length: Math.ceil(n / 60) },
+      (_, i) => `Background paragraph ${i}: the service keeps context here.`,
+    ).join('\n\n');
 
   it('a 60 KB body with the checklist at the end: the item is found, the PR closes the issue', async () => {
     const body = `${filler(62_000)}\n\n## Tasks\n\n- [ ] Add \`subtract(a, b)\` to src/math.ts\n`;
@@ -287,15 +380,38 @@ describe('long issues: parsed whole, never cut silently', { timeout: 300_000 }, 
   });
 
   it('a 1 MB body: the checklist at its end is still found', async () => {
-    const s = await setup('issue_comment', commentEvent('/distiq implement', `${filler(1_000_000)}\n- [ ] Add \`subtract(a, b)\` to src/math.ts\n`), [PLAN, PLAN]);
+    const s = await setup(
+      'issue_comment',
+      commentEvent(
+        '/distiq implement',
+        `${filler(1_000_000)}\n- [ ] Add \`subtract(a, b)\` to src/math.ts\n`,
+      ),
+      [PLAN, PLAN],
+    );
     commentStart();
-    nock(API).get(`${REPO}/pulls`).query(true).reply(200, []).post(`${REPO}/pulls`).reply(201, { number: 12, html_url: PR_URL }).patch(`${REPO}/issues/comments/77`).reply(200, {}).post(`${REPO}/issues/comments/492700400/reactions`).reply(201, {});
+    nock(API)
+      .get(`${REPO}/pulls`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/pulls`)
+      .reply(201, { number: 12, html_url: PR_URL })
+      .patch(`${REPO}/issues/comments/77`)
+      .reply(200, {})
+      .post(`${REPO}/issues/comments/492700400/reactions`)
+      .reply(201, {});
     expect((await run(s)).status).toBe('implemented');
   });
 
   it('items past the context budget are dropped and listed (progress comment, PR body, report); no "Closes"', async () => {
     const huge = `Rewrite everything ${'and more words '.repeat(400)}`;
-    const s = await setup('issue_comment', commentEvent('/distiq implement', `- [ ] Add \`subtract(a, b)\` to src/math.ts\n- [ ] ${huge}\n`), [PLAN, PLAN]);
+    const s = await setup(
+      'issue_comment',
+      commentEvent(
+        '/distiq implement',
+        `- [ ] Add \`subtract(a, b)\` to src/math.ts\n- [ ] ${huge}\n`,
+      ),
+      [PLAN, PLAN],
+    );
     config(s, { models: { contextTokens: 1000 } });
     let prBody = '';
     let progress = '';
@@ -318,25 +434,39 @@ describe('long issues: parsed whole, never cut silently', { timeout: 300_000 }, 
     expect(prBody).not.toContain('Closes #1');
     expect(prBody).toContain('Refs #1');
     expect(progress).toContain('1 checklist item(s) did not fit the context budget');
-    expect((r.report as { droppedItems: string[] }).droppedItems).toEqual([expect.stringMatching(/^Rewrite everything/)]);
+    expect((r.report as { droppedItems: string[] }).droppedItems).toEqual([
+      expect.stringMatching(/^Rewrite everything/),
+    ]);
     expect(JSON.stringify(s.server!.requests[0]!.messages)).not.toContain('Rewrite everything');
   });
 });
 
 describe('what the commenter is told', () => {
   it('a --budget above the cap is lowered, and the commenter is told so', async () => {
-    const s = await setup('issue_comment', commentEvent('/distiq implement --budget 999 --model x'));
+    const s = await setup(
+      'issue_comment',
+      commentEvent('/distiq implement --budget 999 --model x'),
+    );
     const bodies: string[] = [];
     commentStart({ onProgress: (b) => bodies.push(b) });
-    nock(API).patch(`${REPO}/issues/comments/77`, (b) => (bodies.push(b.body), true)).reply(200, {}).post(`${REPO}/issues/comments/492700400/reactions`).reply(201, {});
+    nock(API)
+      .patch(`${REPO}/issues/comments/77`, (b) => (bodies.push(b.body), true))
+      .reply(200, {})
+      .post(`${REPO}/issues/comments/492700400/reactions`)
+      .reply(201, {});
     await run(s);
-    for (const b of bodies) expect(b).toContain('You asked for `--budget 999`; this run is capped at $1 (budget.perRun).');
+    for (const b of bodies)
+      expect(b).toContain(
+        'You asked for `--budget 999`; this run is capped at $1 (budget.perRun).',
+      );
   });
 
   it('replies to denied comments are capped per thread', async () => {
     const s = await setup('issue_comment', commentEvent('/distiq implement'));
     threadComments(1, ['Sorry @x … <!-- distiq-denied -->', 'Sorry @y … <!-- distiq-denied -->']);
-    nock(API).get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: 'read', role_name: 'read' });
+    nock(API)
+      .get(`${REPO}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: 'read', role_name: 'read' });
     const r = await run(s);
     expect(r.status).toBe('denied');
     // No reply was attempted: nock has no route for one, so a POST would have left a warning.

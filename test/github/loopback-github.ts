@@ -46,14 +46,27 @@ export class LoopbackGitHub {
         }
         const rec = { method: req.method ?? 'GET', path: url.pathname, body };
         this.requests.push(rec);
-        const i = this.routes.findIndex((r) => r.method === rec.method && (typeof r.path === 'string' ? r.path === rec.path : r.path.test(rec.path)));
+        const i = this.routes.findIndex(
+          (r) =>
+            r.method === rec.method &&
+            (typeof r.path === 'string' ? r.path === rec.path : r.path.test(rec.path)),
+        );
         if (i < 0) {
           this.unexpected.push(rec);
-          res.writeHead(599, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `unexpected ${rec.method} ${rec.path}` }));
+          res.writeHead(599, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              message: `unexpected ${rec.method} ${rec.path}`,
+            }),
+          );
           return;
         }
         const [route] = this.routes.splice(i, 1);
-        res.writeHead(route!.status, { 'content-type': 'application/json', ...route!.headers }).end(route!.body === undefined ? '' : JSON.stringify(route!.body));
+        res
+          .writeHead(route!.status, {
+            'content-type': 'application/json',
+            ...route!.headers,
+          })
+          .end(route!.body === undefined ? '' : JSON.stringify(route!.body));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -61,7 +74,9 @@ export class LoopbackGitHub {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 }
 
