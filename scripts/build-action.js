@@ -1,6 +1,6 @@
 // Bundles the GitHub Action into dist/action/ (committed: an Action runs without `npm install`).
 // `node scripts/build-action.js [outDir]`; the test suite builds into a temp dir and compares.
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,10 @@ import { build } from 'esbuild';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.resolve(process.argv[2] ?? path.join(ROOT, 'dist', 'action'));
 const require = createRequire(import.meta.url);
+
+// The node-llama-cpp version the Action installs into the runner's tool cache for the local tier.
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const llamaVersion = (pkg.optionalDependencies?.['node-llama-cpp'] ?? pkg.dependencies?.['node-llama-cpp'] ?? '').replace(/^[\^~=]/, '');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -22,9 +26,10 @@ await build({
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
-  // The local tier (node-llama-cpp, native) needs an npm install on a self-hosted runner; without it
-  // the llama provider reports itself unusable. The rest is bundled.
+  // The local tier (node-llama-cpp, native) is installed at this pinned version into the runner's
+  // tool cache on first use and loaded from there (src/github-action/local-tier.ts). The rest is bundled.
   external: ['node-llama-cpp'],
+  define: { __DISTIQ_LLAMA_VERSION__: JSON.stringify(llamaVersion) },
   banner: {
     js: [
       "import { createRequire as __distiqCreateRequire } from 'node:module';",

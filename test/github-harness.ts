@@ -73,6 +73,8 @@ export async function setup(event: string, payload: unknown, answers?: string[])
     GITHUB_ACTOR: 'Codertocat',
     GITHUB_OUTPUT: path.join(out, 'output'),
     GITHUB_STEP_SUMMARY: path.join(out, 'summary'),
+    // GitHub API retries wait retry-after × 1 ms, and writes are not paced: tests never sleep.
+    DISTIQ_GITHUB_RETRY_BASE_MS: '1',
   };
   return { dir, remote, env, server, out };
 }

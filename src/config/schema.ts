@@ -34,7 +34,7 @@ const providerSpec = z.discriminatedUnion('type', [
       free: z.boolean().default(false).describe('A self-hosted server: calls cost $0.'),
     })
     .strict(),
-  z.object({ type: z.literal('llama'), modelPath: z.string().min(1), gpu: z.enum(['auto', 'off']).default('auto'), threads: z.number().int().positive().optional(), perHourUsd: z.number().min(0).default(0) }).strict(),
+  z.object({ type: z.literal('llama'), modelPath: z.string().min(1), gpu: z.enum(['auto', 'off']).default('auto'), threads: z.number().int().positive().optional(), perHourUsd: z.number().min(0).default(0), contextSize: z.number().int().min(256).optional().describe('Context window in tokens (default: the model\'s training context, at most 4096).') }).strict(),
 ]);
 
 const tierStep = z.object({ provider: z.string().min(1), model: z.string().min(1) }).strict();

@@ -2,6 +2,7 @@ import { TIER_NAMES, type TierName } from '../config/tiers.js';
 import { DistiqError, errorMessage } from '../errors.js';
 import { annotations, appendSummary, setOutputs } from '../forge/github/actions-io.js';
 import { type EventInputs, runGithubEvent } from '../jobs/github-event.js';
+import type { LocalTierState } from './local-tier.js';
 import { makeRedactor } from '../security/secrets.js';
 
 /** Action inputs arrive as INPUT_<NAME> (upper case, hyphens kept). */
@@ -28,16 +29,36 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     };
     const result = await runGithubEvent({ cwd: env.GITHUB_WORKSPACE || process.cwd(), env: runEnv, inputs, progressStream: process.stdout });
     for (const line of annotations(result.remaining)) process.stdout.write(`${redact(line)}\n`);
-    appendSummary(env.GITHUB_STEP_SUMMARY, redact(result.summary));
-    outputs({ status: result.status, 'pr-url': result.prUrl ?? '', 'cost-usd': result.costUsd.toFixed(6), 'report-json': result.reportFile ?? '' });
+    // Problems after the outcome was settled are warnings: they never turn a result into an error.
+    for (const w of result.warnings ?? []) process.stdout.write(`::warning title=distiq::${escapeData(redact(w))}\n`);
+    const warnings = result.warnings?.length ? `\n\n${result.warnings.map((w) => `> ⚠️ ${w}`).join('\n')}` : '';
+    appendSummary(env.GITHUB_STEP_SUMMARY, redact(result.summary + warnings));
+    outputs({
+      status: result.status,
+      'pr-url': result.prUrl ?? '',
+      'review-url': result.reviewUrl ?? '',
+      'cost-usd': result.costUsd.toFixed(6),
+      'report-json': result.reportFile ?? '',
+      'local-tier': localTierOutput(result.localTier),
+    });
     process.stdout.write(redact(`distiq: ${result.status}${result.reason ? ` (${result.reason})` : ''}${result.prUrl ? ` ${result.prUrl}` : ''}\n`));
     return ['failed', 'partial', 'over-budget', 'error'].includes(result.status) ? 1 : 0;
   } catch (err) {
+    // Before the run started (bad input, unreadable event or config): nothing was spent.
     const message = redact(errorMessage(err) + (err instanceof DistiqError && err.hint ? ` (${err.hint})` : ''));
-    process.stdout.write(`::error title=distiq::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`);
-    outputs({ status: 'error', 'pr-url': '', 'cost-usd': '0', 'report-json': '' });
+    process.stdout.write(`::error title=distiq::${escapeData(message)}\n`);
+    appendSummary(env.GITHUB_STEP_SUMMARY, `## distiq: error\n\n${message}\n\nNothing ran; spent $0.`);
+    outputs({ status: 'error', 'pr-url': '', 'review-url': '', 'cost-usd': (0).toFixed(6), 'report-json': '', 'local-tier': '' });
     return 1;
   }
+}
+
+const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+
+/** `ready`, `ready (installed)`, `unusable: <reason>`, or empty when the run had no local tier. */
+function localTierOutput(l: LocalTierState | undefined): string {
+  if (!l) return '';
+  return l.status === 'ready' ? `ready${l.installed ? ' (installed)' : ''}` : `unusable: ${l.reason}`;
 }
 
 function positive(v: string): number {

@@ -41,3 +41,21 @@ export function requireItems(markdown: string, source: string): string[] {
   if (items.length === 0) throw new UsageError(`${source} has no unchecked checklist items ("- [ ] ...")`, 'An implement job works on the unchecked items of a markdown checklist; checked ones ("- [x]") are done.');
   return items;
 }
+
+/**
+ * The items that fit a token budget, in checklist order; the rest are dropped and returned, to be
+ * listed, never silently lost. An item that alone exceeds the budget is dropped too.
+ */
+export function fitItemsToBudget(items: string[], maxTokens: number, count: (text: string) => number): { kept: string[]; dropped: string[] } {
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  let used = 0;
+  for (const item of items) {
+    const cost = count(item) + 4; // the item's number and line break in the prompt
+    if (used + cost <= maxTokens) {
+      kept.push(item);
+      used += cost;
+    } else dropped.push(item);
+  }
+  return { kept, dropped };
+}

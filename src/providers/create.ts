@@ -16,6 +16,6 @@ export function createProvider(name: string, spec: DistiqConfig['providers'][str
       // Servers without auth still need a non-empty key for the SDK; it is never sent anywhere else.
       return new OpenAIProvider({ name, type: 'openai-compatible', apiKey: apiKey ?? 'no-key', baseURL: spec.baseURL });
     case 'llama':
-      return new LlamaProvider({ name, modelPath: path.resolve(root, spec.modelPath), gpu: spec.gpu === 'off' ? false : 'auto', threads: spec.threads });
+      return new LlamaProvider({ name, modelPath: path.resolve(root, spec.modelPath), gpu: spec.gpu === 'off' ? false : 'auto', threads: spec.threads, contextSize: spec.contextSize });
   }
 }

@@ -1,4 +1,5 @@
 import { ProviderError } from './errors.js';
+import { type LlamaModule, loadNodeLlamaCpp } from './llama-loader.js';
 import type { ChatRequest, ChatResult, Provider } from './types.js';
 
 export interface LlamaProviderOptions {
@@ -10,7 +11,6 @@ export interface LlamaProviderOptions {
   contextSize?: number;
 }
 
-type LlamaModule = typeof import('node-llama-cpp');
 type Loaded = { llama: Awaited<ReturnType<LlamaModule['getLlama']>>; model: Awaited<ReturnType<Awaited<ReturnType<LlamaModule['getLlama']>>['loadModel']>> };
 
 /**
@@ -28,7 +28,7 @@ export class LlamaProvider implements Provider {
 
   private load(): Promise<Loaded> {
     this.loaded ??= (async () => {
-      const { getLlama } = await import('node-llama-cpp');
+      const { getLlama } = await loadNodeLlamaCpp();
       // build: "never": only the prebuilt binaries that ship in the npm package; nothing is compiled or downloaded.
       const llama = await getLlama({ gpu: this.opts.gpu ?? 'auto', build: 'never', logLevel: 'error' as never, progressLogs: false });
       const model = await llama.loadModel({ modelPath: this.opts.modelPath, gpuLayers: this.opts.gpu === false ? 0 : 'auto' });
@@ -39,9 +39,10 @@ export class LlamaProvider implements Provider {
 
   async chat(modelName: string, req: ChatRequest): Promise<ChatResult> {
     const started = performance.now();
-    const { LlamaChatSession } = await import('node-llama-cpp');
     let loaded: Loaded;
+    let LlamaChatSession: LlamaModule['LlamaChatSession'];
     try {
+      ({ LlamaChatSession } = await loadNodeLlamaCpp());
       loaded = await this.load();
     } catch (err) {
       throw new ProviderError(`${this.name}: cannot load ${this.opts.modelPath}: ${err instanceof Error ? err.message : String(err)}`, 'bad-request', this.name);

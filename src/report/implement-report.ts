@@ -28,6 +28,8 @@ export interface ImplementReport {
   branch: { name: string; commit: string } | null;
   /** With --pr (or in the Action): the pull request opened or updated. */
   pullRequest?: { url: string; number: number; branch: string; created: boolean };
+  /** In the Action: checklist items that did not fit the context budget and were not attempted. */
+  droppedItems?: string[];
   durationMs: number;
 }
 

@@ -86,6 +86,12 @@ export async function deliverPullRequest(o: DeliverOptions): Promise<Delivery> {
   } catch (err) {
     const message = (err as { response?: { data?: { message?: string; errors?: { message?: string }[] } } }).response?.data;
     const text = [message?.message, ...(message?.errors ?? []).map((e) => e.message)].filter(Boolean).join('; ');
+    // A retried create whose first try did reach GitHub (a 5xx after the PR was made) gets 422
+    // "A pull request already exists": that PR is ours, found by its branch, not a failure.
+    if (/pull request already exists/i.test(text)) {
+      const { data: again } = await o.gh.rest.pulls.list({ ...o.repo, head: `${o.repo.owner}:${o.branch}`, state: 'open' });
+      if (again[0]) return { branch: o.branch, commit, prNumber: again[0].number, prUrl: again[0].html_url, created: true };
+    }
     if (/not permitted to create or approve pull requests/i.test(text)) {
       throw new DeliveryError(`The branch ${o.branch} was pushed, but GitHub Actions may not open pull requests in this repository`, 'Enable Settings → Actions → General → "Allow GitHub Actions to create and approve pull requests", or give the action a token that may.');
     }
