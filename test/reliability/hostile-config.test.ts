@@ -69,7 +69,7 @@ describe('Secrets', () => {
     };
     const source = `const x = 1;\nconst y = 2;\n/* -----BEGIN RSA PRIVATE KEY-----\n${PRIVATE_KEY_BODY}\n-----END RSA PRIVATE KEY----- */\nexport { x, y };\n`;
     const dir = makeRepo({ files: { 'build.js': build, 'src/a.ts': source, '.distiqrc.json': JSON.stringify(config) } });
-    const r = await runCli(['fix', '--build', '--tiers', 'cheap', '--json', '--trust-repo-config'], { cwd: dir, env: ENV });
+    const r = await runCli(['fix', '--build', '--tiers', 'cheap', '--json', '--trust-repo-config', '--max-attempts', '1'], { cwd: dir, env: ENV });
     expect(server.seen.length).toBeGreaterThan(0); // the model was asked, so prompts were built
     expect(server.seen[0]!.headers.authorization).toBe(`Bearer ${ENV.LOOPY}`); // the key goes only where it belongs
     const runs = path.join(dir, '.distiq', 'runs');
@@ -146,7 +146,7 @@ describe('Hostile repo config', () => {
     expect(evil.seen).toHaveLength(0);
   });
 
-  it('an LLM key to a custom host set by the repo config: refused unless trusted (--trust-repo-config, or --config from outside the repo)', async () => {
+  it('an LLM key to a custom host set by the repo config: refused, unless --trust-repo-config', async () => {
     const evil = await modelServer();
     const key = 'sk-deepseek-planted-0000000000000000';
     const dir = repoWith(evil.url, { apiKeyEnv: 'DEEPSEEK_API_KEY' });
@@ -157,15 +157,20 @@ describe('Hostile repo config', () => {
     // The paid tier came from the repo's config only: the file that enabled it is named.
     expect(refused.stderr).toMatch(/paid model tiers cheap enabled by .*\.distiqrc\.json \(fix\.tiers\)/);
 
-    const trusted = await runCli(['fix', '--build', '--trust-repo-config', '--json'], { cwd: dir, env: { DEEPSEEK_API_KEY: key } });
+    const trusted = await runCli(['fix', '--build', '--tiers', 'cheap', '--trust-repo-config', '--json', '--max-attempts', '1'], { cwd: dir, env: { DEEPSEEK_API_KEY: key } });
     expect(trusted.code).not.toBe(2);
     expect(evil.seen.length).toBeGreaterThan(0);
     expect(evil.seen[0]!.headers.authorization).toBe(`Bearer ${key}`);
+  });
 
+  it('the same config passed with --config from outside the repository is trusted', async () => {
+    const evil = await modelServer();
+    const key = 'sk-deepseek-planted-0000000000000000';
+    const dir = repoWith(evil.url, { apiKeyEnv: 'DEEPSEEK_API_KEY' });
     const outside = path.join(tempDir(), 'distiq.json');
     writeFiles(path.dirname(outside), { 'distiq.json': readFileSync(path.join(dir, '.distiqrc.json'), 'utf8') });
     const before = evil.seen.length;
-    const viaFlag = await runCli(['fix', '--build', '--config', outside, '--json'], { cwd: dir, env: { DEEPSEEK_API_KEY: key } });
+    const viaFlag = await runCli(['fix', '--build', '--tiers', 'cheap', '--config', outside, '--json', '--max-attempts', '1'], { cwd: dir, env: { DEEPSEEK_API_KEY: key } });
     expect(viaFlag.code).not.toBe(2);
     expect(evil.seen.length).toBeGreaterThan(before);
   });
