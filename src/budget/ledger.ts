@@ -178,6 +178,21 @@ export class Ledger {
   }
 }
 
+let ledgerOverride: string | undefined;
+
+/** The Action's `ledger` input: a folder the workflow restores and saves with the Actions cache. */
+export function useLedgerFile(file: string | undefined): void {
+  ledgerOverride = file;
+}
+
+/**
+ * Where the ledger lives: the Action's `ledger` input, else DISTIQ_LEDGER (a persistent folder on
+ * a self-hosted runner), else `budget.ledger` from the config, relative to the repository root.
+ */
+export function ledgerFile(root: string, configured: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(root, ledgerOverride || env.DISTIQ_LEDGER?.trim() || configured);
+}
+
 export function newId(): string {
   return randomUUID();
 }

@@ -2,6 +2,10 @@ import { TIER_NAMES, type TierName } from '../config/tiers.js';
 import { DistiqError, errorMessage } from '../errors.js';
 import { annotations, appendSummary, setOutputs } from '../forge/github/actions-io.js';
 import { type EventInputs, runGithubEvent } from '../jobs/github-event.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { useLedgerFile } from '../budget/ledger.js';
+import { trustRepoConfig } from '../providers/key-policy.js';
 import { makeRedactor } from '../security/secrets.js';
 
 /** Action inputs arrive as INPUT_<NAME> (upper case, hyphens kept). */
@@ -16,6 +20,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const redact = makeRedactor(runEnv);
   const outputs = (o: Record<string, string>) => setOutputs(env.GITHUB_OUTPUT, o);
   try {
+    useRunPolicy(env);
     const command = input('command', env) || 'auto';
     if (!['auto', 'fix', 'implement', 'review'].includes(command)) throw new DistiqError(`input "command" must be auto, fix, implement or review, got "${command}"`, 2);
     const budget = input('budget', env);
@@ -37,7 +42,27 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     process.stdout.write(`::error title=distiq::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`);
     outputs({ status: 'error', 'pr-url': '', 'cost-usd': '0', 'report-json': '' });
     return 1;
+  } finally {
+    useLedgerFile(undefined);
+    trustRepoConfig(false);
   }
+}
+
+/**
+ * Inputs that hold for the whole run: `ledger` (a folder the workflow restores and saves with
+ * actions/cache, so budget.daily and budget.monthly hold across runs) and `trust-repo-config`.
+ */
+function useRunPolicy(env: NodeJS.ProcessEnv): void {
+  trustRepoConfig(input('trust-repo-config', env) === 'true');
+  const ledger = input('ledger', env);
+  const at = ledger ? path.resolve(env.GITHUB_WORKSPACE || process.cwd(), ledger) : undefined;
+  useLedgerFile(at);
+  const notice = !at
+    ? 'input "ledger" is not set: the spend ledger lives in this checkout, so budget.daily and budget.monthly count this run only (README: "Limits across Action runs")'
+    : !existsSync(at)
+      ? `no ledger at ${at} (first run, cache miss or cache unavailable): budget.daily and budget.monthly count from this run on`
+      : null;
+  if (notice) process.stdout.write(`::notice title=distiq::${notice}\n`);
 }
 
 function positive(v: string): number {
