@@ -20,7 +20,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const redact = makeRedactor(runEnv);
   const outputs = (o: Record<string, string>) => setOutputs(env.GITHUB_OUTPUT, o);
   try {
-    useRunPolicy(env);
     const command = input('command', env) || 'auto';
     if (!['auto', 'fix', 'implement', 'review'].includes(command)) throw new DistiqError(`input "command" must be auto, fix, implement or review, got "${command}"`, 2);
     const budget = input('budget', env);
@@ -31,6 +30,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       ...(budget ? { budgetUsd: positive(budget) } : {}),
       ...(tiers ? { tiers: parseTiers(tiers) } : {}),
     };
+    useRunPolicy(env);
     const result = await runGithubEvent({ cwd: env.GITHUB_WORKSPACE || process.cwd(), env: runEnv, inputs, progressStream: process.stdout });
     for (const line of annotations(result.remaining)) process.stdout.write(`${redact(line)}\n`);
     appendSummary(env.GITHUB_STEP_SUMMARY, redact(result.summary));
