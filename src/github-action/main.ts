@@ -1,5 +1,5 @@
 import { TIER_NAMES, type TierName } from '../config/tiers.js';
-import { DistiqError, errorMessage } from '../errors.js';
+import { BudgetExceededError, DistiqError, errorMessage } from '../errors.js';
 import { annotations, appendSummary, setOutputs } from '../forge/github/actions-io.js';
 import { type EventInputs, runGithubEvent } from '../jobs/github-event.js';
 import { existsSync } from 'node:fs';
@@ -40,7 +40,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   } catch (err) {
     const message = redact(errorMessage(err) + (err instanceof DistiqError && err.hint ? ` (${err.hint})` : ''));
     process.stdout.write(`::error title=distiq::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`);
-    outputs({ status: 'error', 'pr-url': '', 'cost-usd': '0', 'report-json': '' });
+    // A budget that cannot cover the first call (e.g. the daily limit, from the cached ledger) is over-budget.
+    outputs({ status: err instanceof BudgetExceededError ? 'over-budget' : 'error', 'pr-url': '', 'cost-usd': '0', 'report-json': '' });
     return 1;
   } finally {
     useLedgerFile(undefined);

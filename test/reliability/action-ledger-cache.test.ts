@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/github-action/main.js';
 import { API, commentEvent, PLAN, REPO, setup, TOKEN } from '../github-harness.js';
 import { git, tempDir } from '../helpers.js';
+import { recordFigures } from './figures.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -116,10 +117,11 @@ describe('Limits across Action runs', () => {
     const second = await workflowRun(cache, 1002);
     expect(second.restored).toBe('distiq-ledger-1001-1');
     expect(second.modelCalls).toBe(0);
-    expect(second.outputs).toMatch(/status<<\S+\nover-budget\n/);
+    expect(second.outputs, second.stdout).toMatch(/status<<\S+\nover-budget\n/);
     expect(second.saved).toBe('saved');
     // Across both runs the day's spend stays within the daily limit, and the ledger carries both.
     expect(settledUsd(second.ledger)).toBeCloseTo(SPENT, 9);
     expect(settledUsd(second.ledger)).toBeLessThanOrEqual(DAILY);
-  });
+    recordFigures('actionCache', { runs: 2, dailyLimitUsd: Number(DAILY.toFixed(6)), spentUsd: Number(settledUsd(second.ledger).toFixed(6)), secondRunModelCalls: second.modelCalls });
+  }, 300_000); // two full Action runs (tsc validation each) on a shared 2-core machine
 });

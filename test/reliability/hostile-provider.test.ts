@@ -4,7 +4,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Budget } from '../../src/budget/budget.js';
 import { CallRecorder, callModel, type LadderStep } from '../../src/budget/call-model.js';
 import { Ledger, LedgerCorruptError } from '../../src/budget/ledger.js';
@@ -12,6 +12,7 @@ import { PriceBook } from '../../src/budget/prices.js';
 import { OpenAIProvider } from '../../src/providers/openai.js';
 import { tempDir } from '../helpers.js';
 import { type ChatBody, completion } from '../loopback-openai.js';
+import { recordFigures } from './figures.js';
 
 const PRICES = new PriceBook({ 'liar-model': { input: 1, output: 4 }, 'good-model': { input: 1, output: 4 } });
 const LIMIT = 0.05;
@@ -20,6 +21,10 @@ const OK = '{"edits":[]}';
 type Handler = (res: ServerResponse, body: ChatBody) => void;
 
 const servers: { close: () => void }[] = [];
+const measured = { scenarios: 0, maxLedgerUsd: 0 };
+afterAll(() => {
+  if (measured.scenarios) recordFigures('hostileProvider', { ...measured, limitUsd: LIMIT, overshootUsd: Math.max(0, measured.maxLedgerUsd - LIMIT) });
+});
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
@@ -86,6 +91,8 @@ async function scenario(liar: Handler, opts: { timeoutMs?: number; calls?: numbe
   expect(Number.isFinite(ledgerUsd)).toBe(true);
   expect(ledgerUsd).toBeLessThanOrEqual(LIMIT + 1e-12);
   expect((await new Ledger(file).read()).open.size).toBe(0);
+  measured.scenarios++;
+  measured.maxLedgerUsd = Math.max(measured.maxLedgerUsd, Number(ledgerUsd.toFixed(6)));
   return { results, recorder, bad, good, elapsedMs, lines, liarSettles, reserved, ledgerUsd };
 }
 
