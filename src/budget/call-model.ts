@@ -119,7 +119,9 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
       };
       let result: ChatResult;
       try {
-        result = await withDeadline(step.timeoutMs ?? DEFAULT_DEADLINE_MS, req.signal, step.provider.name, (signal) => step.provider.chat(step.model, { ...req, signal }));
+        // An in-process model is bounded by its token limit and cannot stall on a socket: no deadline.
+        const chat = (signal?: AbortSignal) => step.provider.chat(step.model, { ...req, ...(signal ? { signal } : {}) });
+        result = step.provider.type === 'llama' ? await chat() : await withDeadline(step.timeoutMs ?? DEFAULT_DEADLINE_MS, req.signal, step.provider.name, chat);
       } catch (thrown) {
         // Anything else a backend throws after the request left is its fault, not a crash of the run.
         const err = thrown instanceof ProviderError ? thrown : new ProviderError(`${step.provider.name}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, 'bad-response', step.provider.name);
@@ -154,7 +156,7 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
       if (lie) {
         await chargeWorst('invalid-usage', lie);
         o.recorder.faulty.set(step.provider.name, lie);
-        escalations.push(`${label}: ${lie}`);
+        escalations.push(redact(`${label}: ${lie}`));
         break;
       }
       let usd: number;
@@ -172,11 +174,11 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
       if (!problem) return { result, ...(json !== undefined ? { json } : {}), step, escalations };
       if (result.finishReason !== 'refusal' && corrections < CORRECTIONS) {
         corrections++;
-        o.onEvent?.(`${label}: ${problem}; asking once more`);
-        messages = [...request.messages, { role: 'assistant', content: redact(result.text.slice(0, 4000)) }, { role: 'user', content: `That answer was rejected: ${problem}. Reply again with only the JSON object the schema describes, complete and shorter if needed.` }];
+        o.onEvent?.(redact(`${label}: ${problem}; asking once more`));
+        messages = [...request.messages, { role: 'assistant', content: redact(result.text.slice(0, 4000)) }, { role: 'user', content: redact(`That answer was rejected: ${problem}. Reply again with only the JSON object the schema describes, complete and shorter if needed.`) }];
         continue;
       }
-      escalations.push(`${label}: ${problem}`);
+      escalations.push(redact(`${label}: ${problem}`));
       break;
     }
   }
