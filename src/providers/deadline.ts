@@ -6,7 +6,12 @@ import { ProviderError } from './errors.js';
  * deadline aborts the request's signal (the SDKs and node-llama-cpp stop reading) and also
  * settles the race itself, so a backend that ignores the signal cannot outlive it.
  */
-export async function withDeadline<T>(ms: number, outer: AbortSignal | undefined, provider: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  ms: number,
+  outer: AbortSignal | undefined,
+  provider: string,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let expired = false;
   let timer: NodeJS.Timeout | undefined;
@@ -34,5 +39,9 @@ export async function withDeadline<T>(ms: number, outer: AbortSignal | undefined
 }
 
 function timeoutError(ms: number, provider: string): ProviderError {
-  return new ProviderError(`${provider}: no complete answer within the ${Math.round(ms / 1000)} s request deadline`, 'timeout', provider);
+  return new ProviderError(
+    `${provider}: no complete answer within the ${Math.round(ms / 1000)} s request deadline`,
+    'timeout',
+    provider,
+  );
 }

@@ -9,28 +9,74 @@
 // Name parts that mark a secret. Separators are _ and - (Actions passes the input github-token
 // as INPUT_GITHUB-TOKEN). A part matches as a whole word of the name.
 const SECRET_WORDS = [
-  'TOKEN', 'SECRET', 'PASSWORD', 'PASSWD', 'PASS', 'PWD', 'PASSPHRASE', 'PAT',
-  'API[_-]?KEY', 'ACCESS[_-]?KEY', 'PRIVATE[_-]?KEY', 'KEY', 'CREDENTIALS?', 'AUTH',
-  'DSN', 'WEBHOOK(?:[_-]?URL)?', 'COOKIE', 'SALT',
-  'CONN(?:ECTION)?[_-]?STRING', 'DATABASE[_-]?URL', 'DB[_-]?URL', 'REDIS[_-]?URL',
-  'MONGO(?:DB)?[_-]?URI', 'MONGO(?:DB)?[_-]?URL', 'POSTGRES(?:QL)?[_-]?URL', 'AMQP[_-]?URL',
+  'TOKEN',
+  'SECRET',
+  'PASSWORD',
+  'PASSWD',
+  'PASS',
+  'PWD',
+  'PASSPHRASE',
+  'PAT',
+  'API[_-]?KEY',
+  'ACCESS[_-]?KEY',
+  'PRIVATE[_-]?KEY',
+  'KEY',
+  'CREDENTIALS?',
+  'AUTH',
+  'DSN',
+  'WEBHOOK(?:[_-]?URL)?',
+  'COOKIE',
+  'SALT',
+  'CONN(?:ECTION)?[_-]?STRING',
+  'DATABASE[_-]?URL',
+  'DB[_-]?URL',
+  'REDIS[_-]?URL',
+  'MONGO(?:DB)?[_-]?URI',
+  'MONGO(?:DB)?[_-]?URL',
+  'POSTGRES(?:QL)?[_-]?URL',
+  'AMQP[_-]?URL',
 ];
 const SECRET_NAME = new RegExp(`(^|[_-])(${SECRET_WORDS.join('|')})($|[_-])`, 'i');
 // Whole names that hold secrets without a marker word, or where the word is glued on.
 const SECRET_NAMES = new Set([
-  'GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_PAT', 'GH_PAT', 'ACTIONS_RUNTIME_TOKEN',
-  'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_CACHE_URL',
-  'ACTIONS_RESULTS_URL', 'NPM_TOKEN', 'NODE_AUTH_TOKEN', 'AWS_SESSION_TOKEN', 'PGPASSWORD',
-  'PGPASSFILE', 'MYSQL_PWD', 'DATABASE_URL', 'SENTRY_DSN', 'SLACK_WEBHOOK_URL', 'COOKIE',
-  'KUBECONFIG', 'DOCKER_AUTH_CONFIG', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_CREDENTIALS',
-  'AZURE_CREDENTIALS', 'SSH_AUTH_SOCK', 'GPG_KEY', 'TWINE_PASSWORD', 'CARGO_REGISTRY_TOKEN',
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+  'GITHUB_PAT',
+  'GH_PAT',
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+  'ACTIONS_CACHE_URL',
+  'ACTIONS_RESULTS_URL',
+  'NPM_TOKEN',
+  'NODE_AUTH_TOKEN',
+  'AWS_SESSION_TOKEN',
+  'PGPASSWORD',
+  'PGPASSFILE',
+  'MYSQL_PWD',
+  'DATABASE_URL',
+  'SENTRY_DSN',
+  'SLACK_WEBHOOK_URL',
+  'COOKIE',
+  'KUBECONFIG',
+  'DOCKER_AUTH_CONFIG',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'GOOGLE_CREDENTIALS',
+  'AZURE_CREDENTIALS',
+  'SSH_AUTH_SOCK',
+  'GPG_KEY',
+  'TWINE_PASSWORD',
+  'CARGO_REGISTRY_TOKEN',
 ]);
 /** Ordinary variables a marker word would otherwise catch (the shell's working directories). */
 const NOT_SECRET = new Set(['PWD', 'OLDPWD', 'PASSWORD_STORE_DIR', 'KEYTIMEOUT']);
 
 /** Credential shapes, redacted wherever they appear, whoever held them. */
 export const TOKEN_PATTERNS: readonly { name: string; re: RegExp }[] = [
-  { name: 'private key block', re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g },
+  {
+    name: 'private key block',
+    re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  },
   { name: 'GitHub token', re: /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g },
   { name: 'GitHub fine-grained token', re: /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g },
   { name: 'npm token', re: /\bnpm_[A-Za-z0-9]{30,}\b/g },
@@ -65,7 +111,8 @@ class SecretRegistry {
   }
 
   isSecretName(name: string, extra: readonly string[] = []): boolean {
-    if (this.names.has(name) || extra.includes(name) || SECRET_NAMES.has(name.toUpperCase())) return true;
+    if (this.names.has(name) || extra.includes(name) || SECRET_NAMES.has(name.toUpperCase()))
+      return true;
     return !NOT_SECRET.has(name.toUpperCase()) && SECRET_NAME.test(name);
   }
 }
@@ -115,7 +162,10 @@ export function redactTokenShapes(text: string): string {
  * Builds a redactor that hides credential shapes and the values of secret env vars: those the
  * name patterns catch, `extra`, and every name in the registry at the time of the call.
  */
-export function makeRedactor(env: NodeJS.ProcessEnv = process.env, extra: readonly string[] = []): (text: string) => string {
+export function makeRedactor(
+  env: NodeJS.ProcessEnv = process.env,
+  extra: readonly string[] = [],
+): (text: string) => string {
   let built = -1;
   let values: string[] = [];
   const rebuild = () => {

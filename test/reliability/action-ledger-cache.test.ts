@@ -23,7 +23,9 @@ class ActionsCacheSim {
   private readonly entries: { key: string; dir: string }[] = [];
 
   restore(dir: string, key: string, restoreKeys: string[]): string | null {
-    const hit = this.entries.find((e) => e.key === key) ?? restoreKeys.map((p) => this.entries.filter((e) => e.key.startsWith(p)).at(-1)).find(Boolean);
+    const hit =
+      this.entries.find((e) => e.key === key) ??
+      restoreKeys.map((p) => this.entries.filter((e) => e.key.startsWith(p)).at(-1)).find(Boolean);
     if (!hit) return null;
     cpSync(hit.dir, dir, { recursive: true });
     return hit.key;
@@ -51,7 +53,11 @@ const DAILY = RESERVATION + SPENT / 2;
 async function workflowRun(cache: ActionsCacheSim, runId: number) {
   const s = await setup('issue_comment', commentEvent('/distiq implement'), [PLAN]);
   const rc = JSON.parse(readFileSync(path.join(s.dir, '.distiqrc.json'), 'utf8'));
-  Object.assign(rc, { budget: { perRun: 1, daily: DAILY }, prices: { 'loop-cheap': { input: 0, output: 4 }, 'loop-premium': { input: 0, output: 4 } }, models: { maxOutputTokens: MAX_OUT } });
+  Object.assign(rc, {
+    budget: { perRun: 1, daily: DAILY },
+    prices: { 'loop-cheap': { input: 0, output: 4 }, 'loop-premium': { input: 0, output: 4 } },
+    models: { maxOutputTokens: MAX_OUT },
+  });
   writeFileSync(path.join(s.dir, '.distiqrc.json'), JSON.stringify(rc));
   git(s.dir, 'commit', '-qam', 'daily limit');
   git(s.dir, 'push', '-q', 'origin', 'main');
@@ -77,10 +83,20 @@ async function workflowRun(cache: ActionsCacheSim, runId: number) {
   const folder = path.join(runnerTemp, 'distiq-ledger');
   const key = `distiq-ledger-${runId}-1`;
   const restored = cache.restore(folder, key, ['distiq-ledger-']);
-  const env = { ...s.env, GITHUB_TOKEN: '', 'INPUT_GITHUB-TOKEN': TOKEN, INPUT_COMMAND: 'auto', INPUT_LEDGER: path.join(folder, 'ledger.jsonl'), GITHUB_WORKSPACE: s.dir };
+  const env = {
+    ...s.env,
+    GITHUB_TOKEN: '',
+    'INPUT_GITHUB-TOKEN': TOKEN,
+    INPUT_COMMAND: 'auto',
+    INPUT_LEDGER: path.join(folder, 'ledger.jsonl'),
+    GITHUB_WORKSPACE: s.dir,
+  };
   const out: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((c: string) => (out.push(String(c)), true)) as typeof process.stdout.write;
+  process.stdout.write = ((c: string) => (
+    out.push(String(c)),
+    true
+  )) as typeof process.stdout.write;
   let code: number;
   try {
     code = await main(env);
@@ -89,8 +105,19 @@ async function workflowRun(cache: ActionsCacheSim, runId: number) {
   }
   const saved = cache.save(folder, key);
   const outputs = readFileSync(s.env.GITHUB_OUTPUT, 'utf8');
-  const ledger = existsSync(path.join(folder, 'ledger.jsonl')) ? readFileSync(path.join(folder, 'ledger.jsonl'), 'utf8') : '';
-  return { code, restored, saved, outputs, stdout: out.join(''), modelCalls: s.server!.requests.length, ledger, checkout: s.dir };
+  const ledger = existsSync(path.join(folder, 'ledger.jsonl'))
+    ? readFileSync(path.join(folder, 'ledger.jsonl'), 'utf8')
+    : '';
+  return {
+    code,
+    restored,
+    saved,
+    outputs,
+    stdout: out.join(''),
+    modelCalls: s.server!.requests.length,
+    ledger,
+    checkout: s.dir,
+  };
 }
 
 const settledUsd = (ledger: string) =>
@@ -106,7 +133,9 @@ describe('Limits across Action runs', () => {
     const cache = new ActionsCacheSim();
     const first = await workflowRun(cache, 1001);
     expect(first.restored).toBeNull();
-    expect(first.stdout).toMatch(/::notice title=distiq::no ledger at .* budget\.daily and budget\.monthly count from this run on/);
+    expect(first.stdout).toMatch(
+      /::notice title=distiq::no ledger at .* budget\.daily and budget\.monthly count from this run on/,
+    );
     expect(first.outputs).toMatch(/status<<\S+\nimplemented\n/);
     expect(first.modelCalls).toBe(1);
     expect(first.saved).toBe('saved');
@@ -122,6 +151,11 @@ describe('Limits across Action runs', () => {
     // Across both runs the day's spend stays within the daily limit, and the ledger carries both.
     expect(settledUsd(second.ledger)).toBeCloseTo(SPENT, 9);
     expect(settledUsd(second.ledger)).toBeLessThanOrEqual(DAILY);
-    recordFigures('actionCache', { runs: 2, dailyLimitUsd: Number(DAILY.toFixed(6)), spentUsd: Number(settledUsd(second.ledger).toFixed(6)), secondRunModelCalls: second.modelCalls });
+    recordFigures('actionCache', {
+      runs: 2,
+      dailyLimitUsd: Number(DAILY.toFixed(6)),
+      spentUsd: Number(settledUsd(second.ledger).toFixed(6)),
+      secondRunModelCalls: second.modelCalls,
+    });
   }, 300_000); // two full Action runs (tsc validation each) on a shared 2-core machine
 });

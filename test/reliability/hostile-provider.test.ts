@@ -1,6 +1,6 @@
 // A provider that lies or stalls, against a real HTTP server on 127.0.0.1 and the real openai SDK:
 // every scenario asserts the ledger stays within the limit and agrees with the recorded calls.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -10,11 +10,15 @@ import { CallRecorder, callModel, type LadderStep } from '../../src/budget/call-
 import { Ledger, LedgerCorruptError } from '../../src/budget/ledger.js';
 import { PriceBook } from '../../src/budget/prices.js';
 import { OpenAIProvider } from '../../src/providers/openai.js';
-import { tempDir } from '../helpers.js';
+import { makeRepo, tempDir } from '../helpers.js';
+import { summarizeCost } from '../../src/jobs/cost.js';
 import { type ChatBody, completion } from '../loopback-openai.js';
 import { recordFigures } from './figures.js';
 
-const PRICES = new PriceBook({ 'liar-model': { input: 1, output: 4 }, 'good-model': { input: 1, output: 4 } });
+const PRICES = new PriceBook({
+  'liar-model': { input: 1, output: 4 },
+  'good-model': { input: 1, output: 4 },
+});
 const LIMIT = 0.05;
 const OK = '{"edits":[]}';
 
@@ -23,7 +27,12 @@ type Handler = (res: ServerResponse, body: ChatBody) => void;
 const servers: { close: () => void }[] = [];
 const measured = { scenarios: 0, maxLedgerUsd: 0 };
 afterAll(() => {
-  if (measured.scenarios) recordFigures('hostileProvider', { ...measured, limitUsd: LIMIT, overshootUsd: Math.max(0, measured.maxLedgerUsd - LIMIT) });
+  if (measured.scenarios)
+    recordFigures('hostileProvider', {
+      ...measured,
+      limitUsd: LIMIT,
+      overshootUsd: Math.max(0, measured.maxLedgerUsd - LIMIT),
+    });
 });
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
@@ -52,7 +61,10 @@ async function server(handle: Handler) {
   return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1`, bodies };
 }
 
-const json = (res: ServerResponse, status: number, body: unknown, type = 'application/json') => res.writeHead(status, { 'content-type': type }).end(typeof body === 'string' ? body : JSON.stringify(body));
+const json = (res: ServerResponse, status: number, body: unknown, type = 'application/json') =>
+  res
+    .writeHead(status, { 'content-type': type })
+    .end(typeof body === 'string' ? body : JSON.stringify(body));
 const answer = (body: ChatBody, usage?: unknown) => {
   const c = completion(body, 0, { content: OK }) as Record<string, unknown>;
   if (usage === undefined) delete c.usage;
@@ -63,10 +75,29 @@ const answer = (body: ChatBody, usage?: unknown) => {
 async function scenario(liar: Handler, opts: { timeoutMs?: number; calls?: number } = {}) {
   const bad = await server(liar);
   const good = await server((res, body) => json(res, 200, completion(body, 0, { content: OK })));
-  const provider = (name: string, url: string) => new OpenAIProvider({ name, type: 'openai-compatible', apiKey: 'sk-loopback-test-key-0000000000', baseURL: url, timeoutMs: opts.timeoutMs ?? 10_000 });
+  const provider = (name: string, url: string) =>
+    new OpenAIProvider({
+      name,
+      type: 'openai-compatible',
+      apiKey: 'sk-loopback-test-key-0000000000',
+      baseURL: url,
+      timeoutMs: opts.timeoutMs ?? 10_000,
+    });
   const steps: LadderStep[] = [
-    { tier: 'cheap', provider: provider('liar', bad.url), model: 'liar-model', priced: { pricingProvider: 'x', model: 'liar-model' }, timeoutMs: opts.timeoutMs ?? 10_000 },
-    { tier: 'premium', provider: provider('good', good.url), model: 'good-model', priced: { pricingProvider: 'x', model: 'good-model' }, timeoutMs: 10_000 },
+    {
+      tier: 'cheap',
+      provider: provider('liar', bad.url),
+      model: 'liar-model',
+      priced: { pricingProvider: 'x', model: 'liar-model' },
+      timeoutMs: opts.timeoutMs ?? 10_000,
+    },
+    {
+      tier: 'premium',
+      provider: provider('good', good.url),
+      model: 'good-model',
+      priced: { pricingProvider: 'x', model: 'good-model' },
+      timeoutMs: 10_000,
+    },
   ];
   const file = path.join(tempDir(), 'ledger.jsonl');
   const budget = new Budget(new Ledger(file), { perRun: LIMIT, daily: LIMIT }, 'hostile');
@@ -75,14 +106,28 @@ async function scenario(liar: Handler, opts: { timeoutMs?: number; calls?: numbe
   const results = [];
   for (let i = 0; i < (opts.calls ?? 2); i++) {
     results.push(
-      await callModel({ steps, request: { messages: [{ role: 'user', content: `fix it ${i}` }], jsonSchema: { name: 'edits', schema: { type: 'object' } }, maxOutputTokens: 1000 }, budget, prices: PRICES, recorder, sleep: async () => {} }).then(
+      await callModel({
+        steps,
+        request: {
+          messages: [{ role: 'user', content: `fix it ${i}` }],
+          jsonSchema: { name: 'edits', schema: { type: 'object' } },
+          maxOutputTokens: 1000,
+        },
+        budget,
+        prices: PRICES,
+        recorder,
+        sleep: async () => {},
+      }).then(
         (r) => ({ ok: true as const, provider: r.step.provider.name, escalations: r.escalations }),
         (e: Error) => ({ ok: false as const, error: e.message }),
       ),
     );
   }
   const elapsedMs = performance.now() - started;
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const ledgerUsd = lines.filter((e) => e.kind === 'settle').reduce((a, e) => a + e.usd, 0);
   const reserved = new Map(lines.filter((e) => e.kind === 'reserve').map((e) => [e.id, e.usd]));
   const liarSettles = lines.filter((e) => e.kind === 'settle' && e.provider === 'liar');
@@ -108,13 +153,23 @@ function chargedItsReservation(r: Awaited<ReturnType<typeof scenario>>) {
 
 describe('Hostile provider', () => {
   it('huge usage (1e9 tokens) is charged the reservation, not $1,370; the provider is dropped for the run', async () => {
-    const r = await scenario((res, b) => json(res, 200, answer(b, { prompt_tokens: 1e9, completion_tokens: 1e9, total_tokens: 2e9 })));
+    const r = await scenario((res, b) =>
+      json(res, 200, answer(b, { prompt_tokens: 1e9, completion_tokens: 1e9, total_tokens: 2e9 })),
+    );
     chargedItsReservation(r);
-    expect(r.liarSettles[0].reason).toMatch(/input tokens reported for a prompt that allows at most/);
+    expect(r.liarSettles[0].reason).toMatch(
+      /input tokens reported for a prompt that allows at most/,
+    );
   });
 
   it('negative usage cannot drive the ledger down: charged the reservation', async () => {
-    const r = await scenario((res, b) => json(res, 200, answer(b, { prompt_tokens: -5_000_000, completion_tokens: -1, total_tokens: 0 })));
+    const r = await scenario((res, b) =>
+      json(
+        res,
+        200,
+        answer(b, { prompt_tokens: -5_000_000, completion_tokens: -1, total_tokens: 0 }),
+      ),
+    );
     chargedItsReservation(r);
     expect(r.lines.every((e) => !('usd' in e) || e.usd >= 0)).toBe(true);
   });
@@ -126,13 +181,23 @@ describe('Hostile provider', () => {
   });
 
   it('non-numeric usage is charged its reservation, nothing leaks, no false over-budget', async () => {
-    const r = await scenario((res, b) => json(res, 200, answer(b, { prompt_tokens: 'abc', completion_tokens: '12', total_tokens: 'x' })));
+    const r = await scenario((res, b) =>
+      json(
+        res,
+        200,
+        answer(b, { prompt_tokens: 'abc', completion_tokens: '12', total_tokens: 'x' }),
+      ),
+    );
     chargedItsReservation(r);
-    expect(r.liarSettles[0].reason).toMatch(/usage.inputTokens is "abc", not a non-negative integer/);
+    expect(r.liarSettles[0].reason).toMatch(
+      /usage.inputTokens is "abc", not a non-negative integer/,
+    );
   });
 
   it('output tokens above the request max are a lie: charged the reservation', async () => {
-    const r = await scenario((res, b) => json(res, 200, answer(b, { prompt_tokens: 20, completion_tokens: 5000, total_tokens: 5020 })));
+    const r = await scenario((res, b) =>
+      json(res, 200, answer(b, { prompt_tokens: 20, completion_tokens: 5000, total_tokens: 5020 })),
+    );
     chargedItsReservation(r);
   });
 
@@ -146,7 +211,9 @@ describe('Hostile provider', () => {
     expect(detail).not.toContain('ghp_');
     expect(detail.length).toBeLessThan(400);
     const first = r.results[0] as { escalations: string[] };
-    expect(first.escalations[0]).toMatch(/^cheap\/liar\/liar-model: bad-response: .*502 Bad Gateway/);
+    expect(first.escalations[0]).toMatch(
+      /^cheap\/liar\/liar-model: bad-response: .*502 Bad Gateway/,
+    );
   });
 
   it('HTTP 200 whose JSON does not parse: a provider fault, not a network error retried three times', async () => {
@@ -177,31 +244,71 @@ describe('Hostile provider', () => {
   });
 
   it('a deterministic 400 is not retried, not charged, and its text is kept (redacted)', async () => {
-    const r = await scenario((res) => json(res, 400, { error: { message: `This model's maximum context length is 8192 tokens (key sk-proj-${'z'.repeat(30)})`, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } }), { calls: 1 });
+    const r = await scenario(
+      (res) =>
+        json(res, 400, {
+          error: {
+            message: `This model's maximum context length is 8192 tokens (key sk-proj-${'z'.repeat(30)})`,
+            type: 'invalid_request_error',
+            param: 'messages',
+            code: 'context_length_exceeded',
+          },
+        }),
+      { calls: 1 },
+    );
     expect(r.bad.bodies).toHaveLength(1);
     expect(r.liarSettles).toHaveLength(0);
     const first = r.results[0] as { ok: true; escalations: string[] };
     expect(first.ok).toBe(true);
-    expect(first.escalations[0]).toMatch(/bad-request \(HTTP 400\): .*maximum context length is 8192 tokens/);
+    expect(first.escalations[0]).toMatch(
+      /bad-request \(HTTP 400\): .*maximum context length is 8192 tokens/,
+    );
     expect(first.escalations[0]).not.toContain('sk-proj-');
   });
 });
 
 describe('Hostile ledger', () => {
-  const budgetOn = (file: string) => new Budget(new Ledger(file), { perRun: 1, daily: 1 }, 'next-run');
-  const valid = (usd: number) => JSON.stringify({ v: 1, kind: 'settle', id: 'a', run: 'r', at: new Date().toISOString(), usd });
+  const budgetOn = (file: string) =>
+    new Budget(new Ledger(file), { perRun: 1, daily: 1 }, 'next-run');
+  const valid = (usd: number) =>
+    JSON.stringify({ v: 1, kind: 'settle', id: 'a', run: 'r', at: new Date().toISOString(), usd });
 
   for (const [name, line] of [
-    ['a settle line without usd (NaN sums)', JSON.stringify({ v: 1, kind: 'settle', id: 'b', run: 'r', at: new Date().toISOString() })],
+    [
+      'a settle line without usd (NaN sums)',
+      JSON.stringify({ v: 1, kind: 'settle', id: 'b', run: 'r', at: new Date().toISOString() }),
+    ],
     ['a negative amount', valid(-14)],
-    ['a non-numeric amount', JSON.stringify({ v: 1, kind: 'settle', id: 'b', run: 'r', at: new Date().toISOString(), usd: '0.5' })],
-    ['a timestamp from 1970', JSON.stringify({ v: 1, kind: 'settle', id: 'b', run: 'r', at: '1970-01-01T00:00:00Z', usd: 0.9 })],
+    [
+      'a non-numeric amount',
+      JSON.stringify({
+        v: 1,
+        kind: 'settle',
+        id: 'b',
+        run: 'r',
+        at: new Date().toISOString(),
+        usd: '0.5',
+      }),
+    ],
+    [
+      'a timestamp from 1970',
+      JSON.stringify({
+        v: 1,
+        kind: 'settle',
+        id: 'b',
+        run: 'r',
+        at: '1970-01-01T00:00:00Z',
+        usd: 0.9,
+      }),
+    ],
     ['a line that is not JSON', 'not json at all'],
   ] as const) {
     it(`${name}: the run stops with an error naming the line, no request, never NaN`, async () => {
       const file = path.join(tempDir(), 'ledger.jsonl');
       appendFileSync(file, `${valid(0.1)}\n${line}\n`);
-      const err = await budgetOn(file).reserve(0.01).catch((e: unknown) => e);
+      const err = await budgetOn(file)
+        .reserve(0.01)
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LedgerCorruptError);
       expect((err as Error).message).toMatch(new RegExp(`invalid line 2 \\(`));
       expect((err as LedgerCorruptError).exitCode).toBe(3);
@@ -210,11 +317,29 @@ describe('Hostile ledger', () => {
     });
   }
 
+  it('distiq cost reports the bad line instead of printing usd: null', async () => {
+    const dir = makeRepo();
+    mkdirSync(path.join(dir, '.distiq'), { recursive: true });
+    appendFileSync(path.join(dir, '.distiq', 'ledger.jsonl'), `${valid(0.1)}\n{"v":1,"kind":"settle","id":"b","run":"r","at":"${new Date().toISOString()}"}\n`);
+    const err = await summarizeCost(dir, 'day').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LedgerCorruptError);
+    expect((err as Error).message).toMatch(/ledger\.jsonl has an invalid line 2 \(usd: /);
+  });
+
   it('a valid ledger still sums exactly (no false positives on what distiq writes)', async () => {
     const file = path.join(tempDir(), 'ledger.jsonl');
     const b = budgetOn(file);
     const res = await b.reserve(0.2);
-    await b.settle(res, 0.15, { usage: { inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 }, outcome: 'stop' });
+    await b.settle(res, 0.15, {
+      usage: {
+        inputTokens: 1,
+        outputTokens: 2,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
+      },
+      outcome: 'stop',
+    });
     await b.settle(await b.reserve(0.1), Number.NaN); // a NaN cost settles at the reservation
     expect(await b.spentThisRun()).toBeCloseTo(0.25, 12);
   });
