@@ -89,7 +89,8 @@ export const TOKEN_PATTERNS: readonly { name: string; re: RegExp }[] = [
   { name: 'JWT', re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
 ];
 // scheme://user:password@host: the password part goes, the rest stays readable.
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"`]*:)([^\s@/'"`]+)@/gi;
+// Bounded repeats: a long run of dots or letters cannot make it quadratic.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@'"`]{0,256}:)([^\s@/'"`]{1,256})@/gi;
 
 export const REDACTED = '[REDACTED]';
 
