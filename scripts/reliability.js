@@ -12,7 +12,7 @@ const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'distiq-reliability-'))
 const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', '--reporter=json', `--outputFile=${out}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
 const report = JSON.parse(readFileSync(out, 'utf8'));
 
-const ORDER = ['Who may trigger', 'Secrets', 'Prompt injection', 'Git safety', 'Budget under concurrency', 'Provider faults', 'Bad input and config', 'Fault injection: a killed run loses nothing and the next run recovers'];
+const ORDER = ['Who may trigger', 'Secrets', 'Prompt injection', 'Git safety', 'Budget under concurrency', 'Provider faults', 'Hostile provider', 'Hostile ledger', 'Hostile repo config', 'Limits across Action runs', 'Bad input and config', 'Fault injection: a killed run loses nothing and the next run recovers'];
 const areas = new Map();
 for (const file of report.testResults) {
   for (const t of file.assertionResults) {
@@ -58,6 +58,8 @@ console.log(
     [
       ['in one process', figures.inProcess?.runs ?? '-', figures.inProcess?.faults ?? '-', figures.inProcess?.refused ?? '-', figures.inProcess?.spentUsd ?? '-', figures.inProcess?.limitUsd ?? '-', figures.inProcess?.overshootUsd ?? '-'],
       [`${figures.crossProcess?.processes ?? 3} processes, one ledger`, figures.crossProcess?.runs ?? '-', '-', figures.crossProcess?.refused ?? '-', figures.crossProcess?.spentUsd ?? '-', figures.crossProcess?.limitUsd ?? '-', figures.crossProcess?.overshootUsd ?? '-'],
+      ['hostile provider (lying usage, HTML 200, stalls, 400)', figures.hostileProvider?.scenarios ?? '-', figures.hostileProvider?.scenarios ?? '-', '-', figures.hostileProvider?.maxLedgerUsd ?? '-', figures.hostileProvider?.limitUsd ?? '-', figures.hostileProvider?.overshootUsd ?? '-'],
+      ['2 Action runs, ledger through the Actions cache (daily limit)', figures.actionCache?.runs ?? '-', '-', figures.actionCache ? `${figures.actionCache.secondRunModelCalls === 0 ? 1 : 0} run` : '-', figures.actionCache?.spentUsd ?? '-', figures.actionCache?.dailyLimitUsd ?? '-', figures.actionCache ? Math.max(0, figures.actionCache.spentUsd - figures.actionCache.dailyLimitUsd) : '-'],
     ],
   ),
 );

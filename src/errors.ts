@@ -62,8 +62,8 @@ export class DirtyTreeError extends DistiqError {
 
 /** Spending more would cross a budget limit: exit 3. */
 export class BudgetExceededError extends DistiqError {
-  constructor(message: string) {
-    super(message, ExitCode.BUDGET, 'Raise budget.perRun / budget.daily / budget.monthly in the config, or pass --budget.');
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.BUDGET, hint ?? 'Raise budget.perRun / budget.daily / budget.monthly in the config, or pass --budget.');
   }
 }
 

@@ -33,14 +33,15 @@ export const MODELS = 'https://models.distiq.test';
 /**
  * The model endpoint: answers in order, records what it was sent. nock 15.0.0 hangs on function
  * replies under fetch, so each answer is a static Chat Completions body with scripted usage
- * (1,500 prompt tokens; completion tokens counted from the answer).
+ * (400 prompt tokens, plausible for any prompt: reported usage is checked against the counted
+ * prompt; completion tokens counted from the answer).
  */
 export function modelEdge(answers: string[]) {
   const requests: ChatBody[] = [];
   answers.forEach((content, i) => {
     const body = completion({ model: 'loop-cheap', messages: [] }, i, { content });
-    body.usage.prompt_tokens = 1500;
-    body.usage.total_tokens = 1500 + body.usage.completion_tokens;
+    body.usage.prompt_tokens = 400;
+    body.usage.total_tokens = 400 + body.usage.completion_tokens;
     nock(MODELS)
       .post('/v1/chat/completions', (b: ChatBody) => (requests.push(b), true))
       .reply(200, body);

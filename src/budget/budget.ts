@@ -60,7 +60,12 @@ export class Budget {
     });
   }
 
-  settle(res: Reservation, usd: number, meta: CallMeta & { usage?: Usage; outcome?: string; batch?: boolean } = {}): Promise<void> {
+  settle(res: Reservation, usd: number, meta: CallMeta & { usage?: Usage; outcome?: string; reason?: string; batch?: boolean } = {}): Promise<void> {
+    // A cost that is not a finite non-negative amount settles at the reservation, never below.
+    if (!(usd >= 0 && Number.isFinite(usd))) {
+      meta = { ...meta, reason: `${meta.reason ? `${meta.reason}; ` : ''}cost ${usd} replaced by the reservation` };
+      usd = res.usd;
+    }
     return this.ledger.transact(() => ({ result: undefined, append: [{ v: 1, kind: 'settle', id: res.id, run: this.runId, at: new Date(this.now()).toISOString(), usd, ...meta }] }));
   }
 

@@ -1,7 +1,9 @@
 import { DistiqError, ExitCode } from '../errors.js';
-import { ProviderError } from '../providers/errors.js';
+import { withDeadline } from '../providers/deadline.js';
+import { ProviderError, excerpt } from '../providers/errors.js';
 import type { ChatMessage, ChatRequest, ChatResult, Provider, Usage } from '../providers/types.js';
 import type { Budget } from './budget.js';
+import { maxAcceptedInput, usageProblem } from './check-usage.js';
 import { estimateInputTokens } from './estimate-tokens.js';
 import { makeRedactor } from '../security/secrets.js';
 import type { PriceBook, PricedModel } from './prices.js';
@@ -12,6 +14,8 @@ export interface LadderStep {
   provider: Provider;
   model: string;
   priced: PricedModel;
+  /** Total deadline of one request (connect, headers and body); default 120 s. */
+  timeoutMs?: number;
 }
 
 export interface CallRecord {
@@ -23,6 +27,8 @@ export interface CallRecord {
   /** ok: a usable answer; failed: billed or possibly billed, but not usable. */
   outcome: 'ok' | 'failed';
   reason?: string;
+  /** What the provider said or did (error text, bad body excerpt, usage problem), redacted. */
+  detail?: string;
   /** The cost is the reserved worst case (a timed-out call may have been billed). */
   estimated?: boolean;
   latencyMs: number;
@@ -31,6 +37,8 @@ export interface CallRecord {
 /** Every attempt, in order: the report's cost table is their sum. */
 export class CallRecorder {
   readonly records: CallRecord[] = [];
+  /** Providers that timed out, answered off-shape or lied about usage: skipped for the rest of the run. */
+  readonly faulty = new Map<string, string>();
   add(r: CallRecord): void {
     this.records.push(r);
   }
@@ -70,6 +78,7 @@ export interface CallModelResult {
 }
 
 const MAX_RETRY_AFTER_MS = 60_000;
+export const DEFAULT_DEADLINE_MS = 120_000;
 const CORRECTIONS = 1;
 
 /**
@@ -88,28 +97,49 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
   const request: ChatRequest = { ...o.request, messages: o.request.messages.map((m) => ({ ...m, content: redact(m.content) })) };
   for (const step of o.steps) {
     const label = `${step.tier}/${step.provider.name}/${step.model}`;
+    const known = o.recorder.faulty.get(step.provider.name);
+    if (known) {
+      escalations.push(`${label}: skipped, the provider misbehaved earlier in this run (${known})`);
+      continue;
+    }
     let messages: ChatMessage[] = request.messages;
     let retries = 0;
     let corrections = 0;
     for (;;) {
       const req = { ...request, messages };
-      const worst = o.prices.worstCase(step.priced, await estimateInputTokens(req, step.provider.type), req.maxOutputTokens);
+      // The reservation is the most an answer we would accept can cost (see check-usage.ts).
+      const maxInput = maxAcceptedInput(await estimateInputTokens(req, step.provider.type));
+      const worst = o.prices.worstCase(step.priced, maxInput, req.maxOutputTokens);
       const meta = { tier: step.tier, provider: step.provider.name, model: step.model };
       const reservation = await o.budget.reserve(worst, meta);
+      // Charged at the reservation: the call may have been billed and its real cost is unknown.
+      const chargeWorst = async (outcome: string, reason: string, usage: Usage = zero()) => {
+        await o.budget.settle(reservation, worst, { ...meta, outcome, reason: redact(reason) });
+        o.recorder.add({ ...meta, usage, usd: worst, outcome: 'failed', reason: outcome, detail: redact(reason), estimated: true, latencyMs: 0 });
+      };
       let result: ChatResult;
       try {
-        result = await step.provider.chat(step.model, req);
-      } catch (err) {
-        if (!(err instanceof ProviderError)) {
+        // An in-process model is bounded by its token limit and cannot stall on a socket: no deadline.
+        const chat = (signal?: AbortSignal) => step.provider.chat(step.model, { ...req, ...(signal ? { signal } : {}) });
+        result = step.provider.type === 'llama' ? await chat() : await withDeadline(step.timeoutMs ?? DEFAULT_DEADLINE_MS, req.signal, step.provider.name, chat);
+      } catch (thrown) {
+        // Anything else a backend throws after the request left is its fault, not a crash of the run.
+        const err = thrown instanceof ProviderError ? thrown : new ProviderError(`${step.provider.name}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, 'bad-response', step.provider.name);
+        const why = `${err.fault}${err.status ? ` (HTTP ${err.status})` : ''}: ${excerpt(redact(err.message))}`;
+        // A timeout or a malformed answer may have been billed: the reservation. A refused request was not.
+        const billed = err.fault === 'timeout' || err.fault === 'aborted' || err.fault === 'bad-response';
+        if (billed) await chargeWorst(err.fault, err.message);
+        else {
           await o.budget.release(reservation);
-          throw err;
+          o.recorder.add({ ...meta, usage: zero(), usd: 0, outcome: 'failed', reason: err.fault, detail: redact(err.message), latencyMs: 0 });
         }
-        // A timeout may have been billed: count it at the reserved worst case. Refused requests were not.
-        const billed = err.fault === 'timeout' || err.fault === 'aborted';
-        if (billed) await o.budget.settle(reservation, worst, { ...meta, outcome: err.fault });
-        else await o.budget.release(reservation);
-        o.recorder.add({ ...meta, usage: err.usage ?? zero(), usd: billed ? worst : 0, outcome: 'failed', reason: err.fault, estimated: billed, latencyMs: 0 });
         if (err.fault === 'aborted') throw err;
+        if (err.fault === 'timeout' || err.fault === 'bad-response') {
+          // Waiting again, or believing it again, would cost another worst case: next rung, for the whole run.
+          o.recorder.faulty.set(step.provider.name, why);
+          escalations.push(`${label}: ${why}`);
+          break;
+        }
         const wait = err.retryAfterMs ?? Math.min(backoff.maxMs, backoff.baseMs * 2 ** retries) * (0.5 + Math.random() / 2);
         if (err.retryable && retries < maxRetries && wait <= MAX_RETRY_AFTER_MS) {
           retries++;
@@ -117,21 +147,38 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
           await sleep(wait);
           continue;
         }
-        escalations.push(`${label}: ${err.fault}${err.status ? ` (HTTP ${err.status})` : ''}`);
+        escalations.push(`${label}: ${why}`);
         break;
       }
-      const usd = o.prices.cost(step.priced, result.usage, { latencyMs: result.latencyMs });
-      await o.budget.settle(reservation, usd, { ...meta, usage: result.usage, outcome: result.finishReason });
+      // Usage is checked, never trusted: a lie is charged the reservation and ends the provider's run.
+      const bounds = step.priced.pricingProvider === null ? undefined : { maxInput, maxOutput: req.maxOutputTokens };
+      const lie = usageProblem(result.usage, bounds);
+      if (lie) {
+        await chargeWorst('invalid-usage', lie);
+        o.recorder.faulty.set(step.provider.name, lie);
+        escalations.push(redact(`${label}: ${lie}`));
+        break;
+      }
+      let usd: number;
+      let priceProblem: string | undefined;
+      try {
+        usd = o.prices.cost(step.priced, result.usage, { latencyMs: result.latencyMs });
+        if (!(usd >= 0 && Number.isFinite(usd))) throw new Error(`the price came out as ${usd}`);
+      } catch (err) {
+        priceProblem = `pricing failed (${err instanceof Error ? err.message : String(err)}), charged the reservation`;
+        usd = worst;
+      }
+      await o.budget.settle(reservation, usd, { ...meta, usage: result.usage, outcome: result.finishReason, ...(priceProblem ? { reason: priceProblem } : {}) });
       const { json, problem } = inspect(result, o);
-      o.recorder.add({ ...meta, usage: result.usage, usd, outcome: problem ? 'failed' : 'ok', ...(problem ? { reason: problem } : {}), latencyMs: result.latencyMs });
+      o.recorder.add({ ...meta, usage: result.usage, usd, outcome: problem ? 'failed' : 'ok', ...(problem ? { reason: problem } : {}), ...(priceProblem ? { detail: priceProblem, estimated: true } : {}), latencyMs: result.latencyMs });
       if (!problem) return { result, ...(json !== undefined ? { json } : {}), step, escalations };
       if (result.finishReason !== 'refusal' && corrections < CORRECTIONS) {
         corrections++;
-        o.onEvent?.(`${label}: ${problem}; asking once more`);
-        messages = [...request.messages, { role: 'assistant', content: redact(result.text.slice(0, 4000)) }, { role: 'user', content: `That answer was rejected: ${problem}. Reply again with only the JSON object the schema describes, complete and shorter if needed.` }];
+        o.onEvent?.(redact(`${label}: ${problem}; asking once more`));
+        messages = [...request.messages, { role: 'assistant', content: redact(result.text.slice(0, 4000)) }, { role: 'user', content: redact(`That answer was rejected: ${problem}. Reply again with only the JSON object the schema describes, complete and shorter if needed.`) }];
         continue;
       }
-      escalations.push(`${label}: ${problem}`);
+      escalations.push(redact(`${label}: ${problem}`));
       break;
     }
   }

@@ -1,5 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { DistiqError, ExitCode } from '../errors.js';
+import { trustRepoConfig } from '../providers/key-policy.js';
 import { makeRedactor } from '../security/secrets.js';
 
 /**
@@ -11,7 +12,14 @@ export abstract class BaseCommand extends Command {
     cwd: Flags.directory({ summary: 'Run in this directory (the repository root is found from it).', default: '.', exists: true }),
     config: Flags.file({ summary: 'Use this config file instead of searching the repository root.', exists: true }),
     json: Flags.boolean({ summary: 'Print one JSON object on stdout (documented in the README).', default: false }),
+    'trust-repo-config': Flags.boolean({ summary: "Let the repository's own config send API keys to a custom baseURL.", default: false }),
   };
+
+  override async init(): Promise<void> {
+    await super.init();
+    // Process-wide, read where keys are handed to providers (src/providers/key-policy.ts).
+    if (this.argv.includes('--trust-repo-config')) trustRepoConfig(true);
+  }
 
   protected readonly redact = makeRedactor();
 
@@ -56,6 +64,9 @@ export abstract class BaseCommand extends Command {
         this.exit(ExitCode.USAGE);
       }
     }
+    // Anything else goes to oclif's handler, which prints the message and stack: redact both first.
+    err.message = this.redact(err.message);
+    if (err.stack) err.stack = this.redact(err.stack);
     return super.catch(err);
   }
 }

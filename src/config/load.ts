@@ -2,7 +2,8 @@ import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
-import { ConfigSchema, type DistiqConfig } from './schema.js';
+import { registerSecretNames } from '../security/secrets.js';
+import { ConfigSchema, DEFAULT_PROVIDERS, type DistiqConfig } from './schema.js';
 
 export interface LoadedConfig {
   config: DistiqConfig;
@@ -24,8 +25,15 @@ export async function loadConfig(root: string, explicitFile?: string): Promise<L
     const where = file ?? (err as { filepath?: string }).filepath ?? root;
     throw new ConfigError(where, [{ keyPath: '', expected: 'a readable, well-formed config file', found: firstLine(err) }]);
   }
-  if (!result || result.isEmpty) return { config: ConfigSchema.parse({}), file: result?.filepath ?? null };
-  return { config: validateConfig(result.config, result.filepath), file: result.filepath };
+  const loaded = !result || result.isEmpty ? { config: ConfigSchema.parse({}), file: result?.filepath ?? null } : { config: validateConfig(result.config, result.filepath), file: result.filepath };
+  registerConfigSecrets(loaded.config);
+  return loaded;
+}
+
+/** The one secret registry learns the config's secret names before anything runs or prints. */
+export function registerConfigSecrets(config: DistiqConfig): void {
+  const providers = [...Object.values(DEFAULT_PROVIDERS), ...Object.values(config.providers)];
+  registerSecretNames([...config.secrets.envVars, ...providers.map((p) => ('apiKeyEnv' in p ? p.apiKeyEnv : undefined))]);
 }
 
 export function validateConfig(raw: unknown, file: string): DistiqConfig {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { nonLlmKeyName } from '../providers/key-policy.js';
 import { TIER_NAMES } from './tiers.js';
 
 export { COMMAND_KINDS, TIER_NAMES, type CommandKind, type TierName } from './tiers.js';
@@ -22,14 +23,20 @@ const commandSpec = z.union([
 
 const usd = z.number().positive().finite();
 
+// A provider key variable may not be one that holds a GitHub, registry, cloud, SSH or DB secret.
+const apiKeyEnv = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+  .refine((v) => !nonLlmKeyName(v), 'an LLM API key variable (not a GitHub, npm, cloud, SSH or database credential)');
+
 const providerSpec = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('anthropic'), apiKeyEnv: z.string().default('ANTHROPIC_API_KEY'), baseURL: z.string().url().optional(), cacheTtl: z.enum(['5m', '1h']).default('5m') }).strict(),
-  z.object({ type: z.literal('openai'), apiKeyEnv: z.string().default('OPENAI_API_KEY'), baseURL: z.string().url().optional() }).strict(),
+  z.object({ type: z.literal('anthropic'), apiKeyEnv: apiKeyEnv.default('ANTHROPIC_API_KEY'), baseURL: z.string().url().optional(), cacheTtl: z.enum(['5m', '1h']).default('5m') }).strict(),
+  z.object({ type: z.literal('openai'), apiKeyEnv: apiKeyEnv.default('OPENAI_API_KEY'), baseURL: z.string().url().optional() }).strict(),
   z
     .object({
       type: z.literal('openai-compatible'),
       baseURL: z.string().url(),
-      apiKeyEnv: z.string().optional().describe('Variable holding the key; omit for servers without auth (vLLM, llama.cpp, Ollama).'),
+      apiKeyEnv: apiKeyEnv.optional().describe('Variable holding the key; omit for servers without auth (vLLM, llama.cpp, Ollama).'),
       pricingProvider: z.string().optional().describe('genai-prices provider id (deepseek, groq, openrouter, …); matched from baseURL when omitted.'),
       free: z.boolean().default(false).describe('A self-hosted server: calls cost $0.'),
     })
@@ -134,9 +141,10 @@ export const ConfigSchema = z
         maxOutputTokens: z.number().int().positive().max(64_000).default(4096),
         maxRetries: z.number().int().min(0).max(10).default(3),
         contextTokens: z.number().int().min(500).max(200_000).default(8000).describe('Token budget of the localized code sent with each task (the repo map gets an eighth of it).'),
+        requestTimeoutSec: z.number().positive().max(3600).default(120).describe('Total deadline of one model request: connect, headers and the whole body.'),
       })
       .strict()
-      .default({ maxOutputTokens: 4096, maxRetries: 3, contextTokens: 8000 }),
+      .default({ maxOutputTokens: 4096, maxRetries: 3, contextTokens: 8000, requestTimeoutSec: 120 }),
     hooks: z
       .object({
         prePush: z

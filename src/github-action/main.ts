@@ -1,8 +1,12 @@
 import { TIER_NAMES, type TierName } from '../config/tiers.js';
-import { DistiqError, errorMessage } from '../errors.js';
+import { BudgetExceededError, DistiqError, errorMessage } from '../errors.js';
 import { annotations, appendSummary, setOutputs } from '../forge/github/actions-io.js';
 import { type EventInputs, runGithubEvent } from '../jobs/github-event.js';
 import type { LocalTierState } from './local-tier.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { useLedgerFile } from '../budget/ledger.js';
+import { trustRepoConfig } from '../providers/key-policy.js';
 import { makeRedactor } from '../security/secrets.js';
 
 /** Action inputs arrive as INPUT_<NAME> (upper case, hyphens kept). */
@@ -27,6 +31,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       ...(budget ? { budgetUsd: positive(budget) } : {}),
       ...(tiers ? { tiers: parseTiers(tiers) } : {}),
     };
+    useRunPolicy(env);
     const result = await runGithubEvent({ cwd: env.GITHUB_WORKSPACE || process.cwd(), env: runEnv, inputs, progressStream: process.stdout });
     for (const line of annotations(result.remaining)) process.stdout.write(`${redact(line)}\n`);
     // Problems after the outcome was settled are warnings: they never turn a result into an error.
@@ -47,9 +52,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     // Before the run started (bad input, unreadable event or config): nothing was spent.
     const message = redact(errorMessage(err) + (err instanceof DistiqError && err.hint ? ` (${err.hint})` : ''));
     process.stdout.write(`::error title=distiq::${escapeData(message)}\n`);
-    appendSummary(env.GITHUB_STEP_SUMMARY, `## distiq: error\n\n${message}\n\nNothing ran; spent $0.`);
-    outputs({ status: 'error', 'pr-url': '', 'review-url': '', 'cost-usd': (0).toFixed(6), 'report-json': '', 'local-tier': '' });
+    // A budget that cannot cover the first call (e.g. the daily limit, from the cached ledger) is over-budget.
+    const status = err instanceof BudgetExceededError ? 'over-budget' : 'error';
+    appendSummary(env.GITHUB_STEP_SUMMARY, `## distiq: ${status}\n\n${message}\n\nNothing ran; spent $0.`);
+    outputs({ status, 'pr-url': '', 'review-url': '', 'cost-usd': (0).toFixed(6), 'report-json': '', 'local-tier': '' });
     return 1;
+  } finally {
+    useLedgerFile(undefined);
+    trustRepoConfig(false);
   }
 }
 
@@ -59,6 +69,23 @@ const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').r
 function localTierOutput(l: LocalTierState | undefined): string {
   if (!l) return '';
   return l.status === 'ready' ? `ready${l.installed ? ' (installed)' : ''}` : `unusable: ${l.reason}`;
+}
+
+/**
+ * Inputs that hold for the whole run: `ledger` (a folder the workflow restores and saves with
+ * actions/cache, so budget.daily and budget.monthly hold across runs) and `trust-repo-config`.
+ */
+function useRunPolicy(env: NodeJS.ProcessEnv): void {
+  trustRepoConfig(input('trust-repo-config', env) === 'true');
+  const ledger = input('ledger', env);
+  const at = ledger ? path.resolve(env.GITHUB_WORKSPACE || process.cwd(), ledger) : undefined;
+  useLedgerFile(at);
+  const notice = !at
+    ? 'input "ledger" is not set: the spend ledger lives in this checkout, so budget.daily and budget.monthly count this run only (README: "Limits across Action runs")'
+    : !existsSync(at)
+      ? `no ledger at ${at} (first run, cache miss or cache unavailable): budget.daily and budget.monthly count from this run on`
+      : null;
+  if (notice) process.stdout.write(`::notice title=distiq::${notice}\n`);
 }
 
 function positive(v: string): number {

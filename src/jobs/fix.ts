@@ -1,4 +1,5 @@
 import type { TierName } from '../config/schema.js';
+import { configInRepo } from '../providers/key-policy.js';
 import { loadConfig } from '../config/load.js';
 import { repoRoot } from '../forge/git.js';
 import { simpleGit } from 'simple-git';
@@ -34,6 +35,9 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
   const { config, file } = await loadConfig(root, opts.configFile);
   const interactive = Boolean(process.stdout.isTTY) && !isCI();
   const tiers = opts.tiers ?? config.fix.tiers;
+  // Spending that only a file in the repo asked for is said out loud, with the file.
+  const paid = opts.tiers ? [] : tiers.filter((t) => t === 'cheap' || t === 'premium');
+  if (paid.length && configInRepo(file, root)) process.stderr.write(`distiq: paid model tiers ${paid.join(', ')} enabled by ${file} (fix.tiers); pass --tiers autofix to spend nothing\n`);
   const models = buildModelDeps({
     root,
     config,

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { ProviderError, faultFromStatus, retryAfterMs } from './errors.js';
+import { z } from 'zod';
+import { ProviderError, excerpt, faultFromStatus, retryAfterMs } from './errors.js';
 import type { ChatRequest, ChatResult, Provider } from './types.js';
 
 export interface AnthropicProviderOptions {
@@ -12,6 +13,13 @@ export interface AnthropicProviderOptions {
 }
 
 const RESULT_TOOL = 'emit_result';
+
+// The parts of the Messages reference distiq reads; usage numbers are judged in callModel.
+const messageShape = z.object({
+  content: z.array(z.object({ type: z.string() }).passthrough()),
+  stop_reason: z.string().nullable().optional(),
+  usage: z.object({}).passthrough().nullable().optional(),
+});
 
 /**
  * Anthropic Messages API. Structured output goes through a forced tool call whose input schema
@@ -57,13 +65,19 @@ export class AnthropicProvider implements Provider {
 
   async chat(model: string, req: ChatRequest): Promise<ChatResult> {
     const started = performance.now();
-    let res: Anthropic.Message;
+    let raw: unknown;
     try {
-      res = await this.client.messages.create(this.body(model, req), { signal: req.signal });
+      raw = await this.client.messages.create(this.body(model, req), { signal: req.signal });
     } catch (err) {
       throw this.toError(err);
     }
-    return toResult(res, this.name, model, performance.now() - started);
+    // Checked against the documented Message shape, never trusted (an HTML page is a fault).
+    const parsed = messageShape.safeParse(raw);
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join('.') || 'body';
+      throw new ProviderError(`${this.name}: HTTP 200 with a body that is not a message (${where}): ${excerpt(raw)}`, 'bad-response', this.name);
+    }
+    return toResult(raw as Anthropic.Message, this.name, model, performance.now() - started);
   }
 
   /**
@@ -104,23 +118,28 @@ export class AnthropicProvider implements Provider {
       const fault = faultFromStatus(err.status, JSON.stringify(err.error ?? {}) + ' ' + err.message);
       return new ProviderError(`${this.name}: HTTP ${err.status} ${err.message}`, fault, this.name, err.status, retryAfterMs(err.headers as Headers | undefined));
     }
+    if (err instanceof SyntaxError) return new ProviderError(`${this.name}: HTTP 200 with a body that is not valid JSON (${err.message})`, 'bad-response', this.name);
     return new ProviderError(`${this.name}: ${err instanceof Error ? err.message : String(err)}`, 'network', this.name);
   }
 }
 
 /** Normalizes a Message (from messages.create or a batch result). */
 export function toResult(res: Anthropic.Message, provider: string, model: string, latencyMs: number): ChatResult {
-  const u = res.usage;
-  const cacheWrite = u.cache_creation_input_tokens ?? 0;
-  const cacheRead = u.cache_read_input_tokens ?? 0;
-  const usage = {
-    // Anthropic's input_tokens excludes cached tokens: the total is the sum of the three.
-    inputTokens: u.input_tokens + cacheWrite + cacheRead,
-    outputTokens: u.output_tokens,
-    cacheReadTokens: cacheRead,
-    cacheWriteTokens: cacheWrite,
-    cacheWrite1hTokens: u.cache_creation?.ephemeral_1h_input_tokens ?? 0,
-  };
+  const u = res.usage as Anthropic.Usage | undefined;
+  // Non-numbers become NaN (never string concatenation): callModel rejects and charges them.
+  const n = (v: unknown) => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : NaN);
+  const cacheWrite = n(u?.cache_creation_input_tokens);
+  const cacheRead = n(u?.cache_read_input_tokens);
+  const usage = u
+    ? {
+        // Anthropic's input_tokens excludes cached tokens: the total is the sum of the three.
+        inputTokens: (typeof u.input_tokens === 'number' ? u.input_tokens : NaN) + cacheWrite + cacheRead,
+        outputTokens: typeof u.output_tokens === 'number' ? u.output_tokens : NaN,
+        cacheReadTokens: cacheRead,
+        cacheWriteTokens: cacheWrite,
+        cacheWrite1hTokens: n(u.cache_creation?.ephemeral_1h_input_tokens),
+      }
+    : (undefined as unknown as ChatResult['usage']);
   const tool = res.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === RESULT_TOOL);
   const text = tool ? JSON.stringify(tool.input) : res.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
   const finishReason = res.stop_reason === 'max_tokens' ? 'length' : res.stop_reason === 'refusal' ? 'refusal' : res.stop_reason === 'end_turn' || res.stop_reason === 'tool_use' ? 'stop' : 'other';

@@ -11,6 +11,7 @@ export type ProviderFault =
   | 'bad-request' // 400 / 404 / 413 / 422
   | 'truncated' // cut at max tokens
   | 'invalid-output' // not JSON, or not the schema
+  | 'bad-response' // HTTP 200 that is not the documented shape (HTML, no usage, lying usage)
   | 'refusal'
   | 'aborted';
 
@@ -37,6 +38,13 @@ export class ProviderError extends DistiqError {
   get correctable(): boolean {
     return this.fault === 'truncated' || this.fault === 'invalid-output';
   }
+}
+
+/** The start of a body a provider should not have sent, for the report (redacted at every edge). */
+export function excerpt(body: unknown, chars = 200): string {
+  const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? String(body));
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > chars ? `${flat.slice(0, chars)}…` : flat;
 }
 
 /** Classifies an HTTP failure the way both vendors document their errors. */

@@ -1,6 +1,26 @@
 import OpenAI from 'openai';
-import { ProviderError, faultFromStatus, retryAfterMs } from './errors.js';
-import type { ChatRequest, ChatResult, Provider, ProviderType } from './types.js';
+import { z } from 'zod';
+import { ProviderError, excerpt, faultFromStatus, retryAfterMs } from './errors.js';
+import type { ChatRequest, ChatResult, Provider, ProviderType, Usage } from './types.js';
+
+// What the Chat Completions reference documents, as far as distiq reads it. Usage numbers are
+// taken as sent and judged in callModel, so a lie is charged rather than crashing here.
+const completionShape = z.object({
+  model: z.unknown().optional(),
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullable().optional(), refusal: z.string().nullable().optional() }),
+        finish_reason: z.string().nullable().optional(),
+      }),
+    )
+    .min(1),
+  usage: z
+    .object({ prompt_tokens: z.unknown(), completion_tokens: z.unknown(), prompt_tokens_details: z.object({ cached_tokens: z.unknown().optional() }).nullable().optional() })
+    .nullable()
+    .optional()
+    .transform((u) => u ?? undefined),
+});
 
 export interface OpenAIProviderOptions {
   name: string;
@@ -33,25 +53,35 @@ export class OpenAIProvider implements Provider {
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       ...(req.jsonSchema ? { response_format: { type: 'json_schema', json_schema: { name: req.jsonSchema.name, schema: req.jsonSchema.schema, strict: true } } } : {}),
     };
-    let res: OpenAI.Chat.ChatCompletion;
+    let raw: unknown;
     try {
-      res = await this.client.chat.completions.create(body, { signal: req.signal });
+      raw = await this.client.chat.completions.create(body, { signal: req.signal });
     } catch (err) {
       throw this.toError(err);
     }
-    const choice = res.choices[0];
+    // The body is checked against the documented shape, never trusted: an HTML page, a proxy's
+    // error or a lying usage block is a provider fault with the start of what it sent.
+    const parsed = completionShape.safeParse(raw);
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join('.') || 'body';
+      throw new ProviderError(`${this.name}: HTTP 200 with a body that is not a chat completion (${where}): ${excerpt(raw)}`, 'bad-response', this.name);
+    }
+    const res = parsed.data;
+    const choice = res.choices[0]!;
     const u = res.usage;
-    const usage = {
-      inputTokens: u?.prompt_tokens ?? 0,
-      outputTokens: u?.completion_tokens ?? 0,
-      cacheReadTokens: u?.prompt_tokens_details?.cached_tokens ?? 0, // part of prompt_tokens
-      cacheWriteTokens: 0,
-      cacheWrite1hTokens: 0,
-    };
-    if (!u) throw new ProviderError(`${this.name}: the response carried no usage`, 'invalid-output', this.name);
-    const text = choice?.message?.content ?? '';
-    const finishReason = choice?.finish_reason === 'length' ? 'length' : choice?.message?.refusal ? 'refusal' : choice?.finish_reason === 'stop' ? 'stop' : 'other';
-    return { text, usage, model: res.model ?? model, provider: this.name, latencyMs: Math.round(performance.now() - started), finishReason };
+    const usage = u
+      ? {
+          inputTokens: u.prompt_tokens,
+          outputTokens: u.completion_tokens,
+          cacheReadTokens: u.prompt_tokens_details?.cached_tokens ?? 0, // part of prompt_tokens
+          cacheWriteTokens: 0,
+          cacheWrite1hTokens: 0,
+        }
+      : undefined;
+    const text = choice.message.content ?? '';
+    const finishReason = choice.finish_reason === 'length' ? 'length' : choice.message.refusal ? 'refusal' : choice.finish_reason === 'stop' ? 'stop' : 'other';
+    // Usage left as sent (possibly absent or garbage): callModel checks it and charges accordingly.
+    return { text, usage: usage as Usage, model: typeof res.model === 'string' ? res.model : model, provider: this.name, latencyMs: Math.round(performance.now() - started), finishReason };
   }
 
   private toError(err: unknown): ProviderError {
@@ -63,6 +93,8 @@ export class OpenAIProvider implements Provider {
       const fault = faultFromStatus(err.status, body);
       return new ProviderError(`${this.name}: HTTP ${err.status} ${err.message}`, fault, this.name, err.status, retryAfterMs(err.headers as Headers | undefined));
     }
+    // A 200 whose JSON body does not parse: the same answer again would not either.
+    if (err instanceof SyntaxError) return new ProviderError(`${this.name}: HTTP 200 with a body that is not valid JSON (${err.message})`, 'bad-response', this.name);
     return new ProviderError(`${this.name}: ${err instanceof Error ? err.message : String(err)}`, 'network', this.name);
   }
 }

@@ -4,6 +4,7 @@ import type { LadderStep } from '../budget/call-model.js';
 import type { PriceBook, PricedModel } from '../budget/prices.js';
 import { DEFAULT_PROVIDERS, DEFAULT_TIERS, type DistiqConfig, type TierName } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import { configInRepo, DOCUMENTED_HOSTS, nonLlmKeyValue, repoConfigTrusted, undocumentedHost } from '../providers/key-policy.js';
 import type { Provider } from '../providers/types.js';
 
 type ProviderSpec = DistiqConfig['providers'][string];
@@ -46,9 +47,10 @@ export function buildLadders(opts: {
   tiers: TierName[];
   env: NodeJS.ProcessEnv;
   prices: PriceBook;
-  create: (name: string, spec: ProviderSpec, apiKey: string | undefined, root: string) => Provider;
+  create: (name: string, spec: ProviderSpec, apiKey: string | undefined, root: string, o?: { timeoutMs?: number }) => Provider;
 }): TierLadder[] {
   const specs = providerSpecs(opts.config);
+  const timeoutMs = (opts.config.models.requestTimeoutSec ?? 120) * 1000;
   const instances = new Map<string, Provider>();
   const ladders: TierLadder[] = [];
   for (const tier of opts.tiers) {
@@ -67,16 +69,36 @@ export function buildLadders(opts: {
       ladder.info.push({ tier, provider: s.provider, model: s.model, usable: !reason, ...(reason ? { reason } : {}), priced });
       if (reason) return;
       const key = 'apiKeyEnv' in spec && spec.apiKeyEnv ? opts.env[spec.apiKeyEnv] : undefined;
+      if (key) assertKeyMayGo(s.provider, spec, key, opts);
       let provider = instances.get(s.provider);
       if (!provider) {
-        provider = opts.create(s.provider, spec, key, opts.root);
+        provider = opts.create(s.provider, spec, key, opts.root, { timeoutMs });
         instances.set(s.provider, provider);
       }
-      ladder.steps.push({ tier, provider, model: s.model, priced });
+      ladder.steps.push({ tier, provider, model: s.model, priced, timeoutMs });
     });
     ladders.push(ladder);
   }
   return ladders;
+}
+
+/**
+ * Keys go only where they belong: never a non-LLM credential, and a custom host set by a config
+ * inside the repository gets no key unless the user trusts that config (--trust-repo-config).
+ */
+function assertKeyMayGo(name: string, spec: ProviderSpec, key: string, opts: { config: DistiqConfig; configFile: string; root: string; env: NodeJS.ProcessEnv }): void {
+  const keyEnv = 'apiKeyEnv' in spec ? spec.apiKeyEnv : undefined;
+  const wrongKey = nonLlmKeyValue(key);
+  if (wrongKey) throw new ConfigError(opts.configFile, [{ keyPath: `providers.${name}.apiKeyEnv`, expected: 'a variable holding an LLM API key', found: `${keyEnv}: ${wrongKey}` }]);
+  const host = undocumentedHost(spec);
+  if (!host || !opts.config.providers[name] || !configInRepo(opts.configFile, opts.root) || repoConfigTrusted(opts.env)) return;
+  throw new ConfigError(opts.configFile, [
+    {
+      keyPath: `providers.${name}.baseURL`,
+      expected: `the documented host of a ${spec.type} provider for the key in ${keyEnv} (${DOCUMENTED_HOSTS[spec.type as keyof typeof DOCUMENTED_HOSTS].join(', ')}), or --trust-repo-config (Action input trust-repo-config: true), or the config passed with --config from outside the repository`,
+      found: `${host}, set by a config inside the repository`,
+    },
+  ]);
 }
 
 export function pricedModel(spec: ProviderSpec, model: string): PricedModel {

@@ -122,7 +122,7 @@ describe('Prompt injection', () => {
       .post(`${REPO}/pulls`)
       .reply(201, { number: 9, html_url: 'u9' });
     const r = await run(s);
-    expect(r.status).toBe('fixed');
+    expect(r.status, JSON.stringify(r.report)).toBe('fixed');
     expect(s.server!.requests).toHaveLength(1);
     const sent = JSON.stringify(s.server!.requests);
     expect(sent).not.toContain('IGNORE PREVIOUS INSTRUCTIONS');
