@@ -27,7 +27,7 @@ export function renderFixReport(r: FixReport): string {
   }
   out.push(...renderTasks(r.tasks.filter((t) => t.tierPath.length > 1 || t.escalations.length > 0 || t.calls > 0)));
   if (r.changedFiles.length > 0) out.push('', `Changed files: ${r.changedFiles.join(', ')}`);
-  if (r.branch) out.push(`Committed ${r.branch.commit.slice(0, 10)} on branch ${r.branch.name}`);
+  if (r.branch) out.push(...renderBranch(r.branch));
   if (r.remaining.length > 0) {
     out.push('', 'Remaining failures:');
     for (const f of r.remaining.slice(0, MAX_REMAINING_SHOWN)) out.push(...renderFailure(f));
@@ -35,7 +35,21 @@ export function renderFixReport(r: FixReport): string {
   }
   for (const s of r.skippedTiers) out.push(`Tier ${s.tier} skipped: ${s.reason}`);
   out.push('', renderCost(r.cost, r.durationMs));
+  if (r.nextStep) out.push('', renderNextStep(r.nextStep));
   return out.join('\n');
+}
+
+/** --branch leaves the user on the new branch: say so, and how to go back. */
+function renderBranch(b: NonNullable<FixReport['branch']>): string[] {
+  const lines = [`Committed ${b.commit.slice(0, 10)} on the new branch ${b.name}; you are on it now.`];
+  if (b.from && b.from !== 'HEAD') lines.push(`Back to where you were: git switch ${b.from}`);
+  return lines;
+}
+
+function renderNextStep(n: NonNullable<FixReport['nextStep']>): string {
+  const price = n.estimateUsd === null ? '' : `, est. $${n.estimateUsd.toFixed(n.estimateUsd < 0.01 ? 4 : 2)}`;
+  const head = `${n.failures} failure(s) left; \`--tiers ${n.tiers}\` would try a model (${n.model}${price})`;
+  return n.usable ? `${head}.` : `${head}; it is not usable here yet: ${n.reason}.`;
 }
 
 /**
