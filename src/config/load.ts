@@ -2,6 +2,7 @@ import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import { ConfigError, ConfigSyntaxError, type ConfigProblem } from '../errors.js';
 import { ConfigSchema, type DistiqConfig } from './schema.js';
 
@@ -85,7 +86,7 @@ function syntaxError(err: unknown, file: string): ConfigSyntaxError | null {
     const detail = /([^\n]*?) in JSON at position \d+/.exec(e.message)?.[1]?.trim() ?? /Unexpected end of JSON input/.exec(e.message)?.[0] ?? firstLine(err);
     const pos = /at position (\d+)/.exec(e.message)?.[1];
     const where = pos === undefined ? endOf(file) : lineColumn(file, Number(pos));
-    return new ConfigSyntaxError(file, detail, where?.line ?? null, where?.column ?? null, (e.codeFrame ?? '').replace(/^\n+|\s+$/g, ''));
+    return new ConfigSyntaxError(file, detail, where?.line ?? null, where?.column ?? null, stripVTControlCharacters(e.codeFrame ?? '').replace(/^\n+|\s+$/g, ''));
   }
   return null;
 }
