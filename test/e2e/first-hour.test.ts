@@ -1,8 +1,8 @@
 // The first hour of a new user, through the real CLI: help conventions, errors that keep their
 // detail (and one JSON object under --json), one outcome table, and quiet, relevant output.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, git, makeRepo, runCli } from '../helpers.js';
+import { BIN, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers.js';
 
 const NO_KEYS = { DEEPSEEK_API_KEY: '', ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '' };
 
@@ -156,5 +156,38 @@ describe('quiet, relevant output', () => {
     const json = JSON.parse((await runCli(['fix', '--json'], { cwd: dir, env: NO_KEYS })).stdout);
     expect(json.nextStep).toMatchObject({ tiers: 'autofix,cheap', failures: 1, model: 'deepseek/deepseek-chat', usable: false, reason: 'DEEPSEEK_API_KEY is not set' });
     expect(json.nextStep.estimateUsd).toBeGreaterThan(0);
+  });
+});
+
+describe('the pre-push hook, quietly', () => {
+  /** A repo with a bare remote and the hook installed; returns a push of one more commit. */
+  async function pushWith(files: Record<string, string>, broken: Record<string, string>) {
+    const remote = tempDir('distiq-remote-');
+    git(remote, 'init', '-q', '--bare');
+    const dir = makeRepo({ nodeModules: true, files });
+    git(dir, 'remote', 'add', 'origin', remote);
+    git(dir, 'push', '-q', 'origin', 'main');
+    expect((await runCli(['hook', 'install'], { cwd: dir })).code).toBe(0);
+    writeFiles(dir, broken);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'broken');
+    const env = { ...process.env, CI: '', DISTIQ_SKIP_HOOK: '' };
+    return spawnSync('git', ['push', 'origin', 'main'], { cwd: dir, encoding: 'utf8', env });
+  }
+
+  it('reports a finding once and names a fix command this repo has', async () => {
+    const typed = await pushWith(
+      { 'tsconfig.json': '{"compilerOptions":{"strict":true,"noEmit":true},"include":["src"]}', 'src/a.ts': 'export const a = 1;\n', '.distiqrc.yaml': 'hooks:\n  prePush:\n    commands:\n      - { name: types, run: tsc --noEmit -p ., scope: repo }\n' },
+      { 'src/b.ts': 'export const b = (1;\n' },
+    );
+    expect(typed.status).not.toBe(0);
+    expect(typed.stderr.match(/src\/b\.ts:1:/g)).toHaveLength(1);
+    expect(typed.stderr).toContain('push blocked (1 finding(s)');
+    expect(typed.stderr).toContain('Fix with: distiq fix --build'); // the tsconfig type check exists
+
+    const bare = await pushWith({ 'src/a.ts': 'export const a = 1;\n' }, { 'src/b.ts': 'export const b = (1;\n' });
+    expect(bare.status).not.toBe(0);
+    expect(bare.stderr).not.toContain('distiq fix --build'); // no build or type check here
+    expect(bare.stderr).toContain('Fix the findings above, then push again.');
   });
 });
