@@ -2,7 +2,9 @@
 // detail (and one JSON object under --json), one outcome table, and quiet, relevant output.
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, git, makeRepo, runCli, tempDir, writeFiles } from '../helpers.js';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { BIN, git, makeRepo, ROOT, runCli, tempDir, writeFiles } from '../helpers.js';
 
 const NO_KEYS = { DEEPSEEK_API_KEY: '', ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '' };
 
@@ -190,4 +192,21 @@ describe('the pre-push hook, quietly', () => {
     expect(bare.stderr).not.toContain('distiq fix --build'); // no build or type check here
     expect(bare.stderr).toContain('Fix the findings above, then push again.');
   });
+});
+
+describe('demos', () => {
+  it('npm run demo -- lint-app runs fix --lint and ends with the full diff; unknown names list the demos', () => {
+    const demo = spawnSync(process.execPath, [path.join(ROOT, 'scripts/demo.js'), 'lint-app'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(demo.status).toBe(0);
+    expect(demo.stdout).toContain('$ distiq fix --lint');
+    const diff = demo.stdout.slice(demo.stdout.indexOf('$ git diff'));
+    expect(diff).toContain('diff --git a/src/cart.js b/src/cart.js');
+    expect(diff).toContain('+  let total = 0;');
+    const unknown = spawnSync(process.execPath, [path.join(ROOT, 'scripts/demo.js'), 'nope'], { encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('the demos are: ts-app, lint-app, rust-app');
+    // Every fixture the README names has a demo.
+    const fixtures = readdirSync(path.join(ROOT, 'fixtures')).sort();
+    expect(fixtures).toEqual(['lint-app', 'rust-app', 'ts-app']);
+  }, 240_000);
 });
