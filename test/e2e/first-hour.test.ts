@@ -1,9 +1,9 @@
 // The first hour of a new user, through the real CLI: help conventions, errors that keep their
 // detail (and one JSON object under --json), one outcome table, and quiet, relevant output.
 import { spawn, spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { BIN, git, makeRepo, ROOT, runCli, tempDir, writeFiles } from '../helpers.js';
 
 const NO_KEYS = { DEEPSEEK_API_KEY: '', ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '' };
