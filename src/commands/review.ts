@@ -25,7 +25,7 @@ export default class Review extends BaseCommand {
       const lines = [`Review of #${report.pr}: ${report.status}${report.posted ? ` — ${report.posted.url}` : ''}`, '', report.summary, ''];
       for (const c of report.comments) lines.push(`  ${c.path}:${c.line} [${c.severity}] ${c.body.split('\n')[0]}`);
       for (const c of report.folded) lines.push(`  (folded) ${c.path}:${c.line} [${c.severity}] ${c.body.split('\n')[0]}`);
-      lines.push('', `Cost $${report.cost.usd.toFixed(4)} · all-premium $${report.cost.baselineUsd.toFixed(4)} · tiers ${report.tierPath.join(' → ') || '-'}`);
+      lines.push('', `Spent $${report.cost.usd.toFixed(4)} · all-premium comparison ≈ $${report.cost.baselineUsd.toFixed(4)} (not spent) · tiers ${report.tierPath.join(' → ') || '-'}`);
       this.print(lines.join('\n'));
       if (report.status === 'over-budget') this.exit(3);
     } finally {
