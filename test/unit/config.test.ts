@@ -71,7 +71,7 @@ describe('config', () => {
     const err = (await loadConfig(dir).catch((e: unknown) => e)) as ConfigSyntaxError;
     expect(err).toBeInstanceOf(ConfigSyntaxError);
     expect(err.file).toBe(path.join(dir, '.distiqrc.json'));
-    expect([err.line, err.column]).toEqual([2, 1]);
+    expect([err.line, err.column]).toEqual([1, 15]); // just after the last "{"
     expect(err.message).toContain("Expected property name or '}'");
     expect(err.exitCode).toBe(2);
   });
