@@ -145,7 +145,8 @@ describe('pre-push hook: a real git push to a bare remote', () => {
   });
 
   it('configured cheap commands run on the changed files only and block with their fix command', async () => {
-    const config = { hooks: { prePush: { commands: [{ name: 'lint', run: 'eslint --no-warn-ignored', pattern: '\\.js$' }] } } };
+    // commands.lint: the suggested `distiq fix --lint` needs a lint command in this repo.
+    const config = { commands: { lint: 'eslint src' }, hooks: { prePush: { commands: [{ name: 'lint', run: 'eslint --no-warn-ignored', pattern: '\\.js$' }] } } };
     const { dir, bare } = repoWithRemote(
       {
         'package.json': JSON.stringify({ type: 'module' }),
