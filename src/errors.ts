@@ -77,3 +77,21 @@ export class InterruptedError extends DistiqError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The config file does not parse: the parser's own words, line and column; no key to blame. */
+export class ConfigSyntaxError extends DistiqError {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    readonly line: number | null,
+    readonly column: number | null,
+    frame: string,
+  ) {
+    const at = line === null ? '' : ` at line ${line}${column === null ? '' : `, column ${column}`}`;
+    super(
+      `Cannot parse the config ${file}${at}: ${detail}${frame ? `\n${frame}` : ''}`,
+      ExitCode.USAGE,
+      `Fix the syntax${at}; \`distiq config\` re-reads the file and shows the result.`,
+    );
+  }
+}

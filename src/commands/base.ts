@@ -1,5 +1,5 @@
-import { Command, Flags } from '@oclif/core';
-import { DistiqError, ExitCode } from '../errors.js';
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { DistiqError, ExitCode, UsageError } from '../errors.js';
 import { trustRepoConfig } from '../providers/key-policy.js';
 import { makeRedactor } from '../security/secrets.js';
 
@@ -35,7 +35,25 @@ export abstract class BaseCommand extends Command {
       controller.abort();
     };
     process.on('SIGINT', onSigint);
+    // bin/run.js's early handler would exit at once: from here on the run stops cleanly instead.
+    const early = (globalThis as { distiqEarlyInterrupt?: () => void }).distiqEarlyInterrupt;
+    if (early) process.off('SIGINT', early);
     return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  }
+
+  /** Every error from parsing flags and arguments is a usage error (exit 2), in one line. */
+  protected override async parse<F extends Record<string, unknown>, B extends Record<string, unknown>, A extends Record<string, unknown>>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv);
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err))
+        .replace(/\n\s*See more help with --help\s*$/, '')
+        .replace(/^Parsing (--[\w-]+)\s*\n\s*/, '$1: ');
+      throw new UsageError(message, `\`distiq help ${this.id}\` lists the flags and arguments.`);
+    }
   }
 
   protected printJson(value: unknown): void {
@@ -50,23 +68,26 @@ export abstract class BaseCommand extends Command {
     return this.argv.includes('--json');
   }
 
-  override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    if (err instanceof DistiqError) {
-      if (this.wantsJson()) this.printJson({ schemaVersion: 1, status: 'error', error: { type: err.name, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode } });
-      else process.stderr.write(this.redact(`distiq: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`));
-      this.exit(err.exitCode);
-    }
-    // oclif's own parse errors (unknown flag, bad value) are usage errors: exit 2.
-    if (err.oclif?.exit === undefined || err.oclif.exit === 1) {
-      if (/Nonexistent flag|Unexpected argument|Expected|must be|is not a|Missing required/i.test(err.message)) {
-        if (this.wantsJson()) this.printJson({ schemaVersion: 1, status: 'error', error: { type: 'UsageError', message: err.message, hint: null, exitCode: ExitCode.USAGE } });
-        else process.stderr.write(this.redact(`distiq: ${err.message}\n`));
-        this.exit(ExitCode.USAGE);
-      }
-    }
+  override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: string }): Promise<unknown> {
+    // this.exit() throws an ExitError: the exit code was chosen already, pass it through.
+    if (err.code === 'EEXIT') return super.catch(err);
+    if (err instanceof DistiqError) return this.fail(err.name, err.message, err.hint ?? null, err.exitCode);
+    // Anything unexpected: still one object on stdout under --json, with oclif's exit code.
+    if (this.wantsJson()) return this.fail(err.name || 'Error', err.message, null, err.oclif?.exit ?? 1);
     // Anything else goes to oclif's handler, which prints the message and stack: redact both first.
     err.message = this.redact(err.message);
     if (err.stack) err.stack = this.redact(err.stack);
     return super.catch(err);
+  }
+
+  /** The single place an error becomes output: a JSON object under --json, two lines otherwise. */
+  private fail(type: string, message: string, hint: string | null, exitCode: number): never {
+    if (this.wantsJson()) {
+      this.printJson({ schemaVersion: 1, status: 'error', error: { type, message, hint, exitCode } });
+    } else {
+      process.stderr.write(this.redact(`distiq: ${message}\n${hint ? `hint: ${hint}\n` : ''}`));
+    }
+    this.exit(exitCode);
+    throw new Error('unreachable'); // this.exit always throws
   }
 }

@@ -16,6 +16,9 @@ export default class Cost extends BaseCommand {
     this.print(`Spend since ${s.since} (${s.period}): $${s.usd.toFixed(4)} in ${s.calls} call(s) over ${s.runs} run(s)`);
     for (const m of s.byModel) this.print(`  ${m.tier.padEnd(8)} ${`${m.provider}/${m.model}`.padEnd(36)} ${String(m.calls).padStart(5)} calls  in ${m.inputTokens} (cache r/w ${m.cacheReadTokens}/${m.cacheWriteTokens})  out ${m.outputTokens}  $${m.usd.toFixed(4)}`);
     const lim = s.limits;
-    this.print(`Limits: $${lim.perRun} per run${lim.daily ? `, $${lim.daily} per day` : ''}${lim.monthly ? `, $${lim.monthly} per month` : ''}`);
+    // Unset daily/monthly limits are shown as such: no default is enforced for them.
+    const day = lim.daily ? `$${lim.daily} per day` : 'no daily limit';
+    const month = lim.monthly ? `$${lim.monthly} per month` : 'no monthly limit';
+    this.print(`Limits: $${lim.perRun} per run, ${day}, ${month} (budget.perRun / daily / monthly)`);
   }
 }

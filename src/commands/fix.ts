@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { TIER_NAMES, type TierName } from '../config/tiers.js';
 import { UsageError } from '../errors.js';
 import { BaseCommand } from './base.js';
+import { budgetFlag } from './flags.js';
 
 export default class Fix extends BaseCommand {
   static override summary = 'Run the repo’s build/test/lint, repair what failed, and prove it with the same commands.';
@@ -13,7 +14,7 @@ export default class Fix extends BaseCommand {
     test: Flags.boolean({ summary: 'Repair failing tests.' }),
     lint: Flags.boolean({ summary: 'Repair lint failures.' }),
     tiers: Flags.string({ summary: `Comma list of tiers to use, cheapest first (${TIER_NAMES.join(', ')}).` }),
-    budget: Flags.string({ summary: 'Hard cap in USD for this run (overrides budget.perRun).' }),
+    budget: budgetFlag('Hard cap in USD for this run (overrides budget.perRun).'),
     'max-attempts': Flags.integer({ summary: 'Attempts per tier before a task moves up (and $0 repair rounds).', min: 1, max: 20 }),
     concurrency: Flags.integer({ summary: 'Tasks run at once (default: execute.concurrency in the config).', min: 1, max: 32 }),
     'dry-run': Flags.boolean({ summary: 'Show failures and the planned repairs; change nothing.', default: false }),
@@ -39,7 +40,7 @@ export default class Fix extends BaseCommand {
         allowDirty: flags['allow-dirty'],
         branch: flags.branch,
         json: flags.json,
-        budgetUsd: flags.budget === undefined ? undefined : Number(flags.budget),
+        budgetUsd: flags.budget,
         concurrency: flags.concurrency,
         pr: flags.pr,
         signal: interrupt.signal,

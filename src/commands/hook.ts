@@ -6,10 +6,14 @@ export default class Hook extends BaseCommand {
   static override description = 'Works alongside husky, lefthook, simple-git-hooks and core.hooksPath; never overwrites a hook it did not write (an existing one is chained), and uninstall restores exactly what was there. Bypass once with `git push --no-verify` or DISTIQ_SKIP_HOOK=1; it does nothing in CI.';
   static override examples = ['<%= config.bin %> hook install', '<%= config.bin %> hook uninstall', '<%= config.bin %> hook run pre-push origin <url> < refs'];
   static override args = {
-    action: Args.string({ options: ['install', 'uninstall', 'run'], required: true }),
-    hook: Args.string({ description: 'with run: pre-push' }),
-    remote: Args.string(),
-    url: Args.string(),
+    action: Args.string({
+      description: 'install or uninstall the pre-push hook; run is what the installed hook calls',
+      options: ['install', 'uninstall', 'run'],
+      required: true,
+    }),
+    hook: Args.string({ description: 'with run: the hook git is running (pre-push)' }),
+    remote: Args.string({ description: 'with run: the remote name git passes to pre-push' }),
+    url: Args.string({ description: 'with run: the remote URL git passes to pre-push' }),
   };
 
   async run(): Promise<void> {

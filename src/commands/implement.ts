@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base.js';
+import { budgetFlag } from './flags.js';
 import { parseTiers } from './fix.js';
 
 export default class Implement extends BaseCommand {
@@ -13,7 +14,7 @@ export default class Implement extends BaseCommand {
     issue: Flags.integer({ summary: 'Read the checklist from this GitHub issue (GITHUB_TOKEN or `gh auth token`).', min: 1 }),
     pr: Flags.boolean({ default: false, summary: 'Open (or update) a pull request with the result.' }),
     tiers: Flags.string({ summary: 'Comma list of executor tiers, cheapest first (default: implement.tiers).' }),
-    budget: Flags.string({ summary: 'Hard cap in USD for this run, planner included (overrides budget.perRun).' }),
+    budget: budgetFlag('Hard cap in USD for this run, planner included (overrides budget.perRun).'),
     'max-attempts': Flags.integer({ summary: 'Attempts per tier before a task moves up.', min: 1, max: 20 }),
     concurrency: Flags.integer({ summary: 'Tasks run at once (default: execute.concurrency).', min: 1, max: 32 }),
     branch: Flags.string({ summary: 'Commit the result on this new branch.' }),
@@ -35,7 +36,7 @@ export default class Implement extends BaseCommand {
         tiers: flags.tiers === undefined ? undefined : parseTiers(flags.tiers),
         maxAttempts: flags['max-attempts'],
         concurrency: flags.concurrency,
-        budgetUsd: flags.budget === undefined ? undefined : Number(flags.budget),
+        budgetUsd: flags.budget,
         allowDirty: flags['allow-dirty'],
         branch: flags.branch,
         json: flags.json,

@@ -33,6 +33,9 @@ export default class Models extends BaseCommand {
       }
     }
     this.print(`roles: ${Object.entries(listing.roles).map(([r, ts]) => `${r} → ${ts.join(', ')}`).join('; ')}`);
-    this.print(`budget: $${listing.budget.perRun} per run${listing.budget.daily ? `, $${listing.budget.daily} per day` : ''}${listing.budget.monthly ? `, $${listing.budget.monthly} per month` : ''}`);
+    const { daily, monthly } = listing.budget;
+    const limits = [daily ? `$${daily} per day` : 'no daily limit', monthly ? `$${monthly} per month` : 'no monthly limit'];
+    this.print(`budget: $${listing.budget.perRun} per run, ${limits.join(', ')} (budget.daily / budget.monthly)`);
+    if (!listing.localTier.installed) this.print(`local tier: needs node-llama-cpp (optional, not installed): ${listing.localTier.install}`);
   }
 }

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from './base.js';
+import { budgetFlag } from './flags.js';
 
 export default class Plan extends BaseCommand {
   static override summary = 'Show the plan of a fix or implement job, with context size and estimated cost per tier; nothing is executed.';
@@ -12,7 +13,7 @@ export default class Plan extends BaseCommand {
     lint: Flags.boolean({ summary: 'fix: plan for lint.' }),
     file: Flags.string({ summary: 'implement: markdown checklist file.' }),
     text: Flags.string({ summary: 'implement: the checklist as markdown.' }),
-    budget: Flags.string({ summary: 'Hard cap in USD for planning (implement); with --matrix, the whole job budget the shards share.' }),
+    budget: budgetFlag('Hard cap in USD for planning (implement); with --matrix, the whole job budget the shards share.'),
     matrix: Flags.boolean({ default: false, summary: 'Write the plan to --out and print a GitHub Actions matrix ({"include":[{"shard":0,"tasks":"t1,t4","tier":"cheap"}]}).' }),
     shards: Flags.integer({ summary: 'With --matrix: the number of shards.', min: 1, max: 256 }),
     'max-tasks-per-shard': Flags.integer({ summary: 'With --matrix: shards of at most this many tasks (dependent or file-sharing tasks stay together).', min: 1 }),
@@ -31,7 +32,7 @@ export default class Plan extends BaseCommand {
         targets: (['build', 'test', 'lint'] as const).filter((t) => flags[t]),
         file: flags.file,
         text: flags.text,
-        budgetUsd: flags.budget === undefined ? undefined : Number(flags.budget),
+        budgetUsd: flags.budget,
         ...(flags.matrix ? { matrix: { out: flags.out, shards: flags.shards, maxTasksPerShard: flags['max-tasks-per-shard'] } } : {}),
         signal: interrupt.signal,
       });

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base.js';
+import { budgetFlag } from './flags.js';
 
 export default class Review extends BaseCommand {
   static override summary = 'Review a pull request: the changed hunks on the cheapest reviewer tier, one review with inline comments on the right lines, and its cost.';
@@ -7,7 +8,7 @@ export default class Review extends BaseCommand {
   static override flags = {
     pr: Flags.integer({ summary: 'Pull request number.', required: true, min: 1 }),
     'dry-run': Flags.boolean({ default: false, summary: 'Print the review; post nothing.' }),
-    budget: Flags.string({ summary: 'Hard cap in USD for this review.' }),
+    budget: budgetFlag('Hard cap in USD for this review.'),
   };
 
   async run(): Promise<void> {
@@ -18,13 +19,13 @@ export default class Review extends BaseCommand {
       const root = await repoRoot(flags.cwd);
       const { config, file } = await loadConfig(root, flags.config);
       const { gh, repo } = await connectGitHub(root);
-      const report = await runReviewJob({ root, config, configFile: file, gh, repo, pr: flags.pr, runId: newRunId(), post: !flags['dry-run'], budgetUsd: flags.budget === undefined ? undefined : Number(flags.budget), signal: interrupt.signal });
+      const report = await runReviewJob({ root, config, configFile: file, gh, repo, pr: flags.pr, runId: newRunId(), post: !flags['dry-run'], budgetUsd: flags.budget, signal: interrupt.signal });
       writeRunFile(root, report.runId, report);
       if (flags.json) return this.printJson(report);
       const lines = [`Review of #${report.pr}: ${report.status}${report.posted ? ` — ${report.posted.url}` : ''}`, '', report.summary, ''];
       for (const c of report.comments) lines.push(`  ${c.path}:${c.line} [${c.severity}] ${c.body.split('\n')[0]}`);
       for (const c of report.folded) lines.push(`  (folded) ${c.path}:${c.line} [${c.severity}] ${c.body.split('\n')[0]}`);
-      lines.push('', `Cost $${report.cost.usd.toFixed(4)} · all-premium $${report.cost.baselineUsd.toFixed(4)} · tiers ${report.tierPath.join(' → ') || '-'}`);
+      lines.push('', `Spent $${report.cost.usd.toFixed(4)} · all-premium comparison ≈ $${report.cost.baselineUsd.toFixed(4)} (not spent) · tiers ${report.tierPath.join(' → ') || '-'}`);
       this.print(lines.join('\n'));
       if (report.status === 'over-budget') this.exit(3);
     } finally {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type ChangedFile, changedFiles, changedSinceUpstream, git, parsePushInput, readAtCommits } from './changed-files.js';
 import { shellQuote } from '../util-shell.js';
 import { loadHookConfig, type PrePushConfig } from './hook-config.js';
+import type { DistiqConfig } from '../config/schema.js';
 
 export type FindingClass = 'syntax' | 'commands' | 'review';
 
@@ -43,9 +44,37 @@ export async function runPrePush(opts: { cwd: string; remote?: string; stdin: st
   if (prePush.syntax) checks.push(syntaxCheck(root, files));
   for (const cmd of prePush.commands) checks.push(commandCheck(root, files, cmd, secretEnvVars));
   if (prePush.review.tiers.length > 0) checks.push(import('./review.js').then((m) => m.reviewPush(root, files, prePush, config)));
-  const findings = (await Promise.all(checks)).flat();
+  const findings = onceEach((await Promise.all(checks)).flat());
   const blocking = findings.filter((f) => prePush.block.includes(f.kind));
-  return { files: files.map((f) => f.path), findings, blocked: blocking.length > 0, fixCommand: blocking.length ? pickFix(blocking) : null };
+  const fixCommand = blocking.length ? await runnableFix(root, config, pickFix(blocking)) : null;
+  return { files: files.map((f) => f.path), findings, blocked: blocking.length > 0, fixCommand };
+}
+
+/**
+ * One finding per problem: the syntax check and a type-check command both report a broken
+ * line; the syntax finding (first, and the more precise) stands for both.
+ */
+function onceEach(findings: Finding[]): Finding[] {
+  const syntaxAt = new Set(findings.filter((f) => f.kind === 'syntax').map((f) => `${f.file}:${f.line}`));
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    if (f.kind === 'commands' && f.file !== null && syntaxAt.has(`${f.file}:${f.line}`)) return false;
+    const key = [f.kind, f.file, f.line, f.message].join('\u0000');
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/**
+ * Suggest a `distiq fix --<target>` only when this repo has a command for that target; a user's
+ * own `fix:` text is theirs to choose. Otherwise no distiq command is named.
+ */
+async function runnableFix(root: string, config: DistiqConfig, fix: string): Promise<string | null> {
+  const target = /^distiq fix --(build|test|lint)$/.exec(fix)?.[1] as 'build' | 'test' | 'lint' | undefined;
+  if (!target) return fix;
+  const { resolveCommands } = await import('../detect/commands.js'); // only when a push is blocked
+  const resolved = resolveCommands(root, config);
+  const available = target === 'build' ? Boolean(resolved.build ?? resolved.typecheck) : Boolean(resolved[target]);
+  return available ? fix : null;
 }
 
 async function syntaxCheck(root: string, files: ChangedFile[]): Promise<Finding[]> {
@@ -96,7 +125,8 @@ function pickFix(findings: Finding[]): string {
 export function formatFindings(r: PrePushResult): string {
   const lines = r.findings.map((f) => `${f.file ?? '(push)'}${f.line ? `:${f.line}` : ''}: ${f.message}${f.kind === 'review' ? ' [review]' : ''}`);
   if (r.blocked) {
-    lines.push('', `distiq: push blocked (${r.findings.length} finding(s) in ${r.files.length} changed file(s)).`, `Fix with: ${r.fixCommand}`, 'Bypass once: git push --no-verify (or DISTIQ_SKIP_HOOK=1 git push)');
+    const fix = r.fixCommand ? `Fix with: ${r.fixCommand}` : 'Fix the findings above, then push again.';
+    lines.push('', `distiq: push blocked (${r.findings.length} finding(s) in ${r.files.length} changed file(s)).`, fix, 'Bypass once: git push --no-verify (or DISTIQ_SKIP_HOOK=1 git push)');
   }
   return lines.join('\n');
 }

@@ -6,10 +6,11 @@ import { simpleGit } from 'simple-git';
 import { errorMessage, UsageError } from '../errors.js';
 import { runFixJob } from '../pipeline/fix-job.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
-import { buildModelDeps } from './model-deps.js';
+import { assertUsableModel, buildModelDeps } from './model-deps.js';
 import { isCI } from '../util-env.js';
 import type { FixTarget } from '../pipeline/select-commands.js';
 import type { FixReport } from '../report/fix-report.js';
+import { nextStep } from './next-step.js';
 
 export interface FixOptions {
   cwd: string;
@@ -47,8 +48,11 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
     budgetUsd: opts.budgetUsd,
     onWarn: (m) => process.stderr.write(`distiq: ${m}\n`),
   });
+  if (!tiers.includes('autofix')) assertUsableModel(models, 'fix');
   for (const l of models.ladders) for (const i of l.info) if (!i.usable && !opts.json) process.stderr.write(`distiq: ${l.tier} tier: ${i.provider}/${i.model} skipped: ${i.reason}\n`);
   const runId = newRunId();
+  // --branch leaves the user on the new branch (documented); the report says where they came from.
+  const startBranch = opts.branch ? (await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])).trim() : null;
   try {
     const report = await runFixJob({
       models,
@@ -73,6 +77,9 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
       const pr = await deliverLocally({ root, config, report, gh: github.gh, repo: github.repo, branch: `${config.github.branchPrefix}fix-${current.replace(/[^\w.-]+/g, '-')}`, title: `distiq: fix ${report.failuresBefore} failure(s) on ${current}`, trigger: 'distiq fix --pr' });
       report.pullRequest = { url: pr.prUrl, number: pr.prNumber, branch: pr.branch, created: pr.created };
     }
+    if (report.branch && startBranch) report.branch.from = startBranch;
+    const next = opts.dryRun ? null : nextStep(report, { root, config, configFile: file, tiers });
+    if (next) report.nextStep = next;
     writeRunFile(root, runId, report);
     return report;
   } catch (err) {

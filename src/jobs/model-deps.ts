@@ -45,3 +45,21 @@ export function baselineModel(config: DistiqConfig) {
   const priced = spec ? pricedModel(spec, first.model) : { pricingProvider: 'anthropic', model: 'claude-sonnet-4-5' };
   return { ...priced, label: `${first.provider}/${first.model}` };
 }
+
+/**
+ * "No usable model for the requested tiers" is a usage error (exit 2) in every job, never a
+ * failed run: CI can tell a missing key from a model that tried and failed. A job that may also
+ * use the $0 tier (fix with autofix) runs it and lists the model tiers as skipped instead.
+ */
+export function assertUsableModel(deps: ModelDeps, job: string): void {
+  if (deps.ladders.some((l) => l.steps.length > 0)) return;
+  const requested = [...deps.ladders.map((l) => l.tier), ...deps.excluded.map((e) => e.tier)];
+  const why = [
+    ...deps.ladders.flatMap((l) => l.info.map((i) => `${i.provider}/${i.model}: ${i.reason ?? 'unusable'}`)),
+    ...deps.excluded.map((e) => `${e.tier}: ${e.reason}`),
+  ];
+  throw new UsageError(
+    `No usable model for the requested tiers (${requested.join(', ') || 'none'}) of ${job}${why.length ? `: ${why.join('; ')}` : ''}`,
+    '`distiq models` shows which models are usable here and why not; set the provider key, or run `distiq fix` with the $0 tier (--tiers autofix).',
+  );
+}

@@ -7,6 +7,21 @@ export interface ModelsListing {
   tiers: { tier: string; models: { provider: string; model: string; usable: boolean; reason: string | null; inputPerMTok: number | null; outputPerMTok: number | null }[] }[];
   roles: Record<string, string[]>;
   budget: { perRun: number; daily: number | null; monthly: number | null; ledger: string };
+  /** The local tier runs on node-llama-cpp, an optional peer dependency (not in a plain install). */
+  localTier: { installed: boolean; install: string | null };
+}
+
+const LLAMA_RANGE = '^3.22.1';
+export const LLAMA_INSTALL = `npm i -D node-llama-cpp@${LLAMA_RANGE}`;
+
+/** Whether node-llama-cpp resolves from here (the user's project, where distiq is installed). */
+export function llamaInstalled(): boolean {
+  try {
+    import.meta.resolve('node-llama-cpp');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Every model tier, its fallbacks in order, whether each is usable here and why not, and its list price. */
@@ -29,12 +44,17 @@ export async function listModels(cwd: string, configFile?: string): Promise<Mode
     })),
     roles: config.roles,
     budget: { perRun: config.budget.perRun, daily: config.budget.daily ?? null, monthly: config.budget.monthly ?? null, ledger: config.budget.ledger },
+    localTier: llamaInstalled() ? { installed: true, install: null } : { installed: false, install: LLAMA_INSTALL },
   };
 }
 
 /** Downloads a GGUF with node-llama-cpp's own resolver (hf:, https:, or a path), into .distiq/models. */
 export async function pullModel(cwd: string, uri: string): Promise<string> {
   const root = await repoRoot(cwd);
+  if (!llamaInstalled()) {
+    const { UsageError } = await import('../errors.js');
+    throw new UsageError('distiq models pull needs node-llama-cpp, which a plain install leaves out (it is ~725 MB with its GPU variants)', `Add it to your project: ${LLAMA_INSTALL}`);
+  }
   const { resolveModelFile } = await import('node-llama-cpp');
   const { ensureStateDir } = await import('../budget/ledger.js');
   const dir = `${root}/.distiq/models`;

@@ -7,7 +7,7 @@ import { costLine } from '../report/markdown.js';
 import type { ReviewReport } from '../report/review-report.js';
 import { reviewDiff } from '../review/review-pr.js';
 import { makeRedactor } from '../security/secrets.js';
-import { buildModelDeps } from './model-deps.js';
+import { assertUsableModel, buildModelDeps } from './model-deps.js';
 
 export interface ReviewJobOptions {
   root: string;
@@ -26,6 +26,7 @@ export interface ReviewJobOptions {
 export async function runReviewJob(o: ReviewJobOptions): Promise<ReviewReport> {
   const started = performance.now();
   const deps = buildModelDeps({ root: o.root, config: o.config, configFile: o.configFile, tiers: o.config.github.review.tiers, role: 'reviewer', budgetUsd: o.budgetUsd });
+  assertUsableModel(deps, 'review');
   const { data: pr } = await o.gh.rest.pulls.get({ ...o.repo, pull_number: o.pr });
   const files = await o.gh.paginate(o.gh.rest.pulls.listFiles, { ...o.repo, pull_number: o.pr, per_page: 100 });
   const context = await JobContext.open(o.root, deps.contextTokens);

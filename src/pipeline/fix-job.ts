@@ -21,6 +21,7 @@ import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation,
 import { type Failure, failureKey } from '../validation/failure.js';
 import { applyEdits, recoverInterruptedEdits } from './apply-edits.js';
 import { judgeRepair } from './judge-repair.js';
+import { relevantFixers } from './fixer-relevance.js';
 import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';
 import { type Validation, validate } from './validate.js';
@@ -105,7 +106,11 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
       {
         title: req.dryRun ? 'Plan repairs (dry run)' : 'Repair with the autofix tier',
         enabled: () => fixers.length > 0,
-        skip: (ctx) => (!ctx.before || req.signal?.aborted ? 'interrupted' : ctx.before.ok ? 'nothing to fix' : false),
+        skip: (ctx) => {
+          if (!ctx.before || req.signal?.aborted) return 'interrupted';
+          if (ctx.before.ok) return 'nothing to fix';
+          return relevantFixers(fixers, ctx.before.failures).length === 0 ? 'no $0 fixer applies to these failures' : false;
+        },
         task: async (ctx, task) => (req.dryRun ? planOnly(ctx, fixers, req, task) : repairLoop(ctx, fixers, req, task)),
       },
       {
@@ -185,7 +190,7 @@ function enabledFixers(req: FixJobRequest): Fixer[] {
 type Task = Pick<ListrTaskWrapper<JobState, never, never>, 'title' | 'output'>;
 
 async function planOnly(ctx: JobState, fixers: Fixer[], req: FixJobRequest, task: Task): Promise<void> {
-  for (const fixer of fixers) {
+  for (const fixer of relevantFixers(fixers, ctx.current!.failures)) {
     task.output = `${fixer.name}: computing`;
     const [first] = await fixer.propose(ctx.current!.failures, fixerContext(req));
     if (first) ctx.repairs.push(repairReport(first, 'planned'));
@@ -200,7 +205,7 @@ async function planOnly(ctx: JobState, fixers: Fixer[], req: FixJobRequest, task
 async function repairLoop(ctx: JobState, fixers: Fixer[], req: FixJobRequest, task: Task): Promise<void> {
   for (let round = 1; round <= req.maxAttempts && !ctx.current!.ok; round++) {
     let progressed = false;
-    for (const fixer of fixers) {
+    for (const fixer of relevantFixers(fixers, ctx.current!.failures)) {
       if (req.signal?.aborted) return;
       task.output = `round ${round}: ${fixer.name} computing repairs`;
       const proposals = await fixer.propose(ctx.current!.failures, fixerContext(req));

@@ -70,7 +70,7 @@ function toResult(cmd: ResolvedCommand, run: CommandRun, root: string): CommandR
   }
   if (run.exitCode === 0) return { ...base, failures: [] };
   const parsed = parseFailures(run.output, { root });
-  const failures = parsed.length > 0 ? parsed : [{ tool: cmd.kind, file: null, line: null, column: null, code: `exit-${run.exitCode}`, severity: 'error' as const, message: `\`${cmd.run}\` exited with code ${run.exitCode}${tail ? `:\n${tail}` : ''}` }];
+  const failures = parsed.length > 0 ? parsed : [{ tool: cmd.kind, file: null, line: null, column: null, code: `exit-${run.exitCode}`, severity: 'error' as const, message: `\`${cmd.run}\` exited with code ${run.exitCode}${tail ? `:\n${tail}` : ' and printed nothing'}` }];
   return { ...base, failures };
 }
 

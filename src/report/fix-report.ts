@@ -69,9 +69,12 @@ export interface FixReport {
   remaining: Failure[];
   skippedTiers: { tier: TierName; reason: string }[];
   cost: CostReport;
-  branch: { name: string; commit: string } | null;
+  /** `from`: the branch the run started on; --branch leaves the user on the new branch. */
+  branch: { name: string; commit: string; from?: string } | null;
   /** With --pr (or in the Action): the pull request opened or updated. */
   pullRequest?: { url: string; number: number; branch: string; created: boolean };
+  /** Only when failures remain and a model tier that was not requested could continue. */
+  nextStep?: NextStep;
   durationMs: number;
 }
 
@@ -85,4 +88,16 @@ export function exitCodeFor(status: FixStatus): number {
     default:
       return 1;
   }
+}
+
+/** The closing hint: which --tiers would try a model next, on what, at what estimated price. */
+export interface NextStep {
+  /** The --tiers value to pass, e.g. "autofix,cheap". */
+  tiers: string;
+  failures: number;
+  model: string;
+  /** One attempt per remaining task, estimated from the failures and their files. */
+  estimateUsd: number | null;
+  usable: boolean;
+  reason: string | null;
 }

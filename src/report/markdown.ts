@@ -11,8 +11,13 @@ export function costTableMarkdown(c: CostReport): string {
   if (c.byTier.autofix) rows.push(`| autofix | deterministic fixers | ${c.byTier.autofix.calls} | 0 | 0 / 0 | 0 | ${usd(0)} | |`);
   for (const m of c.byModel) rows.push(`| ${m.tier} | ${m.provider}/${m.model} | ${m.calls} | ${m.inputTokens} | ${m.cacheReadTokens} / ${m.cacheWriteTokens} | ${m.outputTokens} | ${usd(m.usd)} | ${usd(m.baselineUsd)} |`);
   rows.push(`| **total** | | ${c.byModel.reduce((a, m) => a + m.calls, 0) + (c.byTier.autofix?.calls ?? 0)} | | | | **${usd(c.usd)}** | ${usd(c.baselineUsd)} |`);
-  const saving = c.baselineUsd > 0 ? ` (${Math.round((c.savingUsd / c.baselineUsd) * 100)}%)` : '';
-  return `${rows.join('\n')}\n\nAll-premium baseline: the same work priced at ${c.baselineModel}. Saved ${usd(c.savingUsd)}${saving}.${c.budget ? ` Budget: ${usd(c.budget.perRun)} per run.` : ''}`;
+  return `${rows.join('\n')}\n\nSpent ${usd(c.usd)}.${comparison(c)}${c.budget ? ` Budget: ${usd(c.budget.perRun)} per run.` : ''}`;
+}
+
+/** The all-premium price is a hypothetical, labelled as one; a $0 run "saved" nothing. */
+function comparison(c: CostReport): string {
+  if (c.baselineUsd <= 0) return '';
+  return ` For comparison (not spent): the same work all on ${c.baselineModel} ≈ ${usd(c.baselineUsd)}.`;
 }
 
 function tasksMarkdown(tasks: TaskReport[]): string {
@@ -54,7 +59,8 @@ function escape(s: string): string {
 /** One line for review summaries and progress comments. */
 export function costLine(c: CostReport): string {
   const models = c.byModel.map((m) => `${m.tier} ${m.provider}/${m.model} ×${m.calls}`).join(', ') || 'no model call';
-  return `<sub>Cost ${usd(c.usd)} (${models}) · all-premium ${usd(c.baselineUsd)} · saved ${usd(c.savingUsd)}</sub>`;
+  const vs = c.baselineUsd > 0 ? ` · all-premium comparison ≈ ${usd(c.baselineUsd)} (not spent)` : '';
+  return `<sub>Spent ${usd(c.usd)} (${models})${vs}</sub>`;
 }
 
 /** The PR of a sharded job: per shard, then the summed cost table (per tier and model). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { configJsonSchema } from '../../src/config/schema.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, ConfigSyntaxError } from '../../src/errors.js';
 import { ROOT, tempDir, writeFiles } from '../helpers.js';
 
 const withFiles = (files: Record<string, string>) => {
@@ -66,11 +66,14 @@ describe('config', () => {
     expect(byKey['fix.tiers.1']).toMatchObject({ expected: expect.stringContaining('"autofix", "local", "cheap", "premium"'), found: 'string "gold"' });
   });
 
-  it('reports a config file that does not parse', async () => {
+  it('reports a config file that does not parse, with the parser line and column', async () => {
     const dir = withFiles({ '.distiqrc.json': '{"commands": {' });
-    const err = await configError(dir);
+    const err = (await loadConfig(dir).catch((e: unknown) => e)) as ConfigSyntaxError;
+    expect(err).toBeInstanceOf(ConfigSyntaxError);
     expect(err.file).toBe(path.join(dir, '.distiqrc.json'));
-    expect(err.problems[0]!.expected).toContain('well-formed');
+    expect([err.line, err.column]).toEqual([1, 15]); // just after the last "{"
+    expect(err.message).toContain("Expected property name or '}'");
+    expect(err.exitCode).toBe(2);
   });
 
   it('an explicit --config file wins over the search', async () => {
