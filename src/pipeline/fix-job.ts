@@ -5,6 +5,7 @@ import type { Fixer, RepairProposal } from '../autofix/fixer.js';
 import { prettierFixer } from '../autofix/prettier.js';
 import { rustcFixer } from '../autofix/rustc.js';
 import { typescriptFixer } from '../autofix/typescript.js';
+import { type BaseChoice, resolveBase } from '../autofix/history.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { errorMessage, InterruptedError } from '../errors.js';
@@ -43,6 +44,8 @@ export interface FixJobRequest {
   progressStream: NodeJS.WriteStream;
   signal?: AbortSignal;
   models: ModelDeps;
+  /** `--base`: the last green commit (see autofix/history.ts). */
+  base?: string;
 }
 
 /** What the model tiers need; built by the job from config and environment before anything runs. */
@@ -83,6 +86,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   if (recovered.length > 0) process.stderr.write(`distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`);
   if (!req.allowDirty && !req.dryRun) await assertCleanTree(req.root);
   if (req.branch) await assertNewBranchName(req.root, req.branch);
+  await resolveBase(req.root, baseChoice(req)); // a --base that is no commit stops here, before any edit
   const commands = selectCommands(resolveCommands(req.root, req.config), req.targets);
   const fixers = enabledFixers(req);
   const state: JobState = { commands, tasks: [], repairs: [], attemptsByFile: new Map(), changed: new Set(), branch: null, overBudget: false, freeRepairs: [] };
@@ -255,7 +259,11 @@ async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobR
 }
 
 function fixerContext(req: FixJobRequest) {
-  return { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal };
+  return { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal, base: baseChoice(req) };
+}
+
+function baseChoice(req: FixJobRequest): BaseChoice {
+  return { flag: req.base, config: req.config.fix.base };
 }
 
 function repairReport(p: RepairProposal, outcome: RepairReport['outcome'], reason?: string): RepairReport {
