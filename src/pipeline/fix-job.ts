@@ -22,6 +22,7 @@ import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation,
 import { type Failure, failureKey } from '../validation/failure.js';
 import { applyEdits, recoverInterruptedEdits } from './apply-edits.js';
 import { judgeRepair } from './judge-repair.js';
+import { changedFor, type KeptRepair, keptFor, keptRepair } from './kept-repairs.js';
 import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';
 import { type Validation, validate } from './validate.js';
@@ -76,6 +77,8 @@ interface JobState {
   overBudget: boolean;
   /** Kept $0 repairs, priced at the premium model for the baseline. */
   freeRepairs: FreeRepair[];
+  /** Each kept $0 repair: the failures it removed and the files it changed (for task reports). */
+  keptFree?: KeptRepair[];
 }
 
 /** detect → validate → plan → repair ($0 tier) → re-validate → report. */
@@ -246,6 +249,7 @@ async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobR
     if (verdict.keep) {
       await applied.keep();
       ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after ?? '')).join('\n') });
+      (ctx.keptFree ??= []).push(keptRepair(ctx.current!, after, applied.changed));
       ctx.current = after;
       for (const f of applied.changed) ctx.changed.add(f);
       return { kept: true, reason: verdict.reason };
@@ -297,12 +301,12 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
       tier: autofix[0] ?? 'autofix',
       tierPath: autofix,
       escalations: [],
-      attempts: t.files.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0),
+      attempts: Math.max(t.files.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0), keptFor(state.keptFree, t.failures).length),
       status: statusOf(t),
       failures: t.failures.length,
       files: t.files,
       dependsOn: [],
-      changedFiles: t.files.filter((f) => state.changed.has(f)),
+      changedFiles: changedFor(state.keptFree, t.failures, t.files.filter((f) => state.changed.has(f))),
       calls: 0,
       tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
       usd: 0,
