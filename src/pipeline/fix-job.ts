@@ -5,7 +5,7 @@ import type { Fixer, RepairProposal } from '../autofix/fixer.js';
 import { prettierFixer } from '../autofix/prettier.js';
 import { rustcFixer } from '../autofix/rustc.js';
 import { typescriptFixer } from '../autofix/typescript.js';
-import { type BaseChoice, resolveBase } from '../autofix/history.js';
+import { type BaseChoice, loadHistory, resolveBase } from '../autofix/history.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { errorMessage, InterruptedError } from '../errors.js';
@@ -22,6 +22,7 @@ import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation,
 import { type Failure, failureKey } from '../validation/failure.js';
 import { applyEdits, recoverInterruptedEdits } from './apply-edits.js';
 import { judgeRepair } from './judge-repair.js';
+import { outsideIntent } from './repair-intent.js';
 import { changedFor, type KeptRepair, keptFor, keptRepair } from './kept-repairs.js';
 import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';
@@ -207,6 +208,7 @@ async function planOnly(ctx: JobState, fixers: Fixer[], req: FixJobRequest, task
 async function repairLoop(ctx: JobState, fixers: Fixer[], req: FixJobRequest, task: Task): Promise<void> {
   for (let round = 1; round <= req.maxAttempts && !ctx.current!.ok; round++) {
     let progressed = false;
+    const history = await loadHistory(req.root, baseChoice(req)); // what changed since the last green commit
     for (const fixer of fixers) {
       if (req.signal?.aborted) return;
       task.output = `round ${round}: ${fixer.name} computing repairs`;
@@ -216,7 +218,8 @@ async function repairLoop(ctx: JobState, fixers: Fixer[], req: FixJobRequest, ta
         const files = proposal.edits.map((e) => e.path);
         for (const f of files) ctx.attemptsByFile.set(f, (ctx.attemptsByFile.get(f) ?? 0) + 1);
         task.output = `round ${round}: ${fixer.name} trying ${proposal.descriptions.length} repair(s) in ${files.length} file(s)`;
-        const verdict = await tryProposal(ctx, proposal, req);
+        const outside = outsideIntent(proposal.edits, ctx.current!.failures, history);
+        const verdict = outside ? { kept: false, reason: `not applied: ${outside}` } : await tryProposal(ctx, proposal, req);
         ctx.repairs.push(repairReport(proposal, verdict.kept ? 'kept' : 'rejected', verdict.reason));
         task.output = `round ${round}: ${fixer.name} ${verdict.kept ? 'kept' : 'rolled back'} (${verdict.reason})`;
         if (verdict.kept) {

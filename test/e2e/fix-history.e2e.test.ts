@@ -6,7 +6,7 @@ import { git, makeRepo, runCli, writeFiles } from '../helpers.js';
 const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', types: [] }, include: ['src'] });
 const MONEY = 'export function formatMoney(n: number): string {\n  return n.toFixed(2);\n}\nexport function total(xs: number[]): string {\n  return formatMoney(xs.reduce((a, b) => a + b, 0));\n}\n';
 
-describe('distiq fix with the history since the last green commit (real CLI, real tsc)', () => {
+describe('distiq fix with the history since the last green commit (real CLI, real tsc)', { timeout: 400_000 }, () => {
   it('renames an accidental rename back, reports the declaring file and why; a bad --base stops first', async () => {
     const dir = makeRepo({
       nodeModules: true,

@@ -36,7 +36,7 @@ function after(p: RepairProposal, file: string): string | null | undefined {
 
 const MONEY = 'export function formatMoney(n: number): string {\n  return n.toFixed(2);\n}\nexport function total(xs: number[]): string {\n  return formatMoney(xs.reduce((a, b) => a + b, 0));\n}\n';
 
-describe('repairs that use the history since the last green commit', () => {
+describe('repairs that use the history since the last green commit', { timeout: 300_000 }, () => {
   it('finds renamed declarations in a diff, overloads as one rename', () => {
     const before = 'export function f(a: string): string;\nexport function f(a: number): number;\nexport function f(a: any) { return a; }\nexport const k = 1;\n';
     const now = before.replaceAll('function f(', 'function fx(').replace('const k', 'const kk');
