@@ -122,7 +122,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
         skip: (ctx) => (!ctx.current || req.signal?.aborted ? 'interrupted' : ctx.current.ok ? 'nothing left to fix' : false),
         task: async (ctx, task) => {
           task.output = 'indexing the repository';
-          const context = await JobContext.open(req.root, req.models.contextTokens);
+          const context = await JobContext.open(req.root, req.models.contextTokens, baseChoice(req));
           const plan = planFixTasks(ctx.current!.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, tier: usableLadders[0]!.tier });
           context?.share(plan);
           const deps: ExecuteDeps = {
