@@ -31,22 +31,29 @@ export function directedRenames(service: ts.LanguageService, root: string, histo
     const sf = program.getSourceFile(declFile);
     const id = sf && declarationNameAt(sf, rename.line, rename.to);
     if (!sf || !id) continue;
-    const back = service.findRenameLocations(declFile, id.getStart(sf), false, false, { providePrefixAndSuffixTextForRename: false }) ?? [];
-    if (back.length === 0 || back.some((l) => !insideRepo(root, l.fileName))) continue;
+    const found = service.findRenameLocations(declFile, id.getStart(sf), false, false, { providePrefixAndSuffixTextForRename: false }) ?? [];
+    if (found.some((l) => !insideRepo(root, l.fileName))) continue;
+    // Only places that say the new name move back (a default export's symbol also spans its
+    // overloads and importers' local names); the declaration itself always does.
+    const says = (l: { fileName: string; textSpan: ts.TextSpan }) => program.getSourceFile(l.fileName)?.text.slice(l.textSpan.start, l.textSpan.start + l.textSpan.length) === rename.to;
+    const declSpan = { fileName: declFile, textSpan: { start: id.getStart(sf), length: id.text.length } };
+    const back = [declSpan, ...found.filter((l) => says(l) && !(l.fileName === declFile && l.textSpan.start === declSpan.textSpan.start))];
     const forward = forwardLocations(program, root, rename, failures);
     const backFiles = new Set(back.map((l) => l.fileName)).size;
+    // An overload set is one declaration: its signatures move together and count once.
+    const backCost = 1 + back.filter((l) => !(l.fileName === declFile && isDeclarationName(sf, l.textSpan.start))).length;
     const base = history.base.slice(0, 7);
     const said = `the diff since ${base} renamed '${rename.from}' to '${rename.to}' in ${rename.file}`;
     let direction: DirectedRename['direction'];
     let why: string;
-    if (forward === undefined || forward.length === 0 || back.length <= forward.length) {
+    if (forward === undefined || forward.length === 0 || backCost <= forward.length) {
       direction = 'back';
-      const other = forward === undefined ? 'updating its users cannot be done by renaming alone' : forward.length === 0 ? 'no use of the new name is missing' : `updating ${forward.length} use(s) of '${rename.from}'`;
-      why = `${said}; renaming back edits ${back.length} place(s) in ${backFiles} file(s), ${other}`;
+      const other = forward === undefined ? 'updating its users would change what a module exports' : forward.length === 0 ? 'no use of the new name is missing' : `updating ${forward.length} use(s) of '${rename.from}'`;
+      why = `${said}; renaming back edits ${backCost} place(s) in ${backFiles} file(s), ${other}`;
     } else {
       direction = 'forward';
       const fwdFiles = new Set(forward.map((l) => l.fileName)).size;
-      why = `${said}; updating ${forward.length} use(s) in ${fwdFiles} file(s) is smaller than renaming back ${back.length} place(s)`;
+      why = `${said}; updating ${forward.length} use(s) in ${fwdFiles} file(s) is smaller than renaming back ${backCost} place(s)`;
     }
     const locations = direction === 'back' ? back.map((l) => ({ fileName: l.fileName, span: l.textSpan })) : forward!;
     const newText = direction === 'back' ? rename.from : rename.to;
@@ -120,7 +127,9 @@ function forwardLocations(program: ts.Program, root: string, rename: DeclRename,
         }
         const alias = checker.getSymbolAtLocation(id.parent.name);
         for (const use of identifiersNamed(sf, rename.from)) {
-          if (use === id || checker.getSymbolAtLocation(use) === alias) out.push({ fileName: sf.fileName, span: { start: use.getStart(sf), length: use.text.length } });
+          if (use !== id && checker.getSymbolAtLocation(use) !== alias) continue;
+          if (ts.isExportSpecifier(use.parent)) return undefined; // `export { x }`: a public name
+          out.push({ fileName: sf.fileName, span: { start: use.getStart(sf), length: use.text.length } });
         }
         continue;
       }
@@ -128,6 +137,11 @@ function forwardLocations(program: ts.Program, root: string, rename: DeclRename,
     }
   }
   return out;
+}
+
+function isDeclarationName(sf: ts.SourceFile, pos: number): boolean {
+  const id = identifierAt(sf, pos);
+  return Boolean(id && (id.parent as ts.NamedDeclaration).name === id && !ts.isImportSpecifier(id.parent) && !ts.isExportSpecifier(id.parent));
 }
 
 function identifiersNamed(sf: ts.SourceFile, name: string): ts.Identifier[] {

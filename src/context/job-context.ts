@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { definitionsByName } from './graph.js';
 import { buildIndex } from './index.js';
 import type { RepoIndex } from './index-types.js';
@@ -58,6 +59,14 @@ export class JobContext {
     return [...new Set((this.byName.get(name) ?? []).map((d) => d.path))];
   };
   private byName?: ReturnType<typeof definitionsByName>;
+
+  /** The indexed file a relative module specifier written in `fromFile` resolves to. */
+  moduleFile = (fromFile: string, specifier: string): string | undefined => {
+    if (!specifier.startsWith('.')) return undefined;
+    const bare = path.posix.join(path.posix.dirname(fromFile), specifier).replace(/\.(c|m)?[jt]sx?$/, '');
+    const exts = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+    return [...exts.map((e) => bare + e), ...exts.map((e) => `${bare}/index${e}`)].find((p) => this.index.files.has(p));
+  };
 
   /** The identifier at a position (1-based line and column), or the first one after it on the line. */
   symbolAt = (file: string, line: number, column: number): string | undefined => {

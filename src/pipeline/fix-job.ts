@@ -123,7 +123,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
         task: async (ctx, task) => {
           task.output = 'indexing the repository';
           const context = await JobContext.open(req.root, req.models.contextTokens, baseChoice(req));
-          const plan = planFixTasks(ctx.current!.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, tier: usableLadders[0]!.tier });
+          const plan = planFixTasks(ctx.current!.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, moduleFile: context?.moduleFile, tier: usableLadders[0]!.tier });
           context?.share(plan);
           const deps: ExecuteDeps = {
             job: 'fix',
