@@ -54,6 +54,7 @@ export function findBreakages(dir, files, rand) {
   const seenRenames = new Set();
   for (const file of files) {
     const sf = prog.getSourceFile(file);
+    if (!sf) continue; // not part of the host's program (e.g. a .js file beside TypeScript)
     const rel = path.relative(dir, file);
     const text = sf.text;
     const allNames = new Set();
@@ -126,6 +127,7 @@ export function findBreakages(dir, files, rand) {
   const changeType = [];
   for (const file of files) {
     const sf = prog.getSourceFile(file);
+    if (!sf) continue;
     const rel = path.relative(dir, file);
     walk(sf, (node) => {
       const exported = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
@@ -140,7 +142,7 @@ export function findBreakages(dir, files, rand) {
         for (const m of node.members) {
           if (!ts.isPropertySignature(m) || !ts.isIdentifier(m.name) || m.questionToken) continue;
           const name = m.name.text;
-          const usedElsewhere = files.some((f) => f !== file && prog.getSourceFile(f).text.includes(`.${name}`));
+          const usedElsewhere = files.some((f) => f !== file && prog.getSourceFile(f)?.text.includes(`.${name}`));
           if (!usedElsewhere) continue;
           const line = sf.getLineAndCharacterOfPosition(m.getStart(sf)).line + 1;
           removeMember.push({ kind: 'removed interface member', file: rel, start: m.getFullStart(), end: m.getEnd(), replacement: '', note: `${node.name.text}.${name} removed`, causeLine: line });

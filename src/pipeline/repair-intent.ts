@@ -24,6 +24,9 @@ export function outsideIntent(edits: FileEdit[], failures: Failure[], history?: 
     if (history && !history.hunks.has(e.path) && history.changedFiles.includes(e.path)) continue; // new file
     const sites = lineNumbers.map((l) => lines[l - 1] ?? '');
     for (const name of removed) {
+      // Uses the checker flagged are the fixer's own evidence (a test run may stop at the first
+      // error); renaming a declaration is what needs a failure behind it.
+      if (!declares(e.before, name)) continue;
       if (failures.some((f) => mentions(f.message, name)) || sites.some((l) => mentions(l, name))) continue;
       return `it changes '${name}' in ${e.path}, which no failure points at`;
     }
@@ -40,6 +43,11 @@ function decreased(before: string, after: string): string[] {
   };
   const a = count(after);
   return [...count(before)].filter(([w, n]) => (a.get(w) ?? 0) < n).map(([w]) => w);
+}
+
+function declares(text: string, name: string): boolean {
+  const n = name.replace(/\$/g, '\\$');
+  return new RegExp(`\\b(function\\*?|class|interface|type|enum|const|let|var|namespace)\\s+${n}(?![\\w$])`).test(text);
 }
 
 function mentions(text: string, name: string): boolean {

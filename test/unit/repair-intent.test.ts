@@ -22,6 +22,8 @@ describe('a $0 repair changes only names the failures point at', () => {
     const history: ChangeHistory = { base: 'a'.repeat(40), source: 'HEAD~1', changedFiles: ['src/b64.ts'], hunks: new Map([['src/b64.ts', [{ start: 1, end: 1 }]]]), renames: [] };
     const back = { path: 'src/b64.ts', before: lib, after: lib.replace('isValidBase64', 'isValidBase64URL') };
     expect(outsideIntent([back], [importer], history)).toBeUndefined();
+    // A use the checker flagged (not a declaration) is the fixer's evidence, even if no test got there.
+    expect(outsideIntent([{ path: 'src/r.ts', before: 'export const t = totalAmout(1);\n', after: 'export const t = totalAmount(1);\n' }], [fail('src/r.ts', 9, 'ReferenceError: sum is not defined')])).toBeUndefined();
     // Keywords are not names: `let` → `const` is no rename.
     expect(outsideIntent([{ path: 'src/x.ts', before: 'let a = 1;\n', after: 'const a = 1;\n' }], [])).toBeUndefined();
   });
