@@ -6,7 +6,14 @@ import ts from 'typescript';
 import { HOST_TSCONFIG } from './lib.js';
 
 function program(dir, files) {
-  const { options } = ts.convertCompilerOptionsFromJson(HOST_TSCONFIG.compilerOptions, dir);
+  // The host's own tsconfig (TypeScript hosts share HOST_TSCONFIG; JavaScript hosts check JS).
+  let config = HOST_TSCONFIG;
+  try {
+    config = JSON.parse(readFileSync(path.join(dir, 'tsconfig.json'), 'utf8'));
+  } catch {
+    // keep the shared one
+  }
+  const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, dir);
   return ts.createProgram(files, { ...options, noEmit: true });
 }
 
@@ -41,9 +48,13 @@ export function findBreakages(dir, files, rand) {
   const misspell = [];
   const dropImport = [];
   const rename = [];
+  const renameFar = [];
+  const overloadImpl = [];
+  const requireDrop = [];
   const seenRenames = new Set();
   for (const file of files) {
     const sf = prog.getSourceFile(file);
+    if (!sf) continue; // not part of the host's program (e.g. a .js file beside TypeScript)
     const rel = path.relative(dir, file);
     const text = sf.text;
     const allNames = new Set();
@@ -78,15 +89,34 @@ export function findBreakages(dir, files, rand) {
           }
         }
       }
-      if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) && node.name && node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+      const js = /\.c?js$/.test(file);
+      // `const X = require('./x')` used at least twice: the CommonJS form of a named import.
+      if (js && ts.isVariableStatement(node) && node.parent === sf && node.declarationList.declarations.length === 1) {
+        const d = node.declarationList.declarations[0];
+        const init = d.initializer;
+        if (ts.isIdentifier(d.name) && init && ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'require' && ts.isStringLiteral(init.arguments[0]) && init.arguments[0].text.startsWith('.')) {
+          const uses = [...text.matchAll(new RegExp(`\\b${d.name.text}\\b`, 'g'))].length;
+          if (uses >= 3) requireDrop.push({ kind: 'dropped import', file: rel, start: node.getFullStart(), end: node.getEnd(), replacement: '', note: `const ${d.name.text} = require('${init.arguments[0].text}')` });
+        }
+      }
+      // Overloads: rename only the implementation, far from its name (`x` → `xImpl`).
+      if (ts.isFunctionDeclaration(node) && node.name && node.body && node.parent === sf) {
         const sym = checker.getSymbolAtLocation(node.name);
-        const refs = sym ? countExternalReferences(prog, checker, sym, file) : 0;
+        const decls = (sym?.declarations ?? []).filter((d) => ts.isFunctionDeclaration(d) && d.getSourceFile() === sf);
+        if (decls.length >= 3) overloadImpl.push({ kind: 'overload implementation renamed', file: rel, start: node.name.getStart(sf), end: node.name.getEnd(), replacement: `${node.name.text}Impl`, note: `${node.name.text} implementation → ${node.name.text}Impl (${decls.length - 1} overloads)` });
+      }
+      const exportedTop = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || (js && node.parent === sf);
+      if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) && node.name && exportedTop) {
+        const sym = checker.getSymbolAtLocation(node.name);
+        const refs = sym ? countExternalReferences(prog, checker, sym, js ? null : file) : 0;
         const bad = typo(node.name.text, rand);
         // Every declaration of the symbol in this file (overloads, merged interfaces) is renamed.
         const names = (sym?.declarations ?? []).filter((d) => d.getSourceFile() === sf && d.name).map((d) => d.name);
         if (refs > 0 && bad && !seenRenames.has(sym)) {
           seenRenames.add(sym);
           rename.push({ kind: 'renamed declaration', file: rel, edits: names.map((n) => ({ start: n.getStart(sf), end: n.getEnd(), replacement: bad })), note: `${node.name.text} → ${bad} (${refs} use(s) elsewhere)` });
+          const far = `${node.name.text}Impl`;
+          renameFar.push({ kind: 'renamed declaration (far: xImpl)', file: rel, edits: names.map((n) => ({ start: n.getStart(sf), end: n.getEnd(), replacement: far })), note: `${node.name.text} → ${far} (${refs} use(s))` });
         }
       }
     });
@@ -97,6 +127,7 @@ export function findBreakages(dir, files, rand) {
   const changeType = [];
   for (const file of files) {
     const sf = prog.getSourceFile(file);
+    if (!sf) continue;
     const rel = path.relative(dir, file);
     walk(sf, (node) => {
       const exported = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
@@ -111,7 +142,7 @@ export function findBreakages(dir, files, rand) {
         for (const m of node.members) {
           if (!ts.isPropertySignature(m) || !ts.isIdentifier(m.name) || m.questionToken) continue;
           const name = m.name.text;
-          const usedElsewhere = files.some((f) => f !== file && prog.getSourceFile(f).text.includes(`.${name}`));
+          const usedElsewhere = files.some((f) => f !== file && prog.getSourceFile(f)?.text.includes(`.${name}`));
           if (!usedElsewhere) continue;
           const line = sf.getLineAndCharacterOfPosition(m.getStart(sf)).line + 1;
           removeMember.push({ kind: 'removed interface member', file: rel, start: m.getFullStart(), end: m.getEnd(), replacement: '', note: `${node.name.text}.${name} removed`, causeLine: line });
@@ -122,7 +153,7 @@ export function findBreakages(dir, files, rand) {
       }
     });
   }
-  return { misspell, dropImport, rename, addParam, removeMember, changeType };
+  return { misspell, dropImport: [...dropImport, ...requireDrop], rename, renameFar, overloadImpl, addParam, removeMember, changeType };
 }
 
 function countExternalReferences(prog, checker, symbol, declFile) {
@@ -130,7 +161,7 @@ function countExternalReferences(prog, checker, symbol, declFile) {
   for (const sf of prog.getSourceFiles()) {
     if (sf.isDeclarationFile || sf.fileName === declFile) continue;
     walk(sf, (node) => {
-      if (ts.isIdentifier(node) && node.text === symbol.name) {
+      if (ts.isIdentifier(node) && node.text === symbol.name && !(node.parent.name === node && symbol.declarations?.includes(node.parent))) {
         let s = checker.getSymbolAtLocation(node);
         if (s && s.flags & ts.SymbolFlags.Alias) s = checker.getAliasedSymbol(s);
         if (s === symbol) n++;

@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: timing, tables, temp git repos, npm-registry hosts.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,15 +51,60 @@ export const HOST_TSCONFIG = {
   include: ['src'],
 };
 
+/** Plain JavaScript hosts are checked as `checkJs` would (loose: no strict null checks). */
+export const JS_TSCONFIG = {
+  compilerOptions: { target: 'ES2022', module: 'CommonJS', moduleResolution: 'node10', allowJs: true, checkJs: true, strict: false, noEmit: true, skipLibCheck: true, lib: ['ES2022'], types: ['node'] },
+  include: ['src'],
+};
+
+/** Hosts written in plain JavaScript (no `src/` TypeScript): their `.js` files become `src/`. */
+export const JS_HOSTS = new Set(['semver@7']);
+
+/**
+ * A JavaScript package as a host: every `.js` file outside `bin/` and `test/` under `src/`,
+ * checked with `JS_TSCONFIG`. Files the checker cannot type from JSDoc get `// @ts-nocheck`
+ * (they take no breakages), so the host starts green like the TypeScript ones.
+ */
+function jsHostRepo(spec, pkg, dir) {
+  const copy = (from, to) => {
+    for (const e of readdirSync(from, { withFileTypes: true })) {
+      if (['node_modules', 'bin', 'test', 'tests'].includes(e.name)) continue;
+      const p = path.join(from, e.name);
+      if (e.isDirectory()) copy(p, path.join(to, e.name));
+      else if (/\.c?js$/.test(e.name)) {
+        mkdirSync(to, { recursive: true });
+        cpSync(p, path.join(to, e.name));
+      }
+    }
+  };
+  copy(pkg, path.join(dir, 'src'));
+  writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(JS_TSCONFIG, null, 2));
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  const tsc = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
+  for (const file of new Set([...tsc.stdout.matchAll(/^(src\/[^(]+)\(\d+,\d+\): error/gm)].map((m) => m[1]))) {
+    const abs = path.join(dir, file);
+    writeFileSync(abs, `// @ts-nocheck\n${readFileSync(abs, 'utf8')}`);
+  }
+}
+
 /** A git repo holding a registry package's TypeScript `src/`, type-checked by distiq's own tsc. */
 export function hostRepo(spec) {
   const pkg = npmPackage(spec);
+  if (JS_HOSTS.has(spec)) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `distiq-bench-${spec.replace(/[^\w]+/g, '_')}-`));
+    jsHostRepo(spec, pkg, dir);
+    return finishHost(spec, dir);
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), `distiq-bench-${spec.replace(/[^\w]+/g, '_')}-`));
   cpSync(path.join(pkg, 'src'), path.join(dir, 'src'), { recursive: true });
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(HOST_TSCONFIG, null, 2));
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return finishHost(spec, dir);
+}
+
+function finishHost(spec, dir) {
   writeFileSync(path.join(dir, '.distiqrc.json'), JSON.stringify({ commands: { build: 'tsc -p tsconfig.json' } }));
   writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'host');
@@ -74,7 +119,7 @@ export function tsFiles(dir) {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
+      else if (/\.(tsx?|c?js)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
     }
   };
   walk(path.join(dir, 'src'));

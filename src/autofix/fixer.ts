@@ -1,3 +1,4 @@
+import type { BaseChoice } from './history.js';
 import type { Failure } from '../validation/failure.js';
 
 /** A whole-file replacement; `before` null means the file is created, `after` null that it is deleted. */
@@ -13,12 +14,16 @@ export interface RepairProposal {
   /** One line per repair, for the report and --dry-run. */
   descriptions: string[];
   edits: FileEdit[];
+  /** Why this repair goes in the direction it does (e.g. a rename back rather than forward). */
+  why?: string;
 }
 
 export interface FixerContext {
   root: string;
   secretEnvVars: readonly string[];
   signal?: AbortSignal;
+  /** Where the last green commit comes from (`--base`, config `fix.base`); defaults apply. */
+  base?: BaseChoice;
 }
 
 /**

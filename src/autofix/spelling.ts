@@ -11,12 +11,33 @@ const NAME_CODES = new Set([2304, 2552, 2662, 2663]); // cannot find name (…di
 const PROPERTY_CODES = new Set([2339, 2551]); // property does not exist (…did you mean)
 const EXPORT_CODES = new Set([2305, 2724]); // module has no exported member (…did you mean)
 const MIN_NAME_LENGTH = 3;
+/** TS2389: "Function implementation name must be 'x'." The compiler names the fix. */
+const IMPLEMENTATION_NAME = 2389;
+
+/**
+ * An overloaded function whose implementation lost its overloads' name: rename the
+ * implementation (only its own name; nothing can refer to an implementation separately).
+ */
+function implementationName(program: ts.Program, file: string, diagnostic: ts.Diagnostic): ts.CodeFixAction[] {
+  const sf = program.getSourceFile(file);
+  const wanted = /'([A-Za-z_$][\w$]*)'/.exec(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))?.[1];
+  const id = sf && identifierAt(sf, diagnostic.start!);
+  if (!sf || !wanted || !id || !ts.isFunctionLike(id.parent) || (id.parent as ts.FunctionDeclaration).name !== id) return [];
+  return [
+    {
+      fixName: 'spelling',
+      description: `Rename the implementation '${id.text}' to '${wanted}', its overloads' name`,
+      changes: [{ fileName: file, textChanges: [{ span: { start: id.getStart(sf), length: id.text.length }, newText: wanted }] }],
+    },
+  ];
+}
 
 export function spellingFixes(service: ts.LanguageService, file: string, diagnostic: ts.Diagnostic): ts.CodeFixAction[] {
   const program = service.getProgram();
   if (!program) return [];
   if (diagnostic.start === undefined) return [];
   const code = diagnostic.code;
+  if (code === IMPLEMENTATION_NAME) return implementationName(program, file, diagnostic);
   if (!NAME_CODES.has(code) && !PROPERTY_CODES.has(code) && !EXPORT_CODES.has(code)) return [];
   const sf = program.getSourceFile(file);
   if (!sf) return [];
@@ -32,10 +53,14 @@ export function spellingFixes(service: ts.LanguageService, file: string, diagnos
     const moduleSpecifier = ts.isImportSpecifier(id.parent) ? importDeclarationOf(id.parent)?.moduleSpecifier : id.parent.parent.parent.moduleSpecifier;
     const moduleSymbol = moduleSpecifier ? checker.getSymbolAtLocation(moduleSpecifier) : undefined;
     const exports = moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : [];
+    // Only the importer is respelled here: renaming the export itself is decided from the diff
+    // (rename-direction.ts), never from what the importers happen to say.
     names = exports.map((s) => s.name);
-    // A renamed export breaks every importer; renaming the export back is one edit instead of many.
-    const back = renameExportBack(service, checker, exports, id.text);
-    if (back) return [back, ...rankedFixes(file, sf, id, names)];
+    // The compiler's own suggestion counts whatever its distance (`x` → `xImpl`).
+    const suggested = /Did you mean '([A-Za-z_$][\w$]*)'/.exec(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))?.[1];
+    // Respelling `import { x }` alone would break its uses in the file: they move with it.
+    const uses = ts.isImportSpecifier(id.parent) && !id.parent.propertyName ? localUses(checker, sf, id) : [];
+    return rankedFixes(file, sf, id, names, uses, suggested);
   } else if (NAME_CODES.has(code)) {
     const meaning = ts.SymbolFlags.Value | ts.SymbolFlags.Type | ts.SymbolFlags.Namespace | ts.SymbolFlags.Alias;
     names = checker.getSymbolsInScope(id, meaning).map((s) => s.name);
@@ -43,48 +68,35 @@ export function spellingFixes(service: ts.LanguageService, file: string, diagnos
   return rankedFixes(file, sf, id, names);
 }
 
-function rankedFixes(file: string, sf: ts.SourceFile, id: ts.Identifier, names: string[]): ts.CodeFixAction[] {
+/** Identifiers in the file that refer to the same local import binding as `id`. */
+function localUses(checker: ts.TypeChecker, sf: ts.SourceFile, id: ts.Identifier): ts.Identifier[] {
+  const alias = checker.getSymbolAtLocation(id);
+  if (!alias) return [];
+  const out: ts.Identifier[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && node !== id && node.text === id.text && checker.getSymbolAtLocation(node) === alias) out.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+function rankedFixes(file: string, sf: ts.SourceFile, id: ts.Identifier, names: string[], uses: ts.Identifier[] = [], suggested?: string): ts.CodeFixAction[] {
   const wrong = id.text;
   if (wrong.length < MIN_NAME_LENGTH) return []; // `p.y` → `p.x` would be a guess, not a typo fix
   const limit = wrong.length <= 5 ? 1 : wrong.length <= 10 ? 2 : 3;
   const ranked = [...new Set(names)]
     .filter((n) => n !== wrong && !n.startsWith('__'))
     .map((n) => ({ n, d: editDistance(wrong.toLowerCase(), n.toLowerCase()) + (sameCase(wrong, n) ? 0 : 0.5) }))
-    .filter((c) => c.d <= limit)
+    .filter((c) => c.d <= limit || c.n === suggested)
     .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
     .slice(0, 5);
+  const spans = [id, ...uses].map((u) => ({ start: u.getStart(sf), length: wrong.length }));
   return ranked.map(({ n }) => ({
     fixName: 'spelling',
-    description: `Change spelling to '${n}'`,
-    changes: [{ fileName: file, textChanges: [{ span: { start: id.getStart(sf), length: wrong.length }, newText: n }] }],
+    description: `Change spelling to '${n}'${uses.length ? ` (and its ${uses.length} use(s) in the file)` : ''}`,
+    changes: [{ fileName: file, textChanges: spans.map((span) => ({ span, newText: n })) }],
   }));
-}
-
-function closest(names: string[], wanted: string): string | undefined {
-  const limit = wanted.length <= 5 ? 1 : wanted.length <= 10 ? 2 : 3;
-  const ranked = names.map((n) => ({ n, d: editDistance(wanted, n) })).filter((c) => c.d > 0 && c.d <= limit).sort((a, b) => a.d - b.d);
-  // Only an unambiguous closest export is renamed back.
-  return ranked.length > 0 && (ranked.length === 1 || ranked[1]!.d > ranked[0]!.d) ? ranked[0]!.n : undefined;
-}
-
-function renameExportBack(service: ts.LanguageService, checker: ts.TypeChecker, exports: ts.Symbol[], wanted: string): ts.CodeFixAction | undefined {
-  const name = closest(exports.map((s) => s.name), wanted);
-  let symbol = exports.find((s) => s.name === name);
-  if (!symbol) return undefined;
-  if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol); // re-exported through an index file
-  const decl = symbol.declarations?.find((d) => (d as ts.NamedDeclaration).name && !d.getSourceFile().isDeclarationFile);
-  const declName = decl && (decl as ts.NamedDeclaration).name;
-  if (!decl || !declName || symbol.name !== name) return undefined;
-  const declFile = decl.getSourceFile().fileName;
-  // Rename inside the declaring file only: its importers already use the wanted name.
-  const locations = service.findRenameLocations(declFile, declName.getStart(), false, false, { providePrefixAndSuffixTextForRename: false }) ?? [];
-  const local = locations.filter((l) => l.fileName === declFile);
-  if (local.length === 0) return undefined;
-  return {
-    fixName: 'spelling',
-    description: `Rename '${name}' back to '${wanted}', the name its importers use`,
-    changes: [{ fileName: declFile, textChanges: local.map((l) => ({ span: l.textSpan, newText: wanted })) }],
-  };
 }
 
 function importDeclarationOf(spec: ts.ImportSpecifier): ts.ImportDeclaration | undefined {

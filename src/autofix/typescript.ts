@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import type { Failure } from '../validation/failure.js';
 import type { FileEdit, Fixer, RepairProposal } from './fixer.js';
+import { type ChangeHistory, loadHistory } from './history.js';
+import { type DirectedRename, directedRenames, renameProposals } from './rename-direction.js';
 import { spellingFixes } from './spelling.js';
 
 /**
@@ -41,16 +44,20 @@ const SAFE_FIXES = new Set([
 
 const MAX_FIXES_PER_PROPOSAL = 200;
 const TS_FILE = /\.(c|m)?tsx?$/;
+const JS_FILE = /\.(c|m)?jsx?$/;
 
 export const typescriptFixer: Fixer = {
   name: 'typescript',
   async propose(failures, ctx) {
-    // tsc failures, and TypeScript files that other tools (vitest, jest, node:test) point at:
-    // a test failing on a ReferenceError often sits on a type error the language service can fix.
-    const named = failures.filter((f) => f.file && (f.tool === 'tsc' || TS_FILE.test(f.file)) && !f.file.split('/').includes('node_modules'));
+    // tsc failures, and TypeScript or JavaScript files that other tools (vitest, jest, node:test)
+    // point at: a test failing on a ReferenceError often sits on an error the language service
+    // can fix (JavaScript is checked in memory, as with `checkJs`).
+    const inRepo = (f: Failure) => f.file && !f.file.split('/').includes('node_modules');
+    const named = failures.filter((f) => inRepo(f) && (f.tool === 'tsc' || TS_FILE.test(f.file!) || JS_FILE.test(f.file!)));
     const targets = [...new Set(named.map((f) => path.resolve(ctx.root, f.file!)))].filter(existsSync);
     if (targets.length === 0) return [];
-    const session = new FixSession(ctx.root, targets);
+    const history = await loadHistory(ctx.root, ctx.base);
+    const session = new FixSession(ctx.root, targets, failures, history);
     return session.proposals();
   },
 };
@@ -73,9 +80,14 @@ class FixSession {
   private readonly format = { ...ts.getDefaultFormatCodeSettings('\n'), indentSize: 2, tabSize: 2, convertTabsToSpaces: true, semicolons: ts.SemicolonPreference.Ignore };
   private readonly preferences: ts.UserPreferences = { quotePreference: 'auto', importModuleSpecifierPreference: 'shortest', importModuleSpecifierEnding: 'auto', includePackageJsonAutoImports: 'off' };
 
+  /** Renames the diff made that a repair must not undo or spread (see rename-direction.ts). */
+  private readonly directed: DirectedRename[] = [];
+
   constructor(
     private readonly root: string,
     private readonly targets: string[],
+    private readonly failures: Failure[] = [],
+    private readonly history?: ChangeHistory,
   ) {
     const { options, fileNames } = readProject(root, targets);
     const host: ts.LanguageServiceHost = {
@@ -96,6 +108,7 @@ class FixSession {
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
     };
     this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+    if (history) this.directed = directedRenames(this.service, root, history, failures);
   }
 
   private read(file: string): string | undefined {
@@ -123,6 +136,12 @@ class FixSession {
    * if the edited files end with fewer errors. Returns all kept fixes together, then each alone.
    */
   proposals(): RepairProposal[] {
+    // A rename the diff made comes first, in the direction chosen for it; the fixes below are
+    // computed on the tree as it is and never move code towards such a renamed name.
+    return [...renameProposals(this.directed), ...this.fixProposals()];
+  }
+
+  private fixProposals(): RepairProposal[] {
     const applied: AppliedFix[] = [];
     const tried = new Set<string>();
     for (let guard = 0; guard < MAX_FIXES_PER_PROPOSAL; guard++) {
@@ -168,18 +187,38 @@ class FixSession {
   private nextDiagnostic(tried: Set<string>): { diagnostic: ts.Diagnostic; candidates: ts.CodeFixAction[]; file: string } | undefined {
     for (const file of this.targets) {
       const text = this.read(file) ?? '';
+      const js = JS_FILE.test(file);
       for (const diagnostic of this.errors(file)) {
         if (diagnostic.start === undefined || tried.has(diagKey(diagnostic, text))) continue;
+        // In JavaScript only what a failure points at: checkJs finds much that runs fine.
+        if (js && !this.pointedAt(file, text, diagnostic)) continue;
         const fixes = this.service
           .getCodeFixesAtPosition(file, diagnostic.start, diagnostic.start + (diagnostic.length ?? 0), [diagnostic.code], this.format, this.preferences)
           .filter((f) => SAFE_FIXES.has(f.fixName) && !f.commands && f.changes.length > 0);
         const spelled = spellingFixes(this.service, file, diagnostic).filter((s) => !fixes.some((f) => f.description === s.description));
-        const candidates = [...fixes, ...spelled];
+        const candidates = [...fixes, ...spelled].filter((f) => !this.towardsRenamed(f));
         if (candidates.length > 0) return { diagnostic, candidates, file };
         tried.add(diagKey(diagnostic, text));
       }
     }
     return undefined;
+  }
+
+  /**
+   * A fix that writes the new name of a declaration the diff renamed, or its old name, is the
+   * rename's business (one direction for all its uses): done piecemeal it spreads the mistake.
+   */
+  private towardsRenamed(fix: ts.CodeFixAction): boolean {
+    const names = new Set(this.directed.flatMap((d) => [d.rename.to, d.rename.from]));
+    return fix.changes.some((c) => c.textChanges.some((t) => [...names].some((n) => new RegExp(`(^|[^\\w$])${n}([^\\w$]|$)`).test(t.newText))));
+  }
+
+  /** A JavaScript diagnostic counts when a failure names its file and line, or its name. */
+  private pointedAt(file: string, text: string, d: ts.Diagnostic): boolean {
+    const rel = path.relative(this.root, file).split(path.sep).join('/');
+    const line = lineOf(text, d.start ?? 0);
+    const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(d.start ?? 0))?.[0];
+    return this.failures.some((f) => (f.file === rel && f.line === line) || (word !== undefined && word.length >= 3 && new RegExp(`(^|[^\\w$.])${word.replace(/\$/g, '\\$')}([^\\w$]|$)`).test(f.message)));
   }
 }
 
@@ -206,10 +245,12 @@ function applyTextChanges(text: string, changes: readonly ts.TextChange[]): stri
 }
 
 function readProject(root: string, targets: string[]): { options: ts.CompilerOptions; fileNames: string[] } {
+  // JavaScript gets the same checks in memory (`allowJs` + `checkJs`); the repo's config is untouched.
+  const js: ts.CompilerOptions = targets.some((t) => JS_FILE.test(t)) ? { allowJs: true, checkJs: true } : {};
   const configPath = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json');
   if (configPath && path.dirname(configPath) === root) {
     const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
-    if (parsed) return { options: parsed.options, fileNames: [...new Set([...parsed.fileNames, ...targets])] };
+    if (parsed) return { options: { ...parsed.options, ...js }, fileNames: [...new Set([...parsed.fileNames, ...targets])] };
   }
-  return { options: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, noEmit: true, allowJs: true }, fileNames: targets };
+  return { options: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, noEmit: true, allowJs: true, ...js }, fileNames: targets };
 }

@@ -20,6 +20,7 @@ export default class Fix extends BaseCommand {
     'dry-run': Flags.boolean({ summary: 'Show failures and the planned repairs; change nothing.', default: false }),
     branch: Flags.string({ summary: 'Commit the repair on this new branch (default: leave changes in the working tree).' }),
     pr: Flags.boolean({ default: false, summary: 'Open (or update) a pull request with the repair, against the current branch (GITHUB_TOKEN or `gh auth token`).' }),
+    base: Flags.string({ summary: 'The last green commit to compare against (default: fix.base, the workflow run\'s base, else HEAD~1).' }),
     'allow-dirty': Flags.boolean({ default: false, summary: 'Run on a working tree with uncommitted changes (they are never touched unless a repair needs the file, and restored exactly if it fails).' }),
   };
 
@@ -43,6 +44,7 @@ export default class Fix extends BaseCommand {
         budgetUsd: flags.budget,
         concurrency: flags.concurrency,
         pr: flags.pr,
+        base: flags.base,
         signal: interrupt.signal,
       });
       if (flags.json) this.printJson(report);

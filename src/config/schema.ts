@@ -83,6 +83,7 @@ export const ConfigSchema = z
       .object({
         maxAttempts: z.number().int().min(1).max(20).default(3).describe('Repair rounds before giving up.'),
         tiers: z.array(z.enum(TIER_NAMES)).min(1).default(['autofix']),
+        base: z.string().min(1).optional().describe('The last green commit repairs compare against (default: the workflow run\'s base, else HEAD~1).'),
       })
       .strict()
       .default({ maxAttempts: 3, tiers: ['autofix'] }),

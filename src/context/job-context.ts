@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { definitionsByName } from './graph.js';
 import { buildIndex } from './index.js';
 import type { RepoIndex } from './index-types.js';
 import { lineReader } from './line-reader.js';
-import { localizeFailures, localizeQuery, type SpanCandidate } from './localize.js';
+import { type BaseChoice, loadHistory } from '../autofix/history.js';
+import { type ChangedHunks, localizeFailures, localizeQuery, type SpanCandidate } from './localize.js';
 import { packContext } from './pack.js';
 import { buildRepoMap } from './repo-map.js';
 import type { PlanTask } from '../plan/types.js';
@@ -38,14 +40,17 @@ export class JobContext {
     private index: RepoIndex,
     private readonly tokens: number,
     private readonly repoMap: { text: string; tokens: number },
+    /** Hunks changed since the last green commit: they rank first in fix tasks' context. */
+    private readonly hunks?: ChangedHunks,
   ) {}
 
   /** Indexes the repo and builds the map; null when no file is in a supported language (prompts then carry whole files). */
-  static async open(root: string, tokens: number): Promise<JobContext | null> {
+  static async open(root: string, tokens: number, base?: BaseChoice): Promise<JobContext | null> {
     const index = await buildIndex(root);
     if (index.files.size === 0) return null;
     const map = buildRepoMap(index, { tokens: Math.floor(tokens / 8) });
-    return new JobContext(root, index, tokens, { text: map.text, tokens: map.tokens });
+    const history = base ? await loadHistory(root, base).catch(() => undefined) : undefined;
+    return new JobContext(root, index, tokens, { text: map.text, tokens: map.tokens }, history?.hunks);
   }
 
   /** Files defining `name` (for grouping failures by cause). */
@@ -54,6 +59,14 @@ export class JobContext {
     return [...new Set((this.byName.get(name) ?? []).map((d) => d.path))];
   };
   private byName?: ReturnType<typeof definitionsByName>;
+
+  /** The indexed file a relative module specifier written in `fromFile` resolves to. */
+  moduleFile = (fromFile: string, specifier: string): string | undefined => {
+    if (!specifier.startsWith('.')) return undefined;
+    const bare = path.posix.join(path.posix.dirname(fromFile), specifier).replace(/\.(c|m)?[jt]sx?$/, '');
+    const exts = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+    return [...exts.map((e) => bare + e), ...exts.map((e) => `${bare}/index${e}`)].find((p) => this.index.files.has(p));
+  };
 
   /** The identifier at a position (1-based line and column), or the first one after it on the line. */
   symbolAt = (file: string, line: number, column: number): string | undefined => {
@@ -71,7 +84,7 @@ export class JobContext {
   share(tasks: PlanTask[]): void {
     if (tasks.length < 2) return;
     const lines = lineReader(this.root);
-    const perTask = tasks.map((t) => candidatesFor(this.index, t, lines));
+    const perTask = tasks.map((t) => candidatesFor(this.index, t, lines, this.hunks));
     const users = new Map<string, number>();
     for (const c of perTask) for (const p of new Set(c.map((s) => s.path))) users.set(p, (users.get(p) ?? 0) + 1);
     const packed = packContext(perTask.flat().filter((s) => (users.get(s.path) ?? 0) > 1), lines, Math.floor(this.tokens / 2), { numbered: false });
@@ -97,7 +110,7 @@ export class JobContext {
   forTask(task: PlanTask, failures: Failure[] = task.failures): TaskContext {
     const lines = lineReader(this.root);
     const unchanged = (p: string) => this.shared.snapshot.get(p) === (lines(p) ?? []).join('\n');
-    const own = candidatesFor(this.index, { ...task, failures }, lines).filter(
+    const own = candidatesFor(this.index, { ...task, failures }, lines, this.hunks).filter(
       (c) => !(unchanged(c.path) && this.shared.spans.some((s) => s.path === c.path && s.startLine <= c.startLine && s.endLine >= c.endLine)),
     );
     const packed = packContext(own, lines, Math.max(Math.floor(this.tokens / 4), this.tokens - this.shared.tokens), { numbered: false });
@@ -106,10 +119,18 @@ export class JobContext {
 }
 
 const WHOLE_FILE_LINES = 200;
+const MAX_HUNK_FILES = 20;
+
+/** All changed hunks of a small diff; of a large one, only those in the task's own files. */
+function hunksFor(task: PlanTask, hunks: ChangedHunks | undefined): ChangedHunks | undefined {
+  if (!hunks || hunks.size <= MAX_HUNK_FILES) return hunks;
+  const own = new Set([...task.files, ...task.failures.map((f) => f.file ?? '')]);
+  return new Map([...hunks].filter(([p]) => own.has(p)));
+}
 
 /** fix: localized failures; implement: the task text ranked over the index, plus the files it plans to touch. */
-function candidatesFor(index: RepoIndex, task: PlanTask, lines: (p: string) => string[] | undefined): SpanCandidate[] {
-  if (task.failures.length > 0) return localizeFailures(index, task.failures, (p, l) => lines(p)?.[l - 1]);
+function candidatesFor(index: RepoIndex, task: PlanTask, lines: (p: string) => string[] | undefined, hunks?: ChangedHunks): SpanCandidate[] {
+  if (task.failures.length > 0) return localizeFailures(index, task.failures, (p, l) => lines(p)?.[l - 1], { hunks: hunksFor(task, hunks) });
   const out = localizeQuery(index, `${task.title}\n${task.goal}\n${task.changes.map((c) => c.changes.map((x) => x.reason).join('\n')).join('\n')}`, 12);
   for (const file of task.changes.filter((c) => c.action !== 'create')) {
     const text = lines(file.path);

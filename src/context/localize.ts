@@ -9,7 +9,22 @@ export interface SpanCandidate {
   endLine: number;
   reason: string;
   score: number;
+  /** Lines that must stay inside the span when it is cut to fit (failure sites). */
+  anchors?: number[];
 }
+
+/** Changed line ranges since the last green commit, per repo-relative file. */
+export type ChangedHunks = Map<string, { start: number; end: number }[]>;
+
+/**
+ * Errors that follow from another error rather than cause one (an implicit `any` appears once a
+ * type it came from is broken): they still count, far below the failures that name a cause.
+ */
+const COLLATERAL_CODES = new Set(['TS7006', 'TS7005', 'TS7031', 'TS7034', 'TS7053', 'TS18046', 'TS2571']);
+const COLLATERAL_WEIGHT = 0.2;
+/** What changed since the last green commit is where a fresh failure most likely comes from. */
+const HUNK_SCORE = 12;
+const HUNK_CONTEXT = 3;
 
 const MAX_DEF_LINES = 150;
 const SITE_WINDOW = 12;
@@ -21,24 +36,41 @@ const KEYWORDS = new Set('const let var function return if else for while new th
  * imports (an error at a call site in b.ts caused by a changed signature in a.ts brings in a.ts);
  * and the tests that exercise the failing file.
  */
-export function localizeFailures(index: RepoIndex, failures: Failure[], lineText: (path: string, line: number) => string | undefined): SpanCandidate[] {
+export function localizeFailures(index: RepoIndex, failures: Failure[], lineText: (path: string, line: number) => string | undefined, opts: { hunks?: ChangedHunks } = {}): SpanCandidate[] {
   const byName = definitionsByName(index);
-  const out: SpanCandidate[] = [];
+  const all: SpanCandidate[] = [];
+  for (const [file, hunks] of opts.hunks ?? []) {
+    const entry = index.files.get(file);
+    if (!entry) continue;
+    for (const h of hunks) all.push({ path: file, startLine: Math.max(1, h.start - HUNK_CONTEXT), endLine: Math.min(entry.lines, h.end + HUNK_CONTEXT), reason: `changed since the last green commit`, score: HUNK_SCORE, anchors: [Math.min(entry.lines, h.start)] });
+  }
+  const collateral = (f: Failure) => Boolean(f.code && COLLATERAL_CODES.has(f.code));
+  // A cascade of collateral errors weighs, all together, no more than one failure that names a cause.
+  const collateralWeight = Math.min(COLLATERAL_WEIGHT, 1 / Math.max(1, failures.filter(collateral).length));
   for (const f of failures) {
     if (!f.file || !index.files.has(f.file)) continue;
+    const out: SpanCandidate[] = [];
+    const weight = collateral(f) ? collateralWeight : 1;
     const entry = index.files.get(f.file)!;
     const line = f.line ?? 1;
     const site = `${f.file}:${line}`;
     const enclosing = smallestEnclosing(entry.defs.filter((d) => d.kind !== 'property' && d.kind !== 'field'), line);
-    out.push({ path: f.file, startLine: Math.max(1, line - SITE_WINDOW), endLine: Math.min(entry.lines, line + SITE_WINDOW), reason: `failure site ${site}`, score: 10 });
+    out.push({ path: f.file, startLine: Math.max(1, line - SITE_WINDOW), endLine: Math.min(entry.lines, line + SITE_WINDOW), reason: `failure site ${site}`, score: 10, anchors: [line] });
     if (enclosing) out.push({ path: f.file, ...bounded(enclosing), reason: `enclosing ${enclosing.kind} ${enclosing.name} of ${site}`, score: 6 });
     const missingName = /cannot find name|is not defined|has no exported member|undefined:|cannot find value/i.test(f.message);
     if (entry.importEnd > 0) out.push({ path: f.file, startLine: 1, endLine: entry.importEnd, reason: `imports of ${f.file}`, score: missingName ? 9 : 3 });
     else if (missingName) out.push({ path: f.file, startLine: 1, endLine: Math.min(entry.lines, 3), reason: `top of ${f.file}: it has no imports, a missing one goes here`, score: 9 });
     // Every identifier inside quotes: 'Foo<T>' names Foo, './types/store' names nothing.
     // Pairs of the same quote whose content does not start or end with a space ("… member 'Foo'. Did you mean 'Fo'?").
-    const named = new Set([...f.message.matchAll(/(['"`])(\S(?:[^'"`\n]{0,118}\S)?)\1|‘([^’\n]{1,120})’/g)].flatMap((m) => (m[2] ?? m[3] ?? '').match(/[A-Za-z_$][\w$]*/g) ?? []));
-    const onLine = new Set((lineText(f.file, line) ?? '').match(/[A-Za-z_$][\w$]{2,}/g) ?? []);
+    // A quoted path or module specifier ('../util/isIterable', import("/ci/src/core/util")) names
+    // no symbol, and depends on where the repo is checked out: paths are never identifiers.
+    const named = new Set(
+      [...withoutPaths(f.message).matchAll(/(['"`])(\S(?:[^'"`\n]{0,118}\S)?)\1|‘([^’\n]{1,120})’/g)]
+        .map((m) => m[2] ?? m[3] ?? '')
+        .filter((q) => !isPathLike(q))
+        .flatMap((q) => q.match(/[A-Za-z_$][\w$]*/g) ?? []),
+    );
+    const onLine = new Set(withoutStrings(lineText(f.file, line) ?? '').match(/[A-Za-z_$][\w$]{2,}/g) ?? []);
     for (const [names, why, weight] of [[named, 'named in the error', 8], [onLine, 'used at the failure site', 6]] as const) {
       for (const name of names) {
         if (KEYWORDS.has(name)) continue;
@@ -60,7 +92,9 @@ export function localizeFailures(index: RepoIndex, failures: Failure[], lineText
         }
       }
     }
+    for (const c of out) all.push(weight === 1 ? c : { ...c, score: c.score * weight });
   }
+  const out = all;
   // Tests that reference what the failing files define.
   const failing = new Set(failures.map((f) => f.file).filter(Boolean) as string[]);
   const definedThere = new Set([...failing].flatMap((p) => index.files.get(p)?.defs.map((d) => d.name) ?? []));
@@ -118,6 +152,21 @@ function typeParts(index: RepoIndex, byName: ReturnType<typeof definitionsByName
     }
   }
   return out;
+}
+
+/** Quoted text that is a path or module specifier rather than a name. */
+function isPathLike(q: string): boolean {
+  return /[/\\]/.test(q) || /^\.{1,2}$/.test(q) || /^[.@~]/.test(q) || /\.(c|m)?[jt]sx?$|\.json$/.test(q);
+}
+
+/** `import("…")` and `typeof import('…')` carry a path, often absolute: drop them before reading names. */
+function withoutPaths(message: string): string {
+  return message.replace(/import\((['"`])[^'"`\n]*\1\)/g, 'import()');
+}
+
+/** A source line without its string literals: `from '../util/x'` names nothing. */
+function withoutStrings(line: string): string {
+  return line.replace(/(['"`])(?:\\.|(?!\1)[^\\\n])*\1/g, '""');
 }
 
 function words(text: string): string[] {

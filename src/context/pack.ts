@@ -26,25 +26,46 @@ export function packContext(candidates: SpanCandidate[], readLines: (path: strin
   for (const s of merged) {
     const lines = readLines(s.path);
     if (!lines) continue;
+    // Spans are joined by a blank line: its tokens count against the budget too.
+    const sep = chosen.length > 0 ? SEPARATOR_TOKENS : 0;
+    let start = s.startLine;
     let end = Math.min(s.endLine, lines.length);
-    let text = render(s.path, s.startLine, end, lines, s.reason, numbered);
-    let cost = countTokens(text);
+    let text = render(s.path, start, end, lines, s.reason, numbered);
+    let cost = countTokens(text) + sep;
     if (used + cost > budget) {
-      // A long span may still fit in part: keep its head (signature and start), cut at the budget.
-      while (end > s.startLine && used + cost > budget) {
-        end = s.startLine + Math.floor((end - s.startLine) / 2);
-        text = render(s.path, s.startLine, end, lines, s.reason, numbered);
-        cost = countTokens(text);
+      // A long span may still fit in part: keep its head (signature and start), or, when it holds
+      // a failure site, a window around that line, cut down to the budget.
+      const anchor = s.anchors?.find((a) => a >= start && a <= end);
+      while (end > start && used + cost > budget) {
+        if (anchor === undefined) end = start + Math.floor((end - start) / 2);
+        else {
+          const half = Math.floor((end - start) / 4);
+          start = Math.max(start, anchor - half);
+          end = Math.max(anchor, Math.min(end, anchor + half));
+        }
+        text = render(s.path, start, end, lines, s.reason, numbered);
+        cost = countTokens(text) + sep;
       }
-      if (used + cost > budget || end - s.startLine < 3) continue;
+      if (used + cost > budget || end - start < (anchor === undefined ? 3 : 0)) continue;
     }
-    chosen.push({ ...s, endLine: end, text });
+    chosen.push({ ...s, startLine: start, endLine: end, text });
     used += cost;
   }
   chosen.sort((a, b) => a.path.localeCompare(b.path) || a.startLine - b.startLine);
-  const text = chosen.map((s) => s.text).join('\n\n');
-  return { tokens: countTokens(text), spans: chosen, text };
+  // The budget is a hard limit: tokenizers are not additive at the joins, so check the whole.
+  let text = chosen.map((s) => s.text).join(SEPARATOR);
+  let tokens = countTokens(text);
+  while (tokens > budget && chosen.length > 0) {
+    const worst = chosen.reduce((w, s, i) => (s.score < chosen[w]!.score ? i : w), 0);
+    chosen.splice(worst, 1);
+    text = chosen.map((s) => s.text).join(SEPARATOR);
+    tokens = countTokens(text);
+  }
+  return { tokens, spans: chosen, text };
 }
+
+const SEPARATOR = '\n\n';
+const SEPARATOR_TOKENS = countTokens(SEPARATOR);
 
 function mergeSpans(candidates: SpanCandidate[]): SpanCandidate[] {
   const byFile = new Map<string, SpanCandidate[]>();
@@ -58,6 +79,7 @@ function mergeSpans(candidates: SpanCandidate[]): SpanCandidate[] {
         cur.endLine = Math.max(cur.endLine, s.endLine);
         // Evidence adds up: a definition named by ten errors outranks one failure site.
         cur.score += s.score;
+        if (s.anchors) cur.anchors = [...(cur.anchors ?? []), ...s.anchors];
         if (!cur.reason.includes(s.reason)) cur.reason = `${cur.reason}; ${s.reason}`;
       } else {
         if (cur) out.push(cur);

@@ -26,6 +26,8 @@ export interface FixOptions {
   concurrency?: number;
   /** Deliver a full repair as a pull request against the current branch. */
   pr?: boolean;
+  /** The last green commit (`--base`). */
+  base?: string;
   signal?: AbortSignal;
 }
 
@@ -69,6 +71,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
       concurrency: opts.concurrency ?? config.execute.concurrency,
       runId,
       signal: opts.signal,
+      base: opts.base,
     });
     if (opts.pr && report.status === 'fixed' && report.changedFiles.length > 0 && !report.dryRun) {
       const { connectGitHub, deliverLocally } = await import('./local-github.js');

@@ -5,6 +5,7 @@ import type { Fixer, RepairProposal } from '../autofix/fixer.js';
 import { prettierFixer } from '../autofix/prettier.js';
 import { rustcFixer } from '../autofix/rustc.js';
 import { typescriptFixer } from '../autofix/typescript.js';
+import { type BaseChoice, loadHistory, resolveBase } from '../autofix/history.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { errorMessage, InterruptedError } from '../errors.js';
@@ -22,6 +23,8 @@ import { type Failure, failureKey } from '../validation/failure.js';
 import { applyEdits, recoverInterruptedEdits } from './apply-edits.js';
 import { judgeRepair } from './judge-repair.js';
 import { relevantFixers } from './fixer-relevance.js';
+import { outsideIntent } from './repair-intent.js';
+import { changedFor, type KeptRepair, keptFor, keptRepair } from './kept-repairs.js';
 import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';
 import { type Validation, validate } from './validate.js';
@@ -44,6 +47,8 @@ export interface FixJobRequest {
   progressStream: NodeJS.WriteStream;
   signal?: AbortSignal;
   models: ModelDeps;
+  /** `--base`: the last green commit (see autofix/history.ts). */
+  base?: string;
 }
 
 /** What the model tiers need; built by the job from config and environment before anything runs. */
@@ -74,6 +79,8 @@ interface JobState {
   overBudget: boolean;
   /** Kept $0 repairs, priced at the premium model for the baseline. */
   freeRepairs: FreeRepair[];
+  /** Each kept $0 repair: the failures it removed and the files it changed (for task reports). */
+  keptFree?: KeptRepair[];
 }
 
 /** detect → validate → plan → repair ($0 tier) → re-validate → report. */
@@ -84,6 +91,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   if (recovered.length > 0) process.stderr.write(`distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`);
   if (!req.allowDirty && !req.dryRun) await assertCleanTree(req.root);
   if (req.branch) await assertNewBranchName(req.root, req.branch);
+  await resolveBase(req.root, baseChoice(req)); // a --base that is no commit stops here, before any edit
   const commands = selectCommands(resolveCommands(req.root, req.config), req.targets);
   const fixers = enabledFixers(req);
   const state: JobState = { commands, tasks: [], repairs: [], attemptsByFile: new Map(), changed: new Set(), branch: null, overBudget: false, freeRepairs: [] };
@@ -119,8 +127,8 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
         skip: (ctx) => (!ctx.current || req.signal?.aborted ? 'interrupted' : ctx.current.ok ? 'nothing left to fix' : false),
         task: async (ctx, task) => {
           task.output = 'indexing the repository';
-          const context = await JobContext.open(req.root, req.models.contextTokens);
-          const plan = planFixTasks(ctx.current!.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, tier: usableLadders[0]!.tier });
+          const context = await JobContext.open(req.root, req.models.contextTokens, baseChoice(req));
+          const plan = planFixTasks(ctx.current!.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, moduleFile: context?.moduleFile, tier: usableLadders[0]!.tier });
           context?.share(plan);
           const deps: ExecuteDeps = {
             job: 'fix',
@@ -205,6 +213,7 @@ async function planOnly(ctx: JobState, fixers: Fixer[], req: FixJobRequest, task
 async function repairLoop(ctx: JobState, fixers: Fixer[], req: FixJobRequest, task: Task): Promise<void> {
   for (let round = 1; round <= req.maxAttempts && !ctx.current!.ok; round++) {
     let progressed = false;
+    const history = await loadHistory(req.root, baseChoice(req)); // what changed since the last green commit
     for (const fixer of relevantFixers(fixers, ctx.current!.failures)) {
       if (req.signal?.aborted) return;
       task.output = `round ${round}: ${fixer.name} computing repairs`;
@@ -214,7 +223,8 @@ async function repairLoop(ctx: JobState, fixers: Fixer[], req: FixJobRequest, ta
         const files = proposal.edits.map((e) => e.path);
         for (const f of files) ctx.attemptsByFile.set(f, (ctx.attemptsByFile.get(f) ?? 0) + 1);
         task.output = `round ${round}: ${fixer.name} trying ${proposal.descriptions.length} repair(s) in ${files.length} file(s)`;
-        const verdict = await tryProposal(ctx, proposal, req);
+        const outside = outsideIntent(proposal.edits, ctx.current!.failures, history);
+        const verdict = outside ? { kept: false, reason: `not applied: ${outside}` } : await tryProposal(ctx, proposal, req);
         ctx.repairs.push(repairReport(proposal, verdict.kept ? 'kept' : 'rejected', verdict.reason));
         task.output = `round ${round}: ${fixer.name} ${verdict.kept ? 'kept' : 'rolled back'} (${verdict.reason})`;
         if (verdict.kept) {
@@ -247,6 +257,7 @@ async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobR
     if (verdict.keep) {
       await applied.keep();
       ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after ?? '')).join('\n') });
+      (ctx.keptFree ??= []).push(keptRepair(ctx.current!, after, applied.changed));
       ctx.current = after;
       for (const f of applied.changed) ctx.changed.add(f);
       return { kept: true, reason: verdict.reason };
@@ -260,7 +271,11 @@ async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobR
 }
 
 function fixerContext(req: FixJobRequest) {
-  return { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal };
+  return { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal, base: baseChoice(req) };
+}
+
+function baseChoice(req: FixJobRequest): BaseChoice {
+  return { flag: req.base, config: req.config.fix.base };
 }
 
 function repairReport(p: RepairProposal, outcome: RepairReport['outcome'], reason?: string): RepairReport {
@@ -294,12 +309,12 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
       tier: autofix[0] ?? 'autofix',
       tierPath: autofix,
       escalations: [],
-      attempts: t.files.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0),
+      attempts: Math.max(t.files.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0), keptFor(state.keptFree, t.failures).length),
       status: statusOf(t),
       failures: t.failures.length,
       files: t.files,
       dependsOn: [],
-      changedFiles: t.files.filter((f) => state.changed.has(f)),
+      changedFiles: changedFor(state.keptFree, t.failures, t.files.filter((f) => state.changed.has(f))),
       calls: 0,
       tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
       usd: 0,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { TierName } from '../config/schema.js';
 import type { Failure } from '../validation/failure.js';
 import type { PlanTask } from './types.js';
@@ -11,6 +12,8 @@ export interface FixPlanOptions {
   /** The identifier at a failure's line and column (a call to a changed function names nothing in its message). */
   symbolAt?: (file: string, line: number, column: number) => string | undefined;
   tier?: TierName;
+  /** The repo file a module specifier in `fromFile` resolves to (for "Module '…' has no exported member"). */
+  moduleFile?: (fromFile: string, specifier: string) => string | undefined;
 }
 
 // Quoted words in messages that name no repo symbol (type names of the language, not causes).
@@ -36,8 +39,10 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
     const atSite = site && !NOT_A_CAUSE.has(site) && opts.definedIn(site).some((p) => p !== f.file) ? [site] : [];
     return [...new Set([...named, ...atSite])];
   });
+  // The same missing name, or the same module, is one cause even where nothing defines it any more.
+  const causesOf = failures.map((f) => causeKeys(f, opts.moduleFile));
   failures.forEach((f, i) => {
-    const keys = [`file:${f.file ?? `(${f.tool})`}`, ...symbolsOf[i]!.map((s) => `symbol:${s}`)];
+    const keys = [`file:${f.file ?? `(${f.tool})`}`, ...symbolsOf[i]!.map((s) => `symbol:${s}`), ...causesOf[i]!.keys];
     for (const k of keys) {
       const seen = firstByKey.get(k);
       if (seen === undefined) firstByKey.set(k, i);
@@ -50,7 +55,8 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
     const fs = members.map((i) => failures[i]!);
     const files = [...new Set(fs.map((f) => f.file).filter((f): f is string => Boolean(f)))].sort();
     const symbols = [...new Set(members.flatMap((i) => symbolsOf[i]!))].filter((s) => members.filter((i) => symbolsOf[i]!.includes(s)).length > 1 || files.length > 1);
-    const scope = [...new Set([...files, ...symbols.flatMap((s) => opts.definedIn!(s).slice(0, 2))])].sort();
+    const modules = members.flatMap((i) => causesOf[i]!.files);
+    const scope = [...new Set([...files, ...modules, ...symbols.flatMap((s) => opts.definedIn!(s).slice(0, 2))])].sort();
     const anyFile = files.length > 0;
     return { fs, files, scope: anyFile ? scope : [], symbols };
   });
@@ -72,6 +78,29 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
       items: [],
     };
   });
+}
+
+const MISSING = /cannot find name|is not defined|has no exported member|does not exist on type|cannot find module|implementation name must be/i;
+
+/**
+ * Cause keys of a failure about something missing: the missing name itself, and the module the
+ * message quotes, resolved from the failing file (two importers of one broken module share it).
+ */
+function causeKeys(f: Failure, moduleFile: FixPlanOptions['moduleFile']): { keys: string[]; files: string[] } {
+  const first = f.message.split('\n')[0]!;
+  if (!MISSING.test(first)) return { keys: [], files: [] };
+  const keys: string[] = [];
+  const files: string[] = [];
+  const missing = /(?:name|member(?: named)?|property|value)\s+['"`‘]([A-Za-z_$][\w$]*)['"`’]/i.exec(first) ?? /^ReferenceError: ([A-Za-z_$][\w$]*) is not defined/.exec(first);
+  if (missing && !NOT_A_CAUSE.has(missing[1]!)) keys.push(`missing:${missing[1]}`);
+  const spec = /[Mm]odule ['"`]"?([^'"`\n]+?)"?['"`]/.exec(first)?.[1];
+  if (spec && f.file) {
+    const file = moduleFile?.(f.file, spec);
+    const key = file ?? (spec.startsWith('.') ? path.posix.join(path.posix.dirname(f.file), spec).replace(/\.(c|m)?[jt]sx?$/, '') : spec);
+    keys.push(`module:${key}`);
+    if (file) files.push(file);
+  }
+  return { keys, files };
 }
 
 /** Identifiers quoted in a message ('foo', "Bar", `baz`), minus the language's own type names. */

@@ -1,0 +1,26 @@
+import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
+import type { Validation } from './validate.js';
+
+/** A kept repair: which failures it removed and which files it changed. */
+export interface KeptRepair {
+  fixed: Set<string>;
+  files: string[];
+}
+
+export function keptRepair(before: Validation, after: Validation, changed: Iterable<string>): KeptRepair {
+  return { fixed: new Set(diffFailures(before.failures, after.failures).fixed.map(failureKey)), files: [...changed] };
+}
+
+/** The kept repairs that removed at least one of a task's failures. */
+export function keptFor(kept: KeptRepair[] | undefined, failures: Failure[]): KeptRepair[] {
+  const keys = new Set(failures.map(failureKey));
+  return (kept ?? []).filter((k) => [...k.fixed].some((f) => keys.has(f)));
+}
+
+/**
+ * Every file a task's repairs changed, also outside the files its failures name (a renamed
+ * declaration is repaired in the declaring file, which no failure names).
+ */
+export function changedFor(kept: KeptRepair[] | undefined, failures: Failure[], own: string[]): string[] {
+  return [...new Set([...own, ...keptFor(kept, failures).flatMap((k) => k.files)])].sort();
+}
