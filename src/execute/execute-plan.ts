@@ -7,7 +7,7 @@ import type { FileEdit } from '../autofix/fixer.js';
 import type { JobContext } from '../context/job-context.js';
 import type { ResolvedCommand } from '../detect/commands.js';
 import { BudgetExceededError, errorMessage } from '../errors.js';
-import { applyEdits, resolveSafePath } from '../pipeline/apply-edits.js';
+import { applyEdits, resolveSafePath } from '../edits/apply-edits.js';
 import { judgeRepair } from '../pipeline/judge-repair.js';
 import { type Validation, validate, validateScoped } from '../pipeline/validate.js';
 import type { PlanTask } from '../plan/types.js';
@@ -17,7 +17,7 @@ import type { TierLadder } from '../routing/router.js';
 import { diffFailures, failureKey } from '../validation/failure.js';
 import { EDITS_JSON_SCHEMA, EditApplyError, type Edits, EditsSchema, resolveEdits } from './edit-format.js';
 import { Mutex } from './mutex.js';
-import { refusedEdit } from './protected-paths.js';
+import { refusedEdit } from '../edits/protected-paths.js';
 import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
 

@@ -19,7 +19,7 @@ import type { TierLadder } from '../routing/router.js';
 import { JobContext } from '../context/job-context.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
-import { applyEdits, recoverInterruptedEdits } from './apply-edits.js';
+import { applyEdits, recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { judgeRepair } from './judge-repair.js';
 import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';

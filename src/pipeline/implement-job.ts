@@ -5,7 +5,7 @@ import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
-import { recoverInterruptedEdits } from './apply-edits.js';
+import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import type { PlanTask } from '../plan/types.js';
 import { buildCostReport } from '../report/cost.js';

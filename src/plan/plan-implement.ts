@@ -7,7 +7,7 @@ import type { PriceBook } from '../budget/prices.js';
 import type { JobContext } from '../context/job-context.js';
 import { DistiqError, ExitCode } from '../errors.js';
 import { topologicalOrder } from '../execute/scheduler.js';
-import { resolveSafePath } from '../pipeline/apply-edits.js';
+import { resolveSafePath } from '../edits/apply-edits.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { TierName } from '../config/schema.js';
 import type { PlanTask } from './types.js';

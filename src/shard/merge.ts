@@ -7,7 +7,7 @@ import type { DistiqConfig } from '../config/schema.js';
 import { resolveCommands } from '../detect/commands.js';
 import { DistiqError, ExitCode } from '../errors.js';
 import { assertCleanTree } from '../forge/git.js';
-import { recoverInterruptedEdits } from '../pipeline/apply-edits.js';
+import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { selectCommands } from '../pipeline/select-commands.js';
 import { validate } from '../pipeline/validate.js';
 import { buildCostReport, type CostReport } from '../report/cost.js';

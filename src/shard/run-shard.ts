@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { type ExecuteDeps, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { assertCleanTree } from '../forge/git.js';
 import type { ModelDeps } from '../pipeline/fix-job.js';
-import { recoverInterruptedEdits } from '../pipeline/apply-edits.js';
+import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { listrOptions, type ProgressRenderer } from '../pipeline/listr-options.js';
 import { selectCommands } from '../pipeline/select-commands.js';
 import { validate } from '../pipeline/validate.js';

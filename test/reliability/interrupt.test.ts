@@ -80,7 +80,7 @@ describe('Fault injection: a killed run loses nothing and the next run recovers'
   });
 
   it('an unproven edit left by SIGKILL is restored from the journal; a file the user changed since is left alone', async () => {
-    const { applyEdits, recoverInterruptedEdits } = await import('../../src/pipeline/apply-edits.js');
+    const { applyEdits, recoverInterruptedEdits } = await import('../../src/edits/apply-edits.js');
     const dir = makeRepo({ files: { 'a.ts': 'original a\n', 'b.ts': 'original b\n' } });
     await applyEdits(dir, [
       { path: 'a.ts', before: 'original a\n', after: 'distiq edit a\n' },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import nock from 'nock';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { refusedEdit } from '../../src/execute/protected-paths.js';
+import { refusedEdit } from '../../src/edits/protected-paths.js';
 import { deliverPullRequest } from '../../src/forge/github/deliver.js';
 import { github } from '../../src/forge/github/client.js';
 import { writeRunFile } from '../../src/report/run-file.js';

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyEdits, resolveSafePath, StaleEditError, UnsafePathError } from '../../src/pipeline/apply-edits.js';
+import { applyEdits, resolveSafePath, StaleEditError, UnsafePathError } from '../../src/edits/apply-edits.js';
 import { tempDir, writeFiles } from '../helpers.js';
 
 describe('applyEdits', () => {

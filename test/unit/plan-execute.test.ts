@@ -4,7 +4,7 @@ import { Budget } from '../../src/budget/budget.js';
 import { CallRecorder, callModel } from '../../src/budget/call-model.js';
 import { Ledger } from '../../src/budget/ledger.js';
 import { PriceBook } from '../../src/budget/prices.js';
-import { refusedEdit } from '../../src/execute/protected-paths.js';
+import { refusedEdit } from '../../src/edits/protected-paths.js';
 import { ScriptedProvider } from '../../src/providers/scripted.js';
 import { matrixJson, shardPlan } from '../../src/shard/matrix.js';
 import { TaskScheduler, topologicalOrder } from '../../src/execute/scheduler.js';
