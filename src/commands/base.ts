@@ -26,8 +26,10 @@ export abstract class BaseCommand extends Command {
       if (controller.signal.aborted) process.stderr.write('distiq: stopping; rolling back the edit in progress\n');
       controller.abort();
     };
-    process.on('SIGINT', onSigint);
-    return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+    // SIGTERM (CI cancelling a job, `kill`) and SIGHUP (a closed terminal) stop the same careful way.
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, onSigint);
+    return { signal: controller.signal, dispose: () => signals.forEach((s) => process.off(s, onSigint)) };
   }
 
   protected printJson(value: unknown): void {

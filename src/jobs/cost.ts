@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { Ledger } from '../budget/ledger.js';
+import { ledgerFile } from '../state-dir.js';
 import { loadConfig } from '../config/load.js';
 import { repoRoot } from '../forge/git.js';
 
@@ -21,7 +22,7 @@ export interface CostSummary {
 export async function summarizeCost(cwd: string, period: Period, configFile?: string, now = new Date()): Promise<CostSummary> {
   const root = await repoRoot(cwd);
   const { config } = await loadConfig(root, configFile);
-  const file = path.resolve(root, config.budget.ledger);
+  const file = ledgerFile(root, config.budget.ledger);
   const since = periodStart(period, now);
   const out: CostSummary = { period, since: new Date(since).toISOString(), ledger: file, usd: 0, calls: 0, runs: 0, byModel: [], limits: { perRun: config.budget.perRun, daily: config.budget.daily ?? null, monthly: config.budget.monthly ?? null } };
   if (!existsSync(file)) return out;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Budget } from '../budget/budget.js';
 import { CallRecorder } from '../budget/call-model.js';
 import { Ledger } from '../budget/ledger.js';
+import { ledgerFile } from '../state-dir.js';
 import { PriceBook } from '../budget/prices.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
@@ -34,7 +35,7 @@ export function buildModelDeps(opts: {
   const excluded = opts.tiers.filter((t) => !allowed.includes(t)).map((tier) => ({ tier, reason: `not in roles.${opts.role} (${config.roles[opts.role!].join(', ')})` }));
   const ladders = buildLadders({ config, configFile: opts.configFile ?? '(defaults)', root: opts.root, tiers: allowed, env: opts.env ?? process.env, prices, create: createProvider });
   const perRun = opts.budgetUsd ?? config.budget.perRun;
-  const budget = opts.sharedWith?.budget ?? new Budget(new Ledger(path.resolve(opts.root, config.budget.ledger)), { perRun, daily: config.budget.daily, monthly: config.budget.monthly, warnAt: config.budget.warnAt }, randomUUID(), { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn });
+  const budget = opts.sharedWith?.budget ?? new Budget(new Ledger(ledgerFile(opts.root, config.budget.ledger)), { perRun, daily: config.budget.daily, monthly: config.budget.monthly, warnAt: config.budget.warnAt }, randomUUID(), { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn });
   return { ladders, excluded, budget, prices, recorder: opts.sharedWith?.recorder ?? new CallRecorder(), baseline: baselineModel(config), perRun, maxOutputTokens: config.models.maxOutputTokens, maxRetries: config.models.maxRetries, contextTokens: config.models.contextTokens };
 }
 

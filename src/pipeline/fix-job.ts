@@ -19,7 +19,9 @@ import type { TierLadder } from '../routing/router.js';
 import { JobContext } from '../context/job-context.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
-import { applyEdits, recoverInterruptedEdits } from '../edits/apply-edits.js';
+import { recoverInterruptedEdits } from '../edits/apply-edits.js';
+import { loadPathPolicy } from '../edits/path-policy.js';
+import { proveEdits } from '../edits/prove.js';
 import { judgeRepair } from './judge-repair.js';
 import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
 import { type FixTarget, selectCommands } from './select-commands.js';
@@ -133,6 +135,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             context,
             items: [],
             allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
+            allowPaths: req.config.execute.allowPaths,
             signal: req.signal,
           };
           const exec = newExecutionState(ctx.current!, plan);
@@ -210,7 +213,7 @@ async function repairLoop(ctx: JobState, fixers: Fixer[], req: FixJobRequest, ta
         for (const f of files) ctx.attemptsByFile.set(f, (ctx.attemptsByFile.get(f) ?? 0) + 1);
         task.output = `round ${round}: ${fixer.name} trying ${proposal.descriptions.length} repair(s) in ${files.length} file(s)`;
         const verdict = await tryProposal(ctx, proposal, req);
-        ctx.repairs.push(repairReport(proposal, verdict.kept ? 'kept' : 'rejected', verdict.reason));
+        ctx.repairs.push({ ...repairReport(proposal, verdict.kept ? 'kept' : 'rejected', verdict.reason), ...(verdict.tampered ? { tampered: verdict.tampered } : {}) });
         task.output = `round ${round}: ${fixer.name} ${verdict.kept ? 'kept' : 'rolled back'} (${verdict.reason})`;
         if (verdict.kept) {
           progressed = true;
@@ -225,33 +228,22 @@ async function repairLoop(ctx: JobState, fixers: Fixer[], req: FixJobRequest, ta
   task.title = after.ok ? `Repaired: ${ctx.before!.failures.length} → 0 failures` : `Repair: ${ctx.before!.failures.length} → ${after.failures.length} failure(s)`;
 }
 
-async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobRequest): Promise<{ kept: boolean; reason: string }> {
-  let applied;
-  try {
-    applied = await applyEdits(req.root, proposal.edits);
-  } catch (err) {
-    return { kept: false, reason: errorMessage(err) };
-  }
-  try {
-    const after = await validate(ctx.commands, { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal });
-    if (req.signal?.aborted) {
-      await applied.rollback(); // validation was cut short: the repair is unproven
-      return { kept: false, reason: 'interrupted' };
-    }
-    const verdict = judgeRepair(ctx.current!, after);
-    if (verdict.keep) {
-      await applied.keep();
-      ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after ?? '')).join('\n') });
-      ctx.current = after;
-      for (const f of applied.changed) ctx.changed.add(f);
-      return { kept: true, reason: verdict.reason };
-    }
-    await applied.rollback();
-    return { kept: false, reason: verdict.reason };
-  } catch (err) {
-    await applied.rollback(); // interrupted or crashed mid-validation: never leave an unproven edit
-    throw err;
-  }
+async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobRequest): Promise<{ kept: boolean; reason: string; tampered?: string[] }> {
+  // The $0 fixers are deterministic, but what they propose still goes through the path policy.
+  const policy = loadPathPolicy(req.root, { allowPaths: req.config.execute.allowPaths, allowWorkflowEdits: req.config.execute.allowWorkflowEdits, commands: ctx.commands.map((c) => c.run) });
+  const proof = await proveEdits({
+    root: req.root,
+    edits: proposal.edits,
+    guard: { policy },
+    signal: req.signal,
+    validate: () => validate(ctx.commands, { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal }),
+    judge: (after) => judgeRepair(ctx.current!, after),
+  });
+  if (!proof.kept) return { kept: false, reason: proof.reason, ...(proof.tampered ? { tampered: proof.tampered } : {}) };
+  ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after ?? '')).join('\n') });
+  ctx.current = proof.validation;
+  for (const f of proof.changed) ctx.changed.add(f);
+  return { kept: true, reason: proof.reason };
 }
 
 function fixerContext(req: FixJobRequest) {

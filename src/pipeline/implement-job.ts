@@ -115,6 +115,7 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
             context,
             items: req.items,
             allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
+            allowPaths: req.config.execute.allowPaths,
             signal: req.signal,
           };
           ctx.exec = newExecutionState(ctx.before!, planned.tasks);

@@ -38,6 +38,8 @@ export interface RepairReport {
   /** kept: validation improved with nothing new; rejected: rolled back; planned: --dry-run only. */
   outcome: 'kept' | 'rejected' | 'planned';
   reason?: string;
+  /** Paths the validation commands changed beyond the edit (restored; the attempt was rejected). */
+  tampered?: string[];
 }
 
 import type { CostReport } from './cost.js';

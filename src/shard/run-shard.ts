@@ -76,6 +76,7 @@ export async function runShard(o: { root: string; config: DistiqConfig; plan: Pl
     context,
     items: o.plan.items,
     allowWorkflowEdits: o.config.execute.allowWorkflowEdits,
+    allowPaths: o.config.execute.allowPaths,
     signal: o.signal,
   };
   await new Listr(executionTasks(deps, state), { ...listrOptions(undefined, o.renderer, o.progressStream), concurrent: true, exitOnError: false }).run();
