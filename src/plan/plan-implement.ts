@@ -184,7 +184,7 @@ export function checkPlan(plan: PlannerPlan, itemCount: number, deps: Pick<Plann
       }
       const rel = path.relative(deps.root, abs).split(path.sep).join('/');
       const refusal = refusedPath(policy, rel, { created: createdPaths });
-      if (refusal) problems.push(`${where}: ${refusal.reason}`);
+      if (refusal && !(refusal.code === 'untracked' && !existsSync(abs))) problems.push(`${where}: ${refusal.reason}`); // a missing file is named below
       const createdEarlier = plan.tasks.some((o) => o !== t && o.files.some((x) => x.action === 'create' && x.path === f.path));
       const exists = existsSync(abs) || createdEarlier;
       if (f.action === 'create' && existsSync(abs)) problems.push(`${where}: the file already exists; use "modify"`);
