@@ -3,6 +3,7 @@ import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { ConfigSchema, type DistiqConfig } from './schema.js';
+import { configureSandbox } from '../validation/sandbox.js';
 
 export interface LoadedConfig {
   config: DistiqConfig;
@@ -24,8 +25,9 @@ export async function loadConfig(root: string, explicitFile?: string): Promise<L
     const where = file ?? (err as { filepath?: string }).filepath ?? root;
     throw new ConfigError(where, [{ keyPath: '', expected: 'a readable, well-formed config file', found: firstLine(err) }]);
   }
-  if (!result || result.isEmpty) return { config: ConfigSchema.parse({}), file: result?.filepath ?? null };
-  return { config: validateConfig(result.config, result.filepath), file: result.filepath };
+  const loaded = !result || result.isEmpty ? { config: ConfigSchema.parse({}), file: result?.filepath ?? null } : { config: validateConfig(result.config, result.filepath), file: result.filepath };
+  configureSandbox(loaded.config.validation); // every validation command of this process runs under it
+  return loaded;
 }
 
 export function validateConfig(raw: unknown, file: string): DistiqConfig {

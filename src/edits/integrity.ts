@@ -46,6 +46,9 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
   for (const [i, f] of GIT_FILES.entries()) entries.set(`git:${f}`, await readEntry(paths[i]!));
   await addFolder(entries, 'hooks', paths[GIT_FILES.length]!);
   await addFolder(entries, 'bin', path.join(root, 'node_modules', '.bin'));
+  // Where distiq's own config is searched (cosmiconfig), ignored by git or not: it runs in distiq.
+  await addFolder(entries, 'cfgdir', path.join(root, '.config'));
+  for (const n of await fs.readdir(root).catch(() => [] as string[])) if (/^(\.distiqrc|distiq\.config\.)/.test(n)) entries.set(`cfg:${n}`, await readEntry(path.join(root, n)));
   return { entries, listed };
 }
 

@@ -314,7 +314,7 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
     changedFiles: [...state.changed].sort(),
     tasks,
     repairs: state.repairs,
-    commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs })),
+    commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs, sandbox: r.sandbox ?? 'none' })),
     remaining: after.failures,
     skippedTiers: req.tiers.filter((t) => t !== 'autofix' && !configured.has(t)).map((tier) => ({ tier, reason: req.models.excluded.find((e) => e.tier === tier)?.reason ?? skipReason(req.models.ladders.find((l) => l.tier === tier)) })),
     cost: buildCostReport({ records, autofixCalls: req.tiers.includes('autofix') ? autofixCalls : 0, freeRepairs: state.freeRepairs, prices: req.models.prices, baseline: req.models.baseline, budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),

@@ -179,7 +179,7 @@ function buildReport(state: State, req: ImplementJobRequest, started: number): I
     changedFiles: [...(exec?.changed ?? [])].sort(),
     tasks: outcomes.map((o) => taskReport(o)),
     repairs: exec?.repairs ?? [],
-    commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs })),
+    commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs, sandbox: r.sandbox ?? 'none' })),
     cost: buildCostReport({ records, autofixCalls: 0, freeRepairs: [], prices: req.models.prices, baseline: req.models.baseline, budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),
     branch: state.branch,
     durationMs: Math.round(performance.now() - started),

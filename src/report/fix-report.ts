@@ -50,6 +50,8 @@ export interface CommandReport {
   exitCodeBefore: number | null;
   exitCodeAfter: number | null;
   durationMs: number;
+  /** How validation was isolated: "bwrap" (bubblewrap sandbox) or "none" (fresh HOME only). */
+  sandbox?: 'bwrap' | 'none';
 }
 
 /** The `--json` output of `distiq fix`. Field names are a public contract: see README "JSON output". */
