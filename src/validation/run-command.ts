@@ -72,6 +72,11 @@ export async function runCommand(command: string, opts: RunOptions): Promise<Com
   const onAbort = () => killTree();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (child.pid !== undefined) liveGroups.add(child.pid);
+  // When the shell (or bwrap) exits, the command is over: what it left in its group dies now,
+  // instead of holding the output pipes open (and writing files) after the proof was judged.
+  child.once('exit', () => {
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  });
 
   try {
     const result = await child;
