@@ -74,7 +74,7 @@ const CONFIG_NAMES = new Set([
 const CONFIG_PATTERNS: RegExp[] = [
   /^tsconfig.*\.json$/,
   /^jsconfig.*\.json$/,
-  /(^|[.\-_])(config|conf|rc)(\.[\w-]+)*\.[cm]?[jt]sx?$/,
+  /[.\-_](config|conf|rc)(\.[\w-]+)*\.[cm]?[jt]sx?$/,
   /(^|[.\-_])(setup|teardown|globalsetup|globalteardown|setuptests|setupfiles)([.\-_]|$)/,
   /^(vitest|vite|jest|eslint|prettier|babel|webpack|rollup|esbuild|tsup|karma|mocha|ava|playwright|cypress|stylelint|postcss|tailwind|turbo|nx|lerna|rspack|rsbuild|swc|biome|knip|nodemon|wrangler|gulpfile|gruntfile|jakefile|distiq)([.\-_]|$)/,
   /\.mk$/,
