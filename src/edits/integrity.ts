@@ -85,7 +85,10 @@ export async function restoreSurface(root: string, before: ProofSurface, after: 
     if (!abs) continue;
     if (!want && k.startsWith('worktree:')) want = await fromIndex(root, k.slice('worktree:'.length), abs);
     await fs.rm(abs, { force: true, recursive: true });
-    if (!want) continue;
+    if (!want) {
+      await removeEmptyParents(root, abs); // folders the command created for its planted file
+      continue;
+    }
     await fs.mkdir(path.dirname(abs), { recursive: true });
     if (want.kind === 'link') {
       if (want.target !== null) await fs.symlink(want.target, abs);
@@ -93,6 +96,13 @@ export async function restoreSurface(root: string, before: ProofSurface, after: 
       await fs.writeFile(abs, want.bytes);
       if (want.mode !== null) await fs.chmod(abs, want.mode & 0o7777);
     }
+  }
+}
+
+async function removeEmptyParents(root: string, abs: string): Promise<void> {
+  for (let dir = path.dirname(abs); dir.startsWith(root + path.sep); dir = path.dirname(dir)) {
+    if ((await fs.readdir(dir).catch(() => ['?'])).length > 0) return;
+    await fs.rmdir(dir).catch(() => undefined);
   }
 }
 

@@ -72,7 +72,7 @@ export function sandboxCommand(command: string, root: string, env: NodeJS.Proces
   const home = '/tmp/distiq-home';
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   // Hide the real home (keys, ~/.npmrc, ~/.ssh); tool caches a build needs come back read-only.
-  if (realHome && realHome !== '/' && existsSync(realHome)) args.push('--tmpfs', realHome);
+  if (realHome && realHome !== '/' && existsSync(realHome) && !isInsideHome(realHome, '/tmp')) args.push('--tmpfs', realHome);
   const homes = toolHomes(env, realHome);
   // Toolchains installed under HOME (nvm, rustup, cargo, go) stay visible read-only.
   const pathDirs = (env.PATH ?? '').split(path.delimiter).filter((d) => d && isInsideHome(d, realHome)).map((d) => (path.basename(d) === 'bin' ? path.dirname(d) : d));

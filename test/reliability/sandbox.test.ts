@@ -20,7 +20,7 @@ function hostileBuild(outside: string, port: number, marker: string): string {
   ].join('\n');
 }
 
-describe('the sandbox around validation commands', () => {
+describe('Trust boundary', () => {
   afterEach(() => configureSandbox({ mode: 'auto', network: false }));
 
   it.skipIf(!hasBwrap)('bwrap: a build cannot write outside the repo, read ~/.npmrc, open a socket or leave a child behind', async () => {
