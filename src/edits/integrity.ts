@@ -42,7 +42,7 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
     entries.set(`worktree:${rel}`, await readEntry(path.join(root, rel)));
   }
   for (const name of PM_CONFIGS) entries.set(`pm:${name}`, await readEntry(path.join(root, name)));
-  const paths = (await git(root, ['rev-parse', '--path-format=absolute', ...GIT_FILES.flatMap((f) => ['--git-path', f]), '--git-path', 'hooks'])).trim().split('\n');
+  const paths = await gitPaths(root);
   for (const [i, f] of GIT_FILES.entries()) entries.set(`git:${f}`, await readEntry(paths[i]!));
   await addFolder(entries, 'hooks', paths[GIT_FILES.length]!);
   await addFolder(entries, 'bin', path.join(root, 'node_modules', '.bin'));
@@ -50,6 +50,17 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
   await addFolder(entries, 'cfgdir', path.join(root, '.config'));
   for (const n of await fs.readdir(root).catch(() => [] as string[])) if (/^(\.distiqrc|distiq\.config\.)/.test(n)) entries.set(`cfg:${n}`, await readEntry(path.join(root, n)));
   return { entries, listed };
+}
+
+/** Where the git dir's files and the hooks folder are; asked once per root (config changes are caught anyway). */
+const pathCache = new Map<string, Promise<string[]>>();
+function gitPaths(root: string): Promise<string[]> {
+  let p = pathCache.get(root);
+  if (!p) {
+    p = git(root, ['rev-parse', '--path-format=absolute', ...GIT_FILES.flatMap((f) => ['--git-path', f]), '--git-path', 'hooks']).then((out) => out.trim().split('\n'));
+    pathCache.set(root, p);
+  }
+  return p;
 }
 
 /** Keys that differ, as readable paths (`worktree:src/a.ts` → `src/a.ts`). */
