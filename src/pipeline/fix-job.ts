@@ -8,7 +8,7 @@ import { typescriptFixer } from '../autofix/typescript.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { errorMessage, InterruptedError } from '../errors.js';
-import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
+import { assertCleanTree, assertNewBranchName, commitOnNewBranch, dirtyPaths } from '../forge/git.js';
 import type { FixReport, RepairReport, TaskReport } from '../report/fix-report.js';
 import { buildCostReport, type FreeRepair } from '../report/cost.js';
 import { taskReport } from '../report/task-report.js';
@@ -84,6 +84,8 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   const recovered = await recoverInterruptedEdits(req.root);
   if (recovered.length > 0) process.stderr.write(`distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`);
   if (!req.allowDirty && !req.dryRun) await assertCleanTree(req.root);
+  // --branch commits only distiq's changes: a file that already held the user's work stays out.
+  const dirtyBefore = new Set(req.branch && req.allowDirty ? await dirtyPaths(req.root) : []);
   if (req.branch) await assertNewBranchName(req.root, req.branch);
   const commands = selectCommands(resolveCommands(req.root, req.config), req.targets);
   const fixers = enabledFixers(req);
@@ -165,9 +167,12 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
         enabled: () => Boolean(req.branch) && !req.dryRun,
         skip: (ctx) => (req.signal?.aborted ? 'interrupted' : ctx.changed.size === 0 ? 'no changes to commit' : false),
         task: async (ctx) => {
-          const files = [...ctx.changed].sort();
+          const files = [...ctx.changed].filter((f) => !dirtyBefore.has(f)).sort();
+          const notCommitted = [...ctx.changed].filter((f) => dirtyBefore.has(f)).sort();
+          if (notCommitted.length) process.stderr.write(`distiq: not committed (they also hold your uncommitted work): ${notCommitted.join(', ')}\n`);
+          if (files.length === 0) return; // every repaired file also holds the user's work: nothing of ours alone to commit
           const commit = await commitOnNewBranch(req.root, req.branch!, files, commitMessage(ctx));
-          ctx.branch = { name: req.branch!, commit };
+          ctx.branch = { name: req.branch!, commit, ...(notCommitted.length ? { notCommitted } : {}) };
         },
       },
     ],

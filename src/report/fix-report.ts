@@ -73,7 +73,8 @@ export interface FixReport {
   remaining: Failure[];
   skippedTiers: { tier: TierName; reason: string }[];
   cost: CostReport;
-  branch: { name: string; commit: string } | null;
+  /** notCommitted: repaired files that also hold the user's uncommitted work (--allow-dirty): left out of the commit. */
+  branch: { name: string; commit: string; notCommitted?: string[] } | null;
   /** With --pr (or in the Action): the pull request opened or updated. */
   pullRequest?: { url: string; number: number; branch: string; created: boolean };
   durationMs: number;

@@ -177,4 +177,17 @@ module.exports = { port: 8080 };
     expect(JSON.stringify(s.server.requests[1]!.messages)).toContain('not valid UTF-8');
     expect(readFileSync(path.join(s.dir, 'src/config.js'), 'utf8')).toBe(crlf.replace('"8080"', '8080'));
   });
+
+  it('--branch with --allow-dirty commits only distiq\'s changes: a repaired file holding the user\'s work is left out and named', async () => {
+    const s = await scenario([edits({ path: 'src/config.js', search: 'port: "8080"', replace: 'port: 8080' })], { 'src/other.js': 'exports.y = 1;\n' });
+    writeFileSync(path.join(s.dir, 'src/config.js'), `// my uncommitted note\n${BROKEN}`);
+    const head = git(s.dir, 'rev-parse', 'HEAD');
+    const r = await s.run({}, ['fix', '--build', '--tiers', 'cheap', '--allow-dirty', '--branch', 'distiq/fix-1', '--json']);
+    expect(r.report.status).toBe('fixed');
+    expect(r.stderr).toContain('not committed (they also hold your uncommitted work): src/config.js');
+    expect(r.report.branch).toBeNull();
+    expect(git(s.dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(readFileSync(path.join(s.dir, 'src/config.js'), 'utf8')).toBe('// my uncommitted note\nmodule.exports = { port: 8080 };\n');
+    assertUserWorkIntact(s.dir);
+  });
 });
