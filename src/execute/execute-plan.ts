@@ -11,6 +11,7 @@ import { resolveSafePath } from '../edits/apply-edits.js';
 import { type EditGuard } from '../edits/protected-paths.js';
 import { loadPathPolicy } from '../edits/path-policy.js';
 import { proveEdits } from '../edits/prove.js';
+import { describeKey, restoreSurface, snapshotProofSurface, surfaceChanges } from '../edits/integrity.js';
 import { judgeRepair } from '../pipeline/judge-repair.js';
 import { type Validation, validate, validateScoped } from '../pipeline/validate.js';
 import type { PlanTask } from '../plan/types.js';
@@ -125,7 +126,15 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
 /** After the tasks: the full commands, when any proof ran a narrowed one. */
 export async function finalValidation(deps: ExecuteDeps, state: ExecutionState): Promise<void> {
   if (state.scopedProofs === 0 || deps.signal?.aborted) return;
+  // The full run executes the kept code again: whatever it changes is put back, as in a proof.
+  const before = await snapshotProofSurface(deps.root);
   state.current = await validate(deps.commands, { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal });
+  const after = await snapshotProofSurface(deps.root);
+  const keys = surfaceChanges(before, after);
+  if (keys.length > 0) {
+    await restoreSurface(deps.root, before, after, keys);
+    process.stderr.write(`distiq: warning: the final validation changed ${keys.map((k) => describeKey(deps.root, k, before.entries.has(k) ? before : after)).join(', ')}; restored\n`);
+  }
 }
 
 /** Records a task's calls and passes them on to the job's recorder. */
