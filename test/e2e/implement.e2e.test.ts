@@ -129,7 +129,7 @@ describe('distiq implement (real CLI, real tsc and vitest, scripted loopback mod
     expect(JSON.parse(r.stdout).plan.attempts).toBe(2);
     const feedback = server.requests[1]!.messages.at(-1)!.content;
     expect(feedback).toContain('outside the repository root');
-    expect(feedback).toContain('CI workflows may not be changed');
+    expect(feedback).toContain('.github/ (CI workflows, actions) is not changed');
     expect(existsSync(path.join(dir, '..', 'outside.ts'))).toBe(false);
     expect(existsSync(path.join(dir, '.github'))).toBe(false);
   });
