@@ -34,7 +34,7 @@ function task(id, goal) {
 /** Runs implement-style tasks through the real executor (listr2, scheduler, proof lock, validation). */
 async function runTasks(E, { url, tasks, concurrency, ladders, commands, root, maxAttempts = 1 }) {
   const prices = new E.PriceBook({});
-  const budget = new E.Budget(new E.Ledger(path.join(root, '.distiq', 'ledger.jsonl')), { perRun: 100 }, `bench-${Math.random()}`);
+  const budget = new E.Budget(new E.Ledger(path.join(root, '.git', 'distiq', 'ledger.jsonl')), { perRun: 100 }, `bench-${Math.random()}`);
   const { CallRecorder } = await dist('budget/call-model.js');
   const recorder = new CallRecorder();
   const ladderObjs = ladders.map(({ tier, model, priced }) => {

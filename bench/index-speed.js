@@ -31,7 +31,7 @@ export function benchIndexSpeed({ runs = 3 } = {}) {
   let last;
   for (let i = 0; i < runs; i++) {
     ctags.push(timeMs(() => spawnSync('ctags', ['-R', '-f', '/dev/null', '--languages=TypeScript', '.'], { cwd: repo })));
-    rmSync(path.join(repo, '.distiq'), { recursive: true, force: true });
+    rmSync(path.join(repo, '.git', 'distiq', 'index'), { recursive: true, force: true });
     cold.push(timeMs(() => (last = index())));
     coldIndexMs.push(last.stats.durationMs);
     appendFileSync(path.join(repo, touched), `\n// touched ${i}\n`);

@@ -9,6 +9,7 @@ import { benchIndexSpeed } from './index-speed.js';
 import { benchBinding } from './binding.js';
 import { benchExecute } from './execute.js';
 import { benchShard } from './shard.js';
+import { benchTrustBoundary } from './trust-boundary.js';
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
@@ -23,6 +24,7 @@ const benches = {
   binding: () => benchBinding(),
   execute: () => benchExecute({ quick }),
   shard: () => benchShard({ tasks: 32, latencyMs: quick ? 500 : 1000 }),
+  'trust-boundary': () => benchTrustBoundary({ runs: quick ? 2 : 5 }),
 };
 console.log(`distiq benchmarks · node ${process.version} · ${new Date().toISOString()}`);
 for (const [name, fn] of Object.entries(benches)) if (!only || only === name) await fn();

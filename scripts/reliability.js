@@ -12,7 +12,7 @@ const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'distiq-reliability-'))
 const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', '--reporter=json', `--outputFile=${out}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
 const report = JSON.parse(readFileSync(out, 'utf8'));
 
-const ORDER = ['Who may trigger', 'Secrets', 'Prompt injection', 'Git safety', 'Budget under concurrency', 'Provider faults', 'Hostile provider', 'Hostile ledger', 'Hostile repo config', 'Limits across Action runs', 'Bad input and config', 'Fault injection: a killed run loses nothing and the next run recovers'];
+const ORDER = ['Who may trigger', 'Secrets', 'Prompt injection', 'Git safety', 'Budget under concurrency', 'Provider faults', 'Hostile provider', 'Hostile ledger', 'Hostile repo config', 'Limits across Action runs', 'Bad input and config', 'Fault injection: a killed run loses nothing and the next run recovers', 'Trust boundary'];
 const areas = new Map();
 for (const file of report.testResults) {
   for (const t of file.assertionResults) {
@@ -51,6 +51,14 @@ try {
 } catch {
   // the budget scenarios did not run
 }
+console.log('\n### Trust boundary\n');
+const tb = figures.trustBoundary ?? {};
+console.log(
+  table(
+    ['malicious-model edits refused', 'refusals fed back to the model', 'paths a proof changed, restored', 'forged journals quarantined'],
+    [[tb.refusedEdits ?? '-', tb.refusalsFedBack ?? '-', tb.tamperedPathsRestored ?? '-', tb.forgedJournalsQuarantined ?? '-']],
+  ),
+);
 console.log('\n### Budget stress\n');
 console.log(
   table(

@@ -4,7 +4,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { BudgetExceededError } from '../errors.js';
-import { ensureStateDir } from '../state-dir.js';
+import { ensureStateDir, statePath } from '../state-dir.js';
 
 export { ensureStateDir };
 import type { Usage } from '../providers/types.js';
@@ -187,10 +187,12 @@ export function useLedgerFile(file: string | undefined): void {
 
 /**
  * Where the ledger lives: the Action's `ledger` input, else DISTIQ_LEDGER (a persistent folder on
- * a self-hosted runner), else `budget.ledger` from the config, relative to the repository root.
+ * a self-hosted runner), else `budget.ledger` from the config, relative to the repository root,
+ * else distiq's state folder in the git directory (out of reach of edits).
  */
-export function ledgerFile(root: string, configured: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(root, ledgerOverride || env.DISTIQ_LEDGER?.trim() || configured);
+export function ledgerFile(root: string, configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = ledgerOverride || env.DISTIQ_LEDGER?.trim() || configured;
+  return chosen ? path.resolve(root, chosen) : statePath(root, 'ledger.jsonl');
 }
 
 export function newId(): string {

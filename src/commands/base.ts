@@ -34,11 +34,13 @@ export abstract class BaseCommand extends Command {
       if (controller.signal.aborted) process.stderr.write('distiq: stopping; rolling back the edit in progress\n');
       controller.abort();
     };
-    process.on('SIGINT', onSigint);
+    // SIGTERM (CI cancelling a job, `kill`) and SIGHUP (a closed terminal) stop the same careful way.
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, onSigint);
     // bin/run.js's early handler would exit at once: from here on the run stops cleanly instead.
     const early = (globalThis as { distiqEarlyInterrupt?: () => void }).distiqEarlyInterrupt;
-    if (early) process.off('SIGINT', early);
-    return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+    if (early) for (const s of signals) process.off(s, early);
+    return { signal: controller.signal, dispose: () => signals.forEach((s) => process.off(s, onSigint)) };
   }
 
   /** Every error from parsing flags and arguments is a usage error (exit 2), in one line. */

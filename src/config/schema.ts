@@ -99,9 +99,17 @@ export const ConfigSchema = z
       .object({
         concurrency: z.number().int().min(1).max(32).default(4).describe('Tasks run at once (model calls in parallel; edits are proved one at a time).'),
         allowWorkflowEdits: z.boolean().default(false).describe('Let edits touch .github/workflows (refused by default).'),
+        allowPaths: z.array(z.string().min(1)).default([]).describe('Globs (picomatch) that edits may write although the allowlist refuses them (configs, dotfiles, other file types). Never .git, node_modules, hooks or symlinks.'),
       })
       .strict()
-      .default({ concurrency: 4, allowWorkflowEdits: false }),
+      .default({ concurrency: 4, allowWorkflowEdits: false, allowPaths: [] }),
+    validation: z
+      .object({
+        sandbox: z.enum(['auto', 'required', 'off']).default('auto').describe('Run validation commands under bubblewrap (Linux): auto uses it when it works, required fails without it, off never uses it.'),
+        network: z.boolean().default(false).describe('Let sandboxed validation commands use the network.'),
+      })
+      .strict()
+      .default({ sandbox: 'auto', network: false }),
     autofix: z
       .object({
         typescript: z.boolean().default(true).describe('TypeScript language-service code fixes (spelling, missing import, missing await, …).'),
@@ -131,11 +139,11 @@ export const ConfigSchema = z
         daily: usd.optional().describe('USD per UTC day, across runs sharing the ledger.'),
         monthly: usd.optional(),
         warnAt: z.number().gt(0).lte(1).default(0.8),
-        ledger: z.string().default('.distiq/ledger.jsonl').describe('Spend ledger, relative to the repo root.'),
+        ledger: z.string().optional().describe('Spend ledger, relative to the repo root (default: <git-common-dir>/distiq/ledger.jsonl).'),
         reservationTtlSec: z.number().positive().default(900),
       })
       .strict()
-      .default({ perRun: 1, warnAt: 0.8, ledger: '.distiq/ledger.jsonl', reservationTtlSec: 900 }),
+      .default({ perRun: 1, warnAt: 0.8, reservationTtlSec: 900 }),
     prices: z.record(z.string(), priceOverride).default({}).describe('USD per million tokens, by model id (overrides the price library).'),
     models: z
       .object({

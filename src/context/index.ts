@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Node, Parser } from 'web-tree-sitter';
-import { ensureStateDir } from '../state-dir.js';
+import { ensureStateDir, statePath } from '../state-dir.js';
 import type { Definition, FileEntry, RepoIndex } from './index-types.js';
 import { languageOf, loadLanguage, treeSitter, type LangId } from './languages.js';
 import { resolveImport } from './resolve-import.js';
@@ -17,12 +17,12 @@ const CACHE_VERSION = 5; // bump when what a file entry records changes
 /**
  * Indexes every tracked source file (git decides what is ignored): definitions with spans and
  * signatures, references, and imports resolved to repo files. Each file is cached by its git blob
- * hash under .distiq/index, so a re-index parses only files whose content changed.
+ * hash under the state dir's index/, so a re-index parses only files whose content changed.
  */
 export async function buildIndex(root: string, opts: { onWarn?: (m: string) => void; /** false: refresh the cache and stats only (distiq index) */ load?: boolean } = {}): Promise<RepoIndex> {
   const started = performance.now();
   let peakRss = process.memoryUsage().rss;
-  const dir = path.join(root, '.distiq', 'index');
+  const dir = statePath(root, 'index');
   const manifest = readManifest(dir);
   const listed = await listFiles(root);
   const files = new Map<string, FileEntry>();
@@ -48,7 +48,7 @@ export async function buildIndex(root: string, opts: { onWarn?: (m: string) => v
     }
     todo.push({ rel, hash, lang });
   }
-  ensureStateDir(path.join(root, '.distiq'));
+  ensureStateDir(dir);
   const results = todo.length >= PARALLEL_THRESHOLD && WORKERS > 1 ? await inWorkers(root, dir, todo, load) : await processAll(root, dir, todo, load, parsers);
   for (const r of results) {
     if (r.status !== 'ok') {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { FileEdit } from '../autofix/fixer.js';
 import { DistiqError, ExitCode } from '../errors.js';
-import { resolveSafePath } from '../pipeline/apply-edits.js';
+import { notEditableText, resolveSafePath } from '../edits/apply-edits.js';
 
 /**
  * The edit format models answer with (documented in the README):
@@ -54,17 +54,30 @@ export function resolveEdits(root: string, edits: Edits['edits']): FileEdit[] {
       throw new EditApplyError(`${where}: ${(err as Error).message}`);
     }
     const rel = path.relative(root, abs).split(path.sep).join('/');
-    const current = files.get(rel) ?? { before: existsSync(abs) ? readFileSync(abs, 'utf8') : null, after: existsSync(abs) ? readFileSync(abs, 'utf8') : '' };
+    const current = files.get(rel) ?? readForEdit(abs, where);
     if (e.search === '') {
       if (current.before !== null) throw new EditApplyError(`${where}: an empty "search" creates a file, but ${rel} already exists; quote the text to replace`);
       current.after = e.replace;
     } else {
       if (current.before === null && !files.has(rel)) throw new EditApplyError(`${where}: ${rel} does not exist`);
-      current.after = replaceOnce(current.after, e.search, e.replace, where);
+      // A CRLF file stays CRLF: the model's LF text is matched and written with the file's endings.
+      const crlf = current.after.includes('\r\n');
+      const eol = (t: string) => (crlf ? t.replace(/\r?\n/g, '\r\n') : t);
+      current.after = replaceOnce(current.after, eol(e.search), eol(e.replace), where);
     }
     files.set(rel, current);
   }
   return [...files.entries()].filter(([, f]) => f.before !== f.after).map(([p, f]) => ({ path: p, before: f.before, after: f.after }));
+}
+
+/** The file's text, or why it cannot be edited as text (binary, not UTF-8). */
+function readForEdit(abs: string, where: string): { before: string | null; after: string } {
+  if (!existsSync(abs)) return { before: null, after: '' };
+  const bytes = readFileSync(abs);
+  const why = notEditableText(bytes);
+  if (why) throw new EditApplyError(`${where}: refused: ${why}; only UTF-8 text files are edited`);
+  const text = bytes.toString('utf8');
+  return { before: text, after: text };
 }
 
 /** Exact unique match first, then a unique match ignoring indentation and trailing spaces. */
@@ -82,7 +95,8 @@ export function replaceOnce(text: string, search: string, replace: string, where
   // Keep the file's indentation: re-indent the replacement by the difference of the first lines.
   const indent = /^\s*/.exec(lines[at]!)![0];
   const searchIndent = /^\s*/.exec(search.split('\n')[0]!)![0];
-  const replaced = replace.replace(/\n$/, '').split('\n').map((l) => (l.startsWith(searchIndent) ? indent + l.slice(searchIndent.length) : l));
+  const cr = lines[at + wanted.length - 1]!.endsWith('\r') ? '\r' : '';
+  const replaced = replace.replace(/\r?\n$/, '').split('\n').map((l) => l.replace(/\r$/, '')).map((l) => (l.startsWith(searchIndent) ? indent + l.slice(searchIndent.length) : l) + cr);
   return [...lines.slice(0, at), ...replaced, ...lines.slice(at + wanted.length)].join('\n');
 }
 

@@ -7,7 +7,11 @@ import type { FileEdit } from '../autofix/fixer.js';
 import type { JobContext } from '../context/job-context.js';
 import type { ResolvedCommand } from '../detect/commands.js';
 import { BudgetExceededError, errorMessage } from '../errors.js';
-import { applyEdits, resolveSafePath } from '../pipeline/apply-edits.js';
+import { resolveSafePath } from '../edits/apply-edits.js';
+import { type EditGuard } from '../edits/protected-paths.js';
+import { loadPathPolicy } from '../edits/path-policy.js';
+import { proveEdits } from '../edits/prove.js';
+import { describeKey, restoreSurface, snapshotProofSurface, surfaceChanges } from '../edits/integrity.js';
 import { judgeRepair } from '../pipeline/judge-repair.js';
 import { type Validation, validate, validateScoped } from '../pipeline/validate.js';
 import type { PlanTask } from '../plan/types.js';
@@ -17,7 +21,7 @@ import type { TierLadder } from '../routing/router.js';
 import { diffFailures, failureKey } from '../validation/failure.js';
 import { EDITS_JSON_SCHEMA, EditApplyError, type Edits, EditsSchema, resolveEdits } from './edit-format.js';
 import { Mutex } from './mutex.js';
-import { refusedEdit } from './protected-paths.js';
+import { refusedEdit } from '../edits/protected-paths.js';
 import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
 
@@ -53,6 +57,8 @@ export interface ExecuteDeps {
   /** implement: the checklist items, by 1-based number. */
   items: string[];
   allowWorkflowEdits: boolean;
+  /** execute.allowPaths: globs the path policy allows although it would refuse them. */
+  allowPaths?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -120,7 +126,15 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
 /** After the tasks: the full commands, when any proof ran a narrowed one. */
 export async function finalValidation(deps: ExecuteDeps, state: ExecutionState): Promise<void> {
   if (state.scopedProofs === 0 || deps.signal?.aborted) return;
+  // The full run executes the kept code again: whatever it changes is put back, as in a proof.
+  const before = await snapshotProofSurface(deps.root);
   state.current = await validate(deps.commands, { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal });
+  const after = await snapshotProofSurface(deps.root);
+  const keys = surfaceChanges(before, after);
+  if (keys.length > 0) {
+    await restoreSurface(deps.root, before, after, keys);
+    process.stderr.write(`distiq: warning: the final validation changed ${keys.map((k) => describeKey(deps.root, k, before.entries.has(k) ? before : after)).join(', ')}; restored\n`);
+  }
 }
 
 /** Records a task's calls and passes them on to the job's recorder. */
@@ -251,40 +265,51 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
     throw err;
   }
   if (edits.length === 0) return reject('the edits changed nothing');
-  const refused = refusedEdit(edits, { allowWorkflowEdits: deps.allowWorkflowEdits });
+  const guard = editGuard(task, deps, state);
+  const refused = refusedEdit(edits, guard);
   if (refused) return reject(refused, edits.map((e) => e.path));
   const broken = await syntaxRegressions(edits);
   if (broken.length > 0) return reject(`the edit breaks the syntax: ${broken.slice(0, 3).join('; ')}`, edits.map((e) => e.path));
-  const applied = await applyEdits(deps.root, edits);
-  let after: Validation;
-  try {
-    const res = await validateScoped(deps.commands, [...new Set([...task.files, ...applied.changed])], state.current, { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal });
-    after = res.validation;
-    if (deps.signal?.aborted) {
-      await applied.rollback(); // validation was cut short: the edit is unproven
-      return { kept: false, reason: 'interrupted' };
-    }
-    if (res.scoped) state.scopedProofs++;
-  } catch (err) {
-    await applied.rollback();
-    throw err;
-  }
-  const verdict = judgeRepair(state.current, after, { requireProgress: deps.job === 'fix' });
-  state.repairs.push({ fixer: tier === 'plan' ? 'plan' : 'model', tier, descriptions: [`${task.id} ${task.title}`], files: edits.map((e) => e.path), outcome: verdict.keep ? 'kept' : 'rejected', reason: verdict.reason });
-  if (!verdict.keep) {
-    await applied.rollback();
-    return { kept: false, reason: verdict.reason };
-  }
-  await applied.keep();
+  let scoped = false;
+  const proof = await proveEdits<Validation>({
+    root: deps.root,
+    edits,
+    guard,
+    signal: deps.signal,
+    validate: async () => {
+      const res = await validateScoped(deps.commands, [...new Set([...task.files, ...edits.map((e) => e.path)])], state.current, { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal });
+      scoped = res.scoped;
+      return res.validation;
+    },
+    judge: (after) => judgeRepair(state.current, after, { requireProgress: deps.job === 'fix' }),
+  });
+  if (proof.kept === false && proof.interrupted) return { kept: false, reason: 'interrupted' };
+  if (proof.kept === false && (proof.refused || !proof.validation)) return reject(proof.reason, edits.map((e) => e.path));
+  if (scoped) state.scopedProofs++;
+  state.repairs.push({ fixer: tier === 'plan' ? 'plan' : 'model', tier, descriptions: [`${task.id} ${task.title}`], files: edits.map((e) => e.path), outcome: proof.kept ? 'kept' : 'rejected', reason: proof.reason, ...(proof.kept === false && proof.tampered ? { tampered: proof.tampered } : {}) });
+  if (!proof.kept) return { kept: false, reason: proof.reason };
+  const after = proof.validation;
   state.current = after;
-  for (const f of applied.changed) state.changed.add(f);
-  outcome.changed.push(...applied.changed.filter((f) => !outcome.changed.includes(f)));
+  for (const f of proof.changed) state.changed.add(f);
+  outcome.changed.push(...proof.changed.filter((f) => !outcome.changed.includes(f)));
   try {
     await deps.context?.refresh(); // lines moved: re-index (only the edited files are parsed again)
   } catch (err) {
     outcome.escalations.push(`re-index failed (${errorMessage(err)}); later prompts use the previous index`);
   }
-  return { kept: true, reason: verdict.reason };
+  return { kept: true, reason: proof.reason };
+}
+
+/**
+ * The path policy for this task: fix writes the files of its failures plus the definitions its plan
+ * joined; implement the files its validated plan names. Files the plan creates, and files distiq
+ * itself created and kept earlier in the job, are writable although git does not track them yet.
+ */
+function editGuard(task: PlanTask, deps: ExecuteDeps, state: ExecutionState): EditGuard {
+  const policy = loadPathPolicy(deps.root, { allowPaths: deps.allowPaths, allowWorkflowEdits: deps.allowWorkflowEdits, commands: deps.commands.flatMap((c) => [c.run, c.scoped ?? '']) });
+  const planned = task.changes.map((c) => c.path);
+  const created = [...task.changes.filter((c) => c.action === 'create').map((c) => c.path), ...state.changed];
+  return { policy, scope: { files: [...new Set([...task.files, ...planned])], created } };
 }
 
 function messagesFor(task: PlanTask, deps: ExecuteDeps, state: ExecutionState, feedback: string[]): ChatMessage[] {

@@ -6,6 +6,19 @@ import type { PlanTask } from '../plan/types.js';
 import { type Failure, formatFailure } from '../validation/failure.js';
 
 const MAX_FILE_CHARS = 24_000;
+/** Failure text in one prompt: 20,000 failure lines must not make a 270K-character prompt. */
+const MAX_FAILURE_CHARS = 16_000;
+const FENCES = ['failures', 'context', 'issue', 'plan', 'file'];
+
+/**
+ * Data inside a fence: a closer of any of distiq's fences in the data (tool output, issue text,
+ * source) is defused, so the data cannot end the fence and speak as the prompt.
+ */
+export function fenced(tag: string, body: string, attrs = ''): string {
+  const safe = body.replace(new RegExp(`</(${FENCES.join('|')})(?=[\\s>]|$)`, 'gi'), (_m, name: string) => `</\u200B${name}`);
+  return `<${tag}${attrs}>\n${safe}\n</${tag}>`;
+}
+
 const WINDOW = 80;
 
 const EDIT_RULES = [
@@ -37,7 +50,7 @@ export const IMPLEMENT_RULES = [
  */
 export function prefixMessages(rules: string, context?: TaskContext): ChatMessage[] {
   if (!context?.repoMap && !context?.shared) return [{ role: 'system', content: rules, cacheBreakpoint: true }];
-  const shared = context.shared ? `\n\nCode that several tasks of this job need:\n<context>\n${context.shared}\n</context>` : '';
+  const shared = context.shared ? `\n\nCode that several tasks of this job need:\n${fenced('context', context.shared)}` : '';
   return [
     { role: 'system', content: rules },
     { role: 'system', content: `Repository map (file: key signatures):\n${context.repoMap}${shared}`, cacheBreakpoint: true },
@@ -50,8 +63,8 @@ export function prefixMessages(rules: string, context?: TaskContext): ChatMessag
  */
 export function repairMessages(root: string, task: Pick<PlanTask, 'failures'>, feedback: string[], context?: TaskContext): ChatMessage[] {
   const files = new Set(task.failures.map((f) => f.file).filter((f): f is string => Boolean(f) && existsSync(path.join(root, f!))));
-  const blocks = context ? (context.spans ? [`<context>\n${context.spans}\n</context>`] : []) : [...files].map((f) => fileBlock(root, f, task.failures.filter((x) => x.file === f).map((x) => x.line ?? 0)));
-  const user = [`<failures>\n${failureLines(task.failures)}\n</failures>`, ...blocks, ...feedbackBlock(feedback), 'Return the edits.'].join('\n\n');
+  const blocks = context ? (context.spans ? [fenced('context', context.spans)] : []) : [...files].map((f) => fileBlock(root, f, task.failures.filter((x) => x.file === f).map((x) => x.line ?? 0)));
+  const user = [fenced('failures', failureLines(task.failures)), ...blocks, ...feedbackBlock(feedback), 'Return the edits.'].join('\n\n');
   return [...prefixMessages(REPAIR_RULES, context), { role: 'user', content: user }];
 }
 
@@ -59,10 +72,10 @@ export function repairMessages(root: string, task: Pick<PlanTask, 'failures'>, f
 export function implementMessages(task: PlanTask, items: string[], feedback: string[], context?: TaskContext): ChatMessage[] {
   const plan = task.changes.map((f) => [`${f.action} ${f.path}`, ...f.changes.map((c) => `  - ${c.reason}${c.old ? `\n    old:\n${indent(c.old, 6)}` : ''}${c.new ? `\n    new:\n${indent(c.new, 6)}` : ''}`)].join('\n'));
   const user = [
-    `<issue>\n${items.map((t) => `- [ ] ${t}`).join('\n')}\n</issue>`,
+    fenced('issue', items.map((t) => `- [ ] ${t}`).join('\n')),
     `Task ${task.id}: ${task.title}\nGoal: ${task.goal}\nAcceptance: ${task.acceptance}`,
-    ...(plan.length ? [`<plan>\n${plan.join('\n')}\n</plan>`] : []),
-    ...(context?.spans ? [`<context>\n${context.spans}\n</context>`] : []),
+    ...(plan.length ? [fenced('plan', plan.join('\n'))] : []),
+    ...(context?.spans ? [fenced('context', context.spans)] : []),
     ...feedbackBlock(feedback),
     'Return the edits.',
   ].join('\n\n');
@@ -70,7 +83,18 @@ export function implementMessages(task: PlanTask, items: string[], feedback: str
 }
 
 function failureLines(failures: Failure[]): string {
-  return failures.map((f) => formatFailure(f) + (f.message.includes('\n') ? `\n${indent(f.message.split('\n').slice(1, 8).join('\n'), 4)}` : '')).join('\n');
+  const out: string[] = [];
+  let chars = 0;
+  for (const [i, f] of failures.entries()) {
+    const line = formatFailure(f).slice(0, 2000) + (f.message.includes('\n') ? `\n${indent(f.message.split('\n').slice(1, 8).join('\n').slice(0, 2000), 4)}` : '');
+    if (chars + line.length > MAX_FAILURE_CHARS && out.length > 0) {
+      out.push(`… and ${failures.length - i} more failure(s), not shown (fix these first)`);
+      break;
+    }
+    out.push(line);
+    chars += line.length + 1;
+  }
+  return out.join('\n');
 }
 
 function feedbackBlock(feedback: string[]): string[] {
@@ -79,7 +103,7 @@ function feedbackBlock(feedback: string[]): string[] {
 
 function fileBlock(root: string, rel: string, lines: number[]): string {
   const text = readFileSync(path.join(root, rel), 'utf8');
-  if (text.length <= MAX_FILE_CHARS) return `<file path="${rel}">\n${text}\n</file>`;
+  if (text.length <= MAX_FILE_CHARS) return fenced('file', text, ` path="${rel}"`);
   // Large files: the windows around the failing lines only, marked as excerpts.
   const all = text.split('\n');
   const keep = new Set<number>();
@@ -91,7 +115,7 @@ function fileBlock(root: string, rel: string, lines: number[]): string {
     parts.push(all[i]!);
     last = i;
   }
-  return `<file path="${rel}" excerpt="true">\n${parts.join('\n')}\n</file>`;
+  return fenced('file', parts.join('\n'), ` path="${rel}" excerpt="true"`);
 }
 
 function indent(s: string, n: number): string {

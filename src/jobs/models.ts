@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load.js';
 import { repoRoot } from '../forge/git.js';
 import { MODEL_TIERS } from '../routing/router.js';
 import { buildModelDeps } from './model-deps.js';
+import { ledgerFile } from '../budget/ledger.js';
 
 export interface ModelsListing {
   tiers: { tier: string; models: { provider: string; model: string; usable: boolean; reason: string | null; inputPerMTok: number | null; outputPerMTok: number | null }[] }[];
@@ -43,12 +44,12 @@ export async function listModels(cwd: string, configFile?: string): Promise<Mode
       models: l.info.map((i) => ({ provider: i.provider, model: i.model, usable: i.usable, reason: i.reason ?? null, inputPerMTok: perMTok(i.priced, true), outputPerMTok: perMTok(i.priced, false) })),
     })),
     roles: config.roles,
-    budget: { perRun: config.budget.perRun, daily: config.budget.daily ?? null, monthly: config.budget.monthly ?? null, ledger: config.budget.ledger },
+    budget: { perRun: config.budget.perRun, daily: config.budget.daily ?? null, monthly: config.budget.monthly ?? null, ledger: ledgerFile(root, config.budget.ledger) },
     localTier: llamaInstalled() ? { installed: true, install: null } : { installed: false, install: LLAMA_INSTALL },
   };
 }
 
-/** Downloads a GGUF with node-llama-cpp's own resolver (hf:, https:, or a path), into .distiq/models. */
+/** Downloads a GGUF with node-llama-cpp's own resolver (hf:, https:, or a path), into <git-common-dir>/distiq/models. */
 export async function pullModel(cwd: string, uri: string): Promise<string> {
   const root = await repoRoot(cwd);
   if (!llamaInstalled()) {
@@ -56,9 +57,9 @@ export async function pullModel(cwd: string, uri: string): Promise<string> {
     throw new UsageError('distiq models pull needs node-llama-cpp, which a plain install leaves out (it is ~725 MB with its GPU variants)', `Add it to your project: ${LLAMA_INSTALL}`);
   }
   const { resolveModelFile } = await import('node-llama-cpp');
-  const { ensureStateDir } = await import('../budget/ledger.js');
-  const dir = `${root}/.distiq/models`;
-  ensureStateDir(`${root}/.distiq`);
+  const { ensureStateDir, statePath } = await import('../state-dir.js');
+  const dir = statePath(root, 'models');
+  ensureStateDir(dir);
   try {
     return await resolveModelFile(uri, { directory: dir, cli: false });
   } catch (err) {

@@ -9,7 +9,7 @@ import { type BaseChoice, loadHistory, resolveBase } from '../autofix/history.js
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { errorMessage, InterruptedError } from '../errors.js';
-import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
+import { assertCleanTree, assertNewBranchName, commitOnNewBranch, dirtyPaths } from '../forge/git.js';
 import type { FixReport, RepairReport, TaskReport } from '../report/fix-report.js';
 import { buildCostReport, type FreeRepair } from '../report/cost.js';
 import { taskReport } from '../report/task-report.js';
@@ -20,7 +20,9 @@ import type { TierLadder } from '../routing/router.js';
 import { JobContext } from '../context/job-context.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
-import { applyEdits, recoverInterruptedEdits } from './apply-edits.js';
+import { recoverInterruptedEdits } from '../edits/apply-edits.js';
+import { loadPathPolicy } from '../edits/path-policy.js';
+import { proveEdits } from '../edits/prove.js';
 import { judgeRepair } from './judge-repair.js';
 import { relevantFixers } from './fixer-relevance.js';
 import { outsideIntent } from './repair-intent.js';
@@ -90,6 +92,8 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   const recovered = await recoverInterruptedEdits(req.root);
   if (recovered.length > 0) process.stderr.write(`distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`);
   if (!req.allowDirty && !req.dryRun) await assertCleanTree(req.root);
+  // --branch commits only distiq's changes: a file that already held the user's work stays out.
+  const dirtyBefore = new Set(req.branch && req.allowDirty ? await dirtyPaths(req.root) : []);
   if (req.branch) await assertNewBranchName(req.root, req.branch);
   await resolveBase(req.root, baseChoice(req)); // a --base that is no commit stops here, before any edit
   const commands = selectCommands(resolveCommands(req.root, req.config), req.targets);
@@ -146,6 +150,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             context,
             items: [],
             allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
+            allowPaths: req.config.execute.allowPaths,
             signal: req.signal,
           };
           const exec = newExecutionState(ctx.current!, plan);
@@ -175,9 +180,12 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
         enabled: () => Boolean(req.branch) && !req.dryRun,
         skip: (ctx) => (req.signal?.aborted ? 'interrupted' : ctx.changed.size === 0 ? 'no changes to commit' : false),
         task: async (ctx) => {
-          const files = [...ctx.changed].sort();
+          const files = [...ctx.changed].filter((f) => !dirtyBefore.has(f)).sort();
+          const notCommitted = [...ctx.changed].filter((f) => dirtyBefore.has(f)).sort();
+          if (notCommitted.length) process.stderr.write(`distiq: not committed (they also hold your uncommitted work): ${notCommitted.join(', ')}\n`);
+          if (files.length === 0) return; // every repaired file also holds the user's work: nothing of ours alone to commit
           const commit = await commitOnNewBranch(req.root, req.branch!, files, commitMessage(ctx));
-          ctx.branch = { name: req.branch!, commit };
+          ctx.branch = { name: req.branch!, commit, ...(notCommitted.length ? { notCommitted } : {}) };
         },
       },
     ],
@@ -225,7 +233,7 @@ async function repairLoop(ctx: JobState, fixers: Fixer[], req: FixJobRequest, ta
         task.output = `round ${round}: ${fixer.name} trying ${proposal.descriptions.length} repair(s) in ${files.length} file(s)`;
         const outside = outsideIntent(proposal.edits, ctx.current!.failures, history);
         const verdict = outside ? { kept: false, reason: `not applied: ${outside}` } : await tryProposal(ctx, proposal, req);
-        ctx.repairs.push(repairReport(proposal, verdict.kept ? 'kept' : 'rejected', verdict.reason));
+        ctx.repairs.push({ ...repairReport(proposal, verdict.kept ? 'kept' : 'rejected', verdict.reason), ...('tampered' in verdict && verdict.tampered ? { tampered: verdict.tampered } : {}) });
         task.output = `round ${round}: ${fixer.name} ${verdict.kept ? 'kept' : 'rolled back'} (${verdict.reason})`;
         if (verdict.kept) {
           progressed = true;
@@ -240,34 +248,23 @@ async function repairLoop(ctx: JobState, fixers: Fixer[], req: FixJobRequest, ta
   task.title = after.ok ? `Repaired: ${ctx.before!.failures.length} → 0 failures` : `Repair: ${ctx.before!.failures.length} → ${after.failures.length} failure(s)`;
 }
 
-async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobRequest): Promise<{ kept: boolean; reason: string }> {
-  let applied;
-  try {
-    applied = await applyEdits(req.root, proposal.edits);
-  } catch (err) {
-    return { kept: false, reason: errorMessage(err) };
-  }
-  try {
-    const after = await validate(ctx.commands, { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal });
-    if (req.signal?.aborted) {
-      await applied.rollback(); // validation was cut short: the repair is unproven
-      return { kept: false, reason: 'interrupted' };
-    }
-    const verdict = judgeRepair(ctx.current!, after);
-    if (verdict.keep) {
-      await applied.keep();
-      ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after ?? '')).join('\n') });
-      (ctx.keptFree ??= []).push(keptRepair(ctx.current!, after, applied.changed));
-      ctx.current = after;
-      for (const f of applied.changed) ctx.changed.add(f);
-      return { kept: true, reason: verdict.reason };
-    }
-    await applied.rollback();
-    return { kept: false, reason: verdict.reason };
-  } catch (err) {
-    await applied.rollback(); // interrupted or crashed mid-validation: never leave an unproven edit
-    throw err;
-  }
+async function tryProposal(ctx: JobState, proposal: RepairProposal, req: FixJobRequest): Promise<{ kept: boolean; reason: string; tampered?: string[] }> {
+  // The $0 fixers are deterministic, but what they propose still goes through the path policy.
+  const policy = loadPathPolicy(req.root, { allowPaths: req.config.execute.allowPaths, allowWorkflowEdits: req.config.execute.allowWorkflowEdits, commands: ctx.commands.map((c) => c.run) });
+  const proof = await proveEdits({
+    root: req.root,
+    edits: proposal.edits,
+    guard: { policy },
+    signal: req.signal,
+    validate: () => validate(ctx.commands, { root: req.root, secretEnvVars: req.config.secrets.envVars, signal: req.signal }),
+    judge: (after) => judgeRepair(ctx.current!, after),
+  });
+  if (!proof.kept) return { kept: false, reason: proof.reason, ...(proof.tampered ? { tampered: proof.tampered } : {}) };
+  ctx.freeRepairs.push({ promptText: proposal.edits.map((e) => e.before ?? '').join('\n') + ctx.current!.failures.map((f) => f.message).join('\n'), outputText: proposal.descriptions.join('\n') + proposal.edits.map((e) => changedLines(e.before ?? '', e.after ?? '')).join('\n') });
+  (ctx.keptFree ??= []).push(keptRepair(ctx.current!, proof.validation, proof.changed));
+  ctx.current = proof.validation;
+  for (const f of proof.changed) ctx.changed.add(f);
+  return { kept: true, reason: proof.reason };
 }
 
 function fixerContext(req: FixJobRequest) {
@@ -342,7 +339,7 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
     changedFiles: [...state.changed].sort(),
     tasks,
     repairs: state.repairs,
-    commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs })),
+    commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs, sandbox: r.sandbox ?? 'none' })),
     remaining: after.failures,
     skippedTiers: req.tiers.filter((t) => t !== 'autofix' && !configured.has(t)).map((tier) => ({ tier, reason: req.models.excluded.find((e) => e.tier === tier)?.reason ?? skipReason(req.models.ladders.find((l) => l.tier === tier)) })),
     cost: buildCostReport({ records, autofixCalls: req.tiers.includes('autofix') ? autofixCalls : 0, freeRepairs: state.freeRepairs, prices: req.models.prices, baseline: req.models.baseline, budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),

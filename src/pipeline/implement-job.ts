@@ -5,7 +5,7 @@ import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
-import { recoverInterruptedEdits } from './apply-edits.js';
+import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import type { PlanTask } from '../plan/types.js';
 import { buildCostReport } from '../report/cost.js';
@@ -115,6 +115,7 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
             context,
             items: req.items,
             allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
+            allowPaths: req.config.execute.allowPaths,
             signal: req.signal,
           };
           ctx.exec = newExecutionState(ctx.before!, planned.tasks);
@@ -178,7 +179,7 @@ function buildReport(state: State, req: ImplementJobRequest, started: number): I
     changedFiles: [...(exec?.changed ?? [])].sort(),
     tasks: outcomes.map((o) => taskReport(o)),
     repairs: exec?.repairs ?? [],
-    commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs })),
+    commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs, sandbox: r.sandbox ?? 'none' })),
     cost: buildCostReport({ records, autofixCalls: 0, freeRepairs: [], prices: req.models.prices, baseline: req.models.baseline, budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),
     branch: state.branch,
     durationMs: Math.round(performance.now() - started),

@@ -14,6 +14,8 @@ export interface CommandResult {
   failures: Failure[];
   /** Last lines of output, for the report when nothing could be parsed. */
   tail: string;
+  /** "bwrap" or "none": how the command was isolated (see validation/sandbox.ts). */
+  sandbox?: 'bwrap' | 'none';
 }
 
 export interface Validation {
@@ -63,7 +65,7 @@ function toResult(cmd: ResolvedCommand, run: CommandRun, root: string): CommandR
       cmd.source === 'config' ? `Check commands.${cmd.kind} in your distiq config.` : `It was detected from ${cmd.source}; set commands.${cmd.kind} in the distiq config to override it.`,
     );
   }
-  const base = { kind: cmd.kind, command: cmd.run, exitCode: run.exitCode, timedOut: run.timedOut, durationMs: run.durationMs, tail };
+  const base = { kind: cmd.kind, command: cmd.run, exitCode: run.exitCode, timedOut: run.timedOut, durationMs: run.durationMs, tail, sandbox: run.sandbox };
   if (run.timedOut) {
     const message = `\`${cmd.run}\` timed out after ${Math.round(cmd.timeoutMs / 1000)}s; its whole process tree was killed (raise commands.${cmd.kind}.timeoutSec if it needs longer)`;
     return { ...base, failures: [{ tool: cmd.kind, file: null, line: null, column: null, code: 'timeout', severity: 'error', message }] };

@@ -7,7 +7,8 @@ import type { PriceBook } from '../budget/prices.js';
 import type { JobContext } from '../context/job-context.js';
 import { DistiqError, ExitCode } from '../errors.js';
 import { topologicalOrder } from '../execute/scheduler.js';
-import { resolveSafePath } from '../pipeline/apply-edits.js';
+import { resolveSafePath } from '../edits/apply-edits.js';
+import { loadPathPolicy, refusedPath } from '../edits/path-policy.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { TierName } from '../config/schema.js';
 import type { PlanTask } from './types.js';
@@ -158,13 +159,16 @@ function plannerMessages(items: string[], deps: PlannerDeps, feedback: string[])
 }
 
 /** Everything a schema cannot say: ids, dependencies, coverage, paths, and what exists. */
-export function checkPlan(plan: PlannerPlan, itemCount: number, deps: Pick<PlannerDeps, 'root' | 'allowWorkflowEdits'>): string[] {
+export function checkPlan(plan: PlannerPlan, itemCount: number, deps: Pick<PlannerDeps, 'root' | 'allowWorkflowEdits'> & { allowPaths?: readonly string[] }): string[] {
   const problems: string[] = [];
   try {
     topologicalOrder(plan.tasks.map((t) => ({ id: t.id, files: [], dependsOn: t.dependsOn })));
   } catch (err) {
     problems.push((err as Error).message);
   }
+  // The path policy (the same allowlist the executor enforces), so the planner hears it early.
+  const policy = loadPathPolicy(deps.root, { allowWorkflowEdits: deps.allowWorkflowEdits, allowPaths: deps.allowPaths });
+  const createdPaths = plan.tasks.flatMap((t) => t.files.filter((f) => f.action === 'create').map((f) => f.path));
   const served = new Set(plan.tasks.flatMap((t) => t.items));
   for (let n = 1; n <= itemCount; n++) if (!served.has(n)) problems.push(`checklist item ${n} is not served by any task`);
   for (const t of plan.tasks) {
@@ -179,7 +183,8 @@ export function checkPlan(plan: PlannerPlan, itemCount: number, deps: Pick<Plann
         continue;
       }
       const rel = path.relative(deps.root, abs).split(path.sep).join('/');
-      if (/^\.github\//.test(rel) && !deps.allowWorkflowEdits) problems.push(`${where}: CI workflows may not be changed`);
+      const refusal = refusedPath(policy, rel, { created: createdPaths });
+      if (refusal && !(refusal.code === 'untracked' && !existsSync(abs))) problems.push(`${where}: ${refusal.reason}`); // a missing file is named below
       const createdEarlier = plan.tasks.some((o) => o !== t && o.files.some((x) => x.action === 'create' && x.path === f.path));
       const exists = existsSync(abs) || createdEarlier;
       if (f.action === 'create' && existsSync(abs)) problems.push(`${where}: the file already exists; use "modify"`);

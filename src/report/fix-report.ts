@@ -38,6 +38,8 @@ export interface RepairReport {
   /** kept: validation improved with nothing new; rejected: rolled back; planned: --dry-run only. */
   outcome: 'kept' | 'rejected' | 'planned';
   reason?: string;
+  /** Paths the validation commands changed beyond the edit (restored; the attempt was rejected). */
+  tampered?: string[];
 }
 
 import type { CostReport } from './cost.js';
@@ -48,6 +50,8 @@ export interface CommandReport {
   exitCodeBefore: number | null;
   exitCodeAfter: number | null;
   durationMs: number;
+  /** How validation was isolated: "bwrap" (bubblewrap sandbox) or "none" (fresh HOME only). */
+  sandbox?: 'bwrap' | 'none';
 }
 
 /** The `--json` output of `distiq fix`. Field names are a public contract: see README "JSON output". */
@@ -69,8 +73,11 @@ export interface FixReport {
   remaining: Failure[];
   skippedTiers: { tier: TierName; reason: string }[];
   cost: CostReport;
-  /** `from`: the branch the run started on; --branch leaves the user on the new branch. */
-  branch: { name: string; commit: string; from?: string } | null;
+  /**
+   * `from`: the branch the run started on (--branch leaves the user on the new branch);
+   * `notCommitted`: repaired files that also hold the user's uncommitted work (--allow-dirty), left out of the commit.
+   */
+  branch: { name: string; commit: string; from?: string; notCommitted?: string[] } | null;
   /** With --pr (or in the Action): the pull request opened or updated. */
   pullRequest?: { url: string; number: number; branch: string; created: boolean };
   /** Only when failures remain and a model tier that was not requested could continue. */

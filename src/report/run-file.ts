@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureStateDir } from '../state-dir.js';
+import { ensureStateDir, statePath } from '../state-dir.js';
 import { makeRedactor } from '../security/secrets.js';
 
 /** Sortable and unique: `20261122T013005Z-3f9a1c`. */
@@ -9,15 +9,14 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Where a run's report is kept: `.distiq/runs/<id>.json` (the same JSON as `--json`). */
+/** Where a run's report is kept: `<git-common-dir>/distiq/runs/<id>.json` (the same JSON as `--json`). */
 export function runFilePath(root: string, runId: string): string {
-  return path.join(root, '.distiq', 'runs', `${runId}.json`);
+  return statePath(root, 'runs', `${runId}.json`);
 }
 
 /** Written at the end of every run, also a failed or interrupted one; secrets redacted like all output. */
 export function writeRunFile(root: string, runId: string, report: unknown): string {
   const file = runFilePath(root, runId);
-  ensureStateDir(path.join(root, '.distiq'));
   ensureStateDir(path.dirname(file));
   writeFileSync(file, makeRedactor()(JSON.stringify(report, null, 2)) + '\n');
   return file;

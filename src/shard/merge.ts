@@ -7,7 +7,8 @@ import type { DistiqConfig } from '../config/schema.js';
 import { resolveCommands } from '../detect/commands.js';
 import { DistiqError, ExitCode } from '../errors.js';
 import { assertCleanTree } from '../forge/git.js';
-import { recoverInterruptedEdits } from '../pipeline/apply-edits.js';
+import { recoverInterruptedEdits } from '../edits/apply-edits.js';
+import { describeRefusal, loadPathPolicy, refusedPath } from '../edits/path-policy.js';
 import { selectCommands } from '../pipeline/select-commands.js';
 import { validate } from '../pipeline/validate.js';
 import { buildCostReport, type CostReport } from '../report/cost.js';
@@ -65,9 +66,17 @@ export async function mergeShards(o: { root: string; config: DistiqConfig; plan:
   if (conflicts.length) throw new ShardConflictError(conflicts);
   const git = simpleGit({ baseDir: o.root });
   const applied: string[] = [];
+  const policy = loadPathPolicy(o.root, { allowPaths: o.config.execute.allowPaths, allowWorkflowEdits: o.config.execute.allowWorkflowEdits });
   for (const r of reports) {
     if (!r || r.changedFiles.length === 0) continue;
     const patch = path.resolve(o.fromDir, r.patch);
+    // A patch is written by another machine: every path it touches passes the same allowlist.
+    const touched = (await git.raw(['apply', '--numstat', '-z', patch]).catch(() => '')).split('\0').map((rec) => rec.split('\t').at(-1) ?? '').filter(Boolean);
+    const refused = touched.map((p) => ({ p, why: refusedPath(policy, p) })).filter((x) => x.why && x.why.code !== 'untracked');
+    if (refused.length > 0) {
+      for (const p of applied.reverse()) await git.raw(['apply', '-R', '--binary', p]);
+      throw new ShardConflictError(refused.map((x) => `shard ${r.shard}'s patch: ${describeRefusal(x.p, x.why!)}`));
+    }
     try {
       await git.raw(['apply', '--check', '--binary', patch]);
       await git.raw(['apply', '--binary', patch]);

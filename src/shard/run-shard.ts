@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { type ExecuteDeps, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { assertCleanTree } from '../forge/git.js';
 import type { ModelDeps } from '../pipeline/fix-job.js';
-import { recoverInterruptedEdits } from '../pipeline/apply-edits.js';
+import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { listrOptions, type ProgressRenderer } from '../pipeline/listr-options.js';
 import { selectCommands } from '../pipeline/select-commands.js';
 import { validate } from '../pipeline/validate.js';
@@ -76,6 +76,7 @@ export async function runShard(o: { root: string; config: DistiqConfig; plan: Pl
     context,
     items: o.plan.items,
     allowWorkflowEdits: o.config.execute.allowWorkflowEdits,
+    allowPaths: o.config.execute.allowPaths,
     signal: o.signal,
   };
   await new Listr(executionTasks(deps, state), { ...listrOptions(undefined, o.renderer, o.progressStream), concurrent: true, exitOnError: false }).run();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { scrubEnv } from '../security/secrets.js';
+import { type SandboxKind, sandboxCommand } from './sandbox.js';
 
 export interface CommandRun {
   command: string;
@@ -13,6 +14,8 @@ export interface CommandRun {
   timedOut: boolean;
   /** The command could not be started at all (e.g. shell missing). */
   spawnError?: string;
+  /** How it was isolated: "bwrap" (bubblewrap) or "none" (fresh HOME only). */
+  sandbox: SandboxKind;
 }
 
 export interface RunOptions {
@@ -35,17 +38,17 @@ const MAX_OUTPUT = 16 * 1024 * 1024;
 export async function runCommand(command: string, opts: RunOptions): Promise<CommandRun> {
   const started = performance.now();
   // An already-aborted signal never fires 'abort' again: do not start what would never be stopped.
-  if (opts.signal?.aborted) return { command, exitCode: null, output: '', stdout: '', durationMs: 0, timedOut: false };
+  if (opts.signal?.aborted) return { command, exitCode: null, output: '', stdout: '', durationMs: 0, timedOut: false, sandbox: 'none' };
   const env = scrubEnv(process.env, opts.secretEnvVars);
   env.PATH = [path.join(opts.cwd, 'node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter);
   env.FORCE_COLOR = '0';
   env.NO_COLOR = '1';
   delete env.NODE_OPTIONS; // our own loader flags must not leak into the repo's tools
 
-  const child = execa(command, {
-    shell: true,
+  const box = sandboxCommand(command, opts.cwd, env);
+  const child = execa(box.file, box.args, {
     cwd: opts.cwd,
-    env,
+    env: box.env,
     extendEnv: false,
     all: true,
     reject: false,
@@ -68,6 +71,12 @@ export async function runCommand(command: string, opts: RunOptions): Promise<Com
   }, opts.timeoutMs);
   const onAbort = () => killTree();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (child.pid !== undefined) liveGroups.add(child.pid);
+  // When the shell (or bwrap) exits, the command is over: what it left in its group dies now,
+  // instead of holding the output pipes open (and writing files) after the proof was judged.
+  child.once('exit', () => {
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  });
 
   try {
     const result = await child;
@@ -83,13 +92,26 @@ export async function runCommand(command: string, opts: RunOptions): Promise<Com
       durationMs: Math.round(performance.now() - started),
       timedOut,
       ...(spawnError ? { spawnError } : {}),
+      sandbox: box.kind,
     };
   } finally {
+    // Whatever the shell left running in its group (a daemon, a watcher) ends with the command.
+    if (child.pid !== undefined) {
+      signalGroup(child.pid, 'SIGKILL');
+      liveGroups.delete(child.pid);
+    }
+    box.cleanup();
     clearTimeout(timer);
     clearTimeout(graceTimer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/** Process groups of running commands: none may outlive distiq, however it exits. */
+const liveGroups = new Set<number>();
+process.on('exit', () => {
+  for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
+});
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -23,7 +23,7 @@ describe('distiq fix on the bundled fixtures (real CLI, real tools)', () => {
     ]);
     expect(report).toMatchObject({ job: 'fix', interrupted: false });
     // The same report is kept as the run's file.
-    expect(JSON.parse(readFileSync(path.join(dir, '.distiq/runs', `${report.runId}.json`), 'utf8'))).toEqual(report);
+    expect(JSON.parse(readFileSync(path.join(dir, '.git/distiq/runs', `${report.runId}.json`), 'utf8'))).toEqual(report);
     expect(report.cost).toMatchObject({ usd: 0, byTier: { autofix: { calls: 1, inputTokens: 0, outputTokens: 0, usd: 0 } }, byModel: [], baselineModel: 'anthropic/claude-sonnet-4-5' });
     // The all-premium baseline prices what a premium model would have read and written for these repairs.
     expect(report.cost.baselineUsd).toBeGreaterThan(0);

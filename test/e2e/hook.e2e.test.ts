@@ -195,7 +195,7 @@ describe('pre-push hook: no false alarms, optional local review', () => {
     const r = push(dir);
     expect(r.status).toBe(0);
     expect(r.stderr).not.toContain('review skipped');
-    const ledger = readFileSync(path.join(dir, '.distiq', 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const ledger = readFileSync(path.join(dir, '.git', 'distiq', 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(ledger.filter((e) => e.kind === 'settle')).toEqual([expect.objectContaining({ tier: 'local', usd: 0 })]);
   });
 });

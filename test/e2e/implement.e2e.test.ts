@@ -74,7 +74,7 @@ describe('distiq implement (real CLI, real tsc and vitest, scripted loopback mod
     expect(user).not.toContain('not an item');
     expect(report.cost.byModel).toEqual([expect.objectContaining({ tier: 'cheap', model: 'loop-cheap', calls: 1 })]);
     // The run file holds the same report.
-    expect(JSON.parse(readFileSync(path.join(dir, '.distiq/runs', `${report.runId}.json`), 'utf8'))).toEqual(report);
+    expect(JSON.parse(readFileSync(path.join(dir, '.git/distiq/runs', `${report.runId}.json`), 'utf8'))).toEqual(report);
   });
 
   it('a stale plan falls to the executor; a wrong cheap edit is rolled back and premium gets it right', async () => {
@@ -117,8 +117,8 @@ describe('distiq implement (real CLI, real tsc and vitest, scripted loopback mod
     expect(server.requests.map((q) => q.model)).toEqual(['loop-cheap', 'loop-cheap', 'loop-premium', 'loop-premium', 'loop-cheap', 'loop-cheap', 'loop-premium', 'loop-premium']);
     expect(server.requests[4]!.messages.at(-1)!.content).toMatch(/Your previous plan was rejected:\n- the previous answer could not be used: .*tasks\.0\.title/);
     expect(statusPorcelain(dir)).toBe('');
-    const runs = readdirSync(path.join(dir, '.distiq/runs'));
-    expect(JSON.parse(readFileSync(path.join(dir, '.distiq/runs', runs[0]!), 'utf8'))).toMatchObject({ job: 'implement', status: 'error', error: { type: 'PlanRejectedError' } });
+    const runs = readdirSync(path.join(dir, '.git/distiq/runs'));
+    expect(JSON.parse(readFileSync(path.join(dir, '.git/distiq/runs', runs[0]!), 'utf8'))).toMatchObject({ job: 'implement', status: 'error', error: { type: 'PlanRejectedError' } });
   });
 
   it('a plan with a path outside the repo or into CI workflows is sent back with the reason', async () => {
@@ -129,7 +129,7 @@ describe('distiq implement (real CLI, real tsc and vitest, scripted loopback mod
     expect(JSON.parse(r.stdout).plan.attempts).toBe(2);
     const feedback = server.requests[1]!.messages.at(-1)!.content;
     expect(feedback).toContain('outside the repository root');
-    expect(feedback).toContain('CI workflows may not be changed');
+    expect(feedback).toContain('.github/ (CI workflows, actions) is not changed');
     expect(existsSync(path.join(dir, '..', 'outside.ts'))).toBe(false);
     expect(existsSync(path.join(dir, '.github'))).toBe(false);
   });

@@ -164,7 +164,7 @@ describe('distiq fix with model tiers (loopback OpenAI-compatible server, real C
     expect(JSON.parse(stdout).failuresAfter).toBe(1);
     expect(readFileSync(path.join(dir, 'src/config.ts'), 'utf8')).toBe(FILES['src/config.ts']);
     expect(statusPorcelain(dir)).toBe('');
-    const ledger = readFileSync(path.join(dir, '.distiq/ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const ledger = readFileSync(path.join(dir, '.git/distiq/ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(ledger.map((e) => e.kind)).toEqual(['reserve', 'settle']); // the interrupted call counts (it may be billed), nothing stays open
   });
 

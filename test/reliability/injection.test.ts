@@ -6,10 +6,11 @@ import path from 'node:path';
 import nock from 'nock';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { refusedEdit } from '../../src/execute/protected-paths.js';
+import { refusedEdit } from '../../src/edits/protected-paths.js';
+import { loadPathPolicy } from '../../src/edits/path-policy.js';
 import { implementMessages } from '../../src/execute/repair-prompt.js';
 import { sanitizeUserText } from '../../src/forge/github/sanitize.js';
-import { resolveSafePath } from '../../src/pipeline/apply-edits.js';
+import { resolveSafePath } from '../../src/edits/apply-edits.js';
 import { validate } from '../../src/pipeline/validate.js';
 import { API, commentEvent, PLAN, REPO, run, sample, setup, SUBTRACT, threadComments, TOKEN } from '../github-harness.js';
 import { git, makeRepo, ROOT, tempDir } from '../helpers.js';
@@ -36,15 +37,17 @@ describe('Prompt injection', () => {
 
   it('validation commands come only from the config; neither a model edit nor a plan may change them', () => {
     const pkg = (build: string) => JSON.stringify({ scripts: { build } });
-    expect(refusedEdit([{ path: 'package.json', before: pkg('tsc'), after: pkg('echo ok') }], { allowWorkflowEdits: false })).toMatch(/scripts/);
-    expect(refusedEdit([{ path: '.distiqrc.yaml', before: 'a', after: 'b' }], { allowWorkflowEdits: false })).toMatch(/distiq config/);
+    const guard = { policy: loadPathPolicy(makeRepo({ files: { 'package.json': pkg('tsc'), '.distiqrc.yaml': 'a' } })) };
+    expect(refusedEdit([{ path: 'package.json', before: pkg('tsc'), after: pkg('echo ok') }], guard)).toMatch(/\(config\)/);
+    expect(refusedEdit([{ path: '.distiqrc.yaml', before: 'a', after: 'b' }], guard)).toMatch(/\(dotpath\)/);
   });
 
   it('before any write: .git/, .github/, hooks, outside the root and symlink escapes are refused; the diff size is capped', () => {
     const dir = makeRepo();
     for (const p of ['.git/config', '../x', '/etc/passwd']) expect(() => resolveSafePath(dir, p), p).toThrow(/Refused to write/);
-    for (const p of ['.github/workflows/x.yml', '.husky/pre-push', 'lefthook.yml']) expect(refusedEdit([{ path: p, before: null, after: 'x' }], { allowWorkflowEdits: false }), p).not.toBeNull();
-    expect(refusedEdit(Array.from({ length: 51 }, (_, i) => ({ path: `f${i}`, before: null, after: 'x' })), { allowWorkflowEdits: false })).toMatch(/at most 50/);
+    const guard = { policy: loadPathPolicy(dir) };
+    for (const p of ['.github/workflows/x.yml', '.husky/pre-push', 'lefthook.yml']) expect(refusedEdit([{ path: p, before: null, after: 'x' }], guard), p).not.toBeNull();
+    expect(refusedEdit(Array.from({ length: 51 }, (_, i) => ({ path: `f${i}`, before: null, after: 'x' })), guard)).toMatch(/at most 50/);
   });
 
   it('success is the real exit code: a command that prints "all tests passed" and exits 1 is a failure', async () => {

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Budget } from '../../src/budget/budget.js';
 import { Ledger } from '../../src/budget/ledger.js';
-import { BIN, git, makeRepo, runCli, statusPorcelain } from '../helpers.js';
-import { spawn } from 'node:child_process';
+import { BIN, git, makeRepo, ROOT, runCli, statusPorcelain } from '../helpers.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -67,8 +68,8 @@ describe('Fault injection: a killed run loses nothing and the next run recovers'
       expect(readFileSync(path.join(dir, 'src/report.ts'), 'utf8')).toContain(USER_LINE);
       expect(readFileSync(path.join(dir, 'docs.md'), 'utf8')).toBe('docs, edited by me\n');
       expect(tempFiles(dir)).toEqual([]);
-      expect(existsSync(path.join(dir, '.distiq/journal')) ? readdirSync(path.join(dir, '.distiq/journal')) : []).toEqual([]);
-      const ledger = new Ledger(path.join(dir, '.distiq/ledger.jsonl'));
+      expect(existsSync(path.join(dir, '.git/distiq/journal')) ? readdirSync(path.join(dir, '.git/distiq/journal')) : []).toEqual([]);
+      const ledger = new Ledger(path.join(dir, '.git/distiq/ledger.jsonl'));
       // A dead run's reservation no longer counts (its TTL passed) and the next reservation releases it for good.
       const budget = new Budget(ledger, { perRun: 1 }, 'after');
       const reservation = await budget.reserve(0.5);
@@ -80,17 +81,17 @@ describe('Fault injection: a killed run loses nothing and the next run recovers'
   });
 
   it('an unproven edit left by SIGKILL is restored from the journal; a file the user changed since is left alone', async () => {
-    const { applyEdits, recoverInterruptedEdits } = await import('../../src/pipeline/apply-edits.js');
+    const { recoverInterruptedEdits } = await import('../../src/edits/apply-edits.js');
     const dir = makeRepo({ files: { 'a.ts': 'original a\n', 'b.ts': 'original b\n' } });
-    await applyEdits(dir, [
-      { path: 'a.ts', before: 'original a\n', after: 'distiq edit a\n' },
-      { path: 'b.ts', before: 'original b\n', after: 'distiq edit b\n' },
-      { path: 'c.ts', before: null, after: 'created by distiq\n' },
-    ]); // never kept nor rolled back: as if the process died here
-    const journal = readdirSync(path.join(dir, '.distiq/journal'))[0]!;
-    const j = JSON.parse(readFileSync(path.join(dir, '.distiq/journal', journal), 'utf8'));
-    j.pid = 999_999; // a process that no longer exists
-    writeFileSync(path.join(dir, '.distiq/journal', journal), JSON.stringify(j));
+    // A real process applies the edits and dies by SIGKILL before keeping or rolling them back.
+    const dist = (m: string) => JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/edits', m)).href);
+    const script = `const { applyEdits } = await import(${dist('apply-edits.js')}); const { loadPathPolicy } = await import(${dist('path-policy.js')});
+      await applyEdits(process.cwd(), [{ path: 'a.ts', before: 'original a\\n', after: 'distiq edit a\\n' }, { path: 'b.ts', before: 'original b\\n', after: 'distiq edit b\\n' }, { path: 'c.ts', before: null, after: 'created by distiq\\n' }], { policy: loadPathPolicy(process.cwd()), scope: { created: ['c.ts'] } });
+      process.kill(process.pid, 'SIGKILL');`;
+    const killed = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const journalDir = path.join(dir, '.git/distiq/journal');
+    expect(readdirSync(journalDir)).toHaveLength(1);
     writeFileSync(path.join(dir, 'b.ts'), 'the user edited b after the crash\n');
     writeFileSync(path.join(dir, `.a.ts.distiq-deadbeef.tmp`), 'half');
     expect((await recoverInterruptedEdits(dir)).sort()).toEqual(['a.ts', 'c.ts']);
@@ -98,6 +99,6 @@ describe('Fault injection: a killed run loses nothing and the next run recovers'
     expect(readFileSync(path.join(dir, 'b.ts'), 'utf8')).toBe('the user edited b after the crash\n');
     expect(existsSync(path.join(dir, 'c.ts'))).toBe(false);
     expect(existsSync(path.join(dir, '.a.ts.distiq-deadbeef.tmp'))).toBe(false);
-    expect(readdirSync(path.join(dir, '.distiq/journal'))).toEqual([]);
+    expect(readdirSync(journalDir)).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import nock from 'nock';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { refusedEdit } from '../../src/execute/protected-paths.js';
+import { refusedEdit } from '../../src/edits/protected-paths.js';
+import { loadPathPolicy } from '../../src/edits/path-policy.js';
 import { deliverPullRequest } from '../../src/forge/github/deliver.js';
 import { github } from '../../src/forge/github/client.js';
 import { writeRunFile } from '../../src/report/run-file.js';
@@ -58,7 +59,8 @@ describe('Secrets', () => {
   });
 
   it('diffs touching .github/workflows are refused by default', () => {
-    expect(refusedEdit([{ path: '.github/workflows/ci.yml', before: 'a', after: 'b' }], { allowWorkflowEdits: false })).toMatch(/refused/);
+    const policy = loadPathPolicy(makeRepo({ files: { '.github/workflows/ci.yml': 'a' } }));
+    expect(refusedEdit([{ path: '.github/workflows/ci.yml', before: 'a', after: 'b' }], { policy })).toMatch(/refused \(workflow\)/);
   });
 
   it('"GitHub Actions is not permitted to create or approve pull requests" is explained with the setting', async () => {

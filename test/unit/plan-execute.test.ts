@@ -4,7 +4,8 @@ import { Budget } from '../../src/budget/budget.js';
 import { CallRecorder, callModel } from '../../src/budget/call-model.js';
 import { Ledger } from '../../src/budget/ledger.js';
 import { PriceBook } from '../../src/budget/prices.js';
-import { refusedEdit } from '../../src/execute/protected-paths.js';
+import { refusedEdit } from '../../src/edits/protected-paths.js';
+import { loadPathPolicy } from '../../src/edits/path-policy.js';
 import { ScriptedProvider } from '../../src/providers/scripted.js';
 import { matrixJson, shardPlan } from '../../src/shard/matrix.js';
 import { TaskScheduler, topologicalOrder } from '../../src/execute/scheduler.js';
@@ -164,16 +165,18 @@ describe('checklist and plan checks', () => {
 });
 
 describe('what edits may never do, and what never reaches a prompt', () => {
-  it('refuses CI, hooks, the distiq config and package scripts; allows other package.json changes', () => {
+  it('refuses CI, hooks, the distiq config and every package.json change (the allowlist); allowPaths widens', () => {
     const e = (p: string, before: string | null, after: string | null) => ({ path: p, before, after });
-    const opts = { allowWorkflowEdits: false };
-    expect(refusedEdit([e('.github/workflows/ci.yml', null, 'on: push')], opts)).toMatch(/\.github\/ \(CI workflows, actions\) is not changed/);
-    expect(refusedEdit([e('.github/workflows/ci.yml', null, 'on: push')], { allowWorkflowEdits: true })).toBeNull();
-    expect(refusedEdit([e('.husky/pre-push', 'x', 'y')], opts)).toMatch(/git hooks/);
-    expect(refusedEdit([e('.distiqrc.json', '{}', '{"commands":{"build":"true"}}')], opts)).toMatch(/defines the validation commands/);
     const pkg = (scripts: object, deps: object = {}) => JSON.stringify({ name: 'x', scripts, dependencies: deps });
-    expect(refusedEdit([e('package.json', pkg({ build: 'tsc' }), pkg({ build: 'true' }))], opts)).toMatch(/"scripts"/);
-    expect(refusedEdit([e('package.json', pkg({ build: 'tsc' }), pkg({ build: 'tsc' }, { zod: '^4' }))], opts)).toBeNull();
+    const dir = makeRepo({ files: { '.husky/pre-push': 'x', '.distiqrc.json': '{}', 'package.json': pkg({ build: 'tsc' }), 'src/big.ts': '' } });
+    const opts = { policy: loadPathPolicy(dir), scope: { created: ['.github/workflows/ci.yml', 'src/big.ts'] } };
+    expect(refusedEdit([e('.github/workflows/ci.yml', null, 'on: push')], opts)).toMatch(/\.github\/ \(CI workflows, actions\) is not changed/);
+    expect(refusedEdit([e('.github/workflows/ci.yml', null, 'on: push')], { ...opts, policy: loadPathPolicy(dir, { allowWorkflowEdits: true }) })).toBeNull();
+    expect(refusedEdit([e('.husky/pre-push', 'x', 'y')], opts)).toMatch(/dot-directory/);
+    expect(refusedEdit([e('.distiqrc.json', '{}', '{"commands":{"build":"true"}}')], opts)).toMatch(/dotfile/);
+    expect(refusedEdit([e('package.json', pkg({ build: 'tsc' }), pkg({ build: 'true' }))], opts)).toMatch(/tool configuration/);
+    expect(refusedEdit([e('package.json', pkg({ build: 'tsc' }), pkg({ build: 'tsc' }, { zod: '^4' }))], opts)).toMatch(/tool configuration/);
+    expect(refusedEdit([e('package.json', pkg({ build: 'tsc' }), pkg({ build: 'tsc' }, { zod: '^4' }))], { policy: loadPathPolicy(dir, { allowPaths: ['package.json'] }) })).toBeNull();
     expect(refusedEdit([e('src/big.ts', null, 'x'.repeat(2_000_001))], opts)).toMatch(/at most 2000000/);
   });
 

@@ -1,8 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { constants, promises as fs, realpathSync } from 'node:fs';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, constants, promises as fs, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DistiqError, ExitCode } from '../errors.js';
 import type { FileEdit } from '../autofix/fixer.js';
+import { ensureStateDir, statePath } from '../state-dir.js';
+import { loadPathPolicy, refusedPath } from './path-policy.js';
+import { type EditGuard, refusedEdit } from './protected-paths.js';
 
 export class UnsafePathError extends DistiqError {
   constructor(readonly editPath: string, reason: string) {
@@ -14,6 +18,24 @@ export class StaleEditError extends DistiqError {
   constructor(readonly editPath: string) {
     super(`Refused to write ${editPath}: it changed on disk after the repair was computed`, ExitCode.NOT_FIXED);
   }
+}
+
+/** Edits change bytes of text files only: a binary or non-UTF-8 file would be corrupted by a string edit. */
+export class UneditableFileError extends DistiqError {
+  constructor(readonly editPath: string, why: string) {
+    super(`Refused to edit ${editPath}: ${why}; distiq edits only UTF-8 text files`, ExitCode.NOT_FIXED);
+  }
+}
+
+/** Why these bytes cannot be edited as text, or null. */
+export function notEditableText(bytes: Buffer): string | null {
+  if (bytes.includes(0)) return 'it is binary (it contains NUL bytes)';
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return 'it is not valid UTF-8 (another encoding, e.g. Latin-1)';
+  }
+  return null;
 }
 
 export interface AppliedEdits {
@@ -60,16 +82,25 @@ export function resolveSafePath(root: string, rel: string): string {
 }
 
 /**
- * Writes all edits or none: every target is checked before the first byte is written. Before the
- * first write, the originals go to a journal under .distiq/journal/, so that a run killed between
- * applying and proving (SIGKILL, a crash, a power cut) is undone by the next run.
+ * Writes all edits or none: every target is checked before the first byte is written, first by the
+ * path policy (the allowlist; the one choke point every writer goes through), then for staleness
+ * and encoding. Before the first write, the originals go to a journal in distiq's state dir (inside
+ * the git dir), so that a run killed between applying and proving is undone by the next run.
  */
-export async function applyEdits(root: string, edits: FileEdit[]): Promise<AppliedEdits> {
+export async function applyEdits(root: string, edits: FileEdit[], guard: EditGuard): Promise<AppliedEdits> {
+  const refused = refusedEdit(edits, guard);
+  if (refused) throw new UnsafePathError(edits.find((e) => refusedPath(guard.policy, e.path, guard.scope))?.path ?? '', refused);
   const plan = edits.map((e) => ({ edit: e, abs: resolveSafePath(root, e.path) }));
   const originals: Original[] = [];
   for (const { edit, abs } of plan) {
     const current = await readOrNull(abs);
-    if ((current === null ? null : current.toString('utf8')) !== edit.before) throw new StaleEditError(edit.path);
+    if (current !== null) {
+      const why = notEditableText(current);
+      if (why) throw new UneditableFileError(edit.path, why);
+    }
+    // Byte for byte: a string compare would hide a re-encoding.
+    const same = current === null ? edit.before === null : edit.before !== null && current.equals(Buffer.from(edit.before, 'utf8'));
+    if (!same) throw new StaleEditError(edit.path);
     const mode = current === null ? null : (await fs.stat(abs)).mode;
     originals.push({ abs, content: current, mode });
   }
@@ -112,18 +143,68 @@ interface JournalEntry {
   written: string | null;
 }
 
-const JOURNAL_DIR = path.join('.distiq', 'journal');
 const STALE_JOURNAL_MS = 60 * 60_000;
 
 async function writeJournal(root: string, files: { path: string; original: Buffer | null; mode: number | null; written: string | null }[]): Promise<string> {
-  const dir = path.join(root, JOURNAL_DIR);
-  await fs.mkdir(dir, { recursive: true });
-  const ignore = path.join(root, '.distiq', '.gitignore');
-  await fs.writeFile(ignore, '*\n', { flag: 'wx' }).catch(() => undefined);
+  const dir = statePath(root, 'journal');
+  ensureStateDir(dir);
   const file = path.join(dir, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
   const entries: JournalEntry[] = files.map((f) => ({ path: f.path, original: f.original === null ? null : f.original.toString('base64'), mode: f.mode, written: f.written === null ? null : sha256(Buffer.from(f.written, 'utf8')) }));
-  await atomicWrite(file, Buffer.from(JSON.stringify({ pid: process.pid, at: Date.now(), files: entries })), null);
+  const body = JSON.stringify({ pid: process.pid, at: Date.now(), files: entries });
+  await atomicWrite(file, Buffer.from(JSON.stringify({ body, mac: journalMac(body) })), null);
   return file;
+}
+
+/**
+ * A journal is signed with a per-machine key kept outside every repository (and hidden from the
+ * sandboxed validation commands): a journal distiq did not write (committed, planted by a build)
+ * fails the check and is quarantined, never applied.
+ */
+function journalMac(body: string): string {
+  return createHmac('sha256', journalKey()).update(body).digest('hex');
+}
+
+let key: Buffer | undefined;
+function journalKey(): Buffer {
+  if (key) return key;
+  const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  const file = path.join(base, 'distiq', 'journal.key');
+  try {
+    key = readFileSync(file);
+    if (key.length >= 32) return key;
+  } catch {
+    // first use on this machine
+  }
+  key = randomBytes(32);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, key, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  } catch {
+    // unwritable home: journals of this process are still verifiable by it, later runs quarantine them
+  }
+  return key;
+}
+
+function verifiedBody(raw: string): { pid: number; at: number; files: JournalEntry[] } | null {
+  try {
+    const outer = JSON.parse(raw) as { body?: unknown; mac?: unknown };
+    if (typeof outer.body !== 'string' || typeof outer.mac !== 'string' || !/^[0-9a-f]{64}$/.test(outer.mac)) return null;
+    const want = Buffer.from(journalMac(outer.body), 'hex');
+    if (!timingSafeEqual(want, Buffer.from(outer.mac, 'hex'))) return null;
+    const j = JSON.parse(outer.body) as { pid: number; at: number; files: JournalEntry[] };
+    return Array.isArray(j.files) ? j : null;
+  } catch {
+    return null;
+  }
+}
+
+async function quarantine(root: string, file: string, why: string): Promise<void> {
+  const dir = statePath(root, 'quarantine');
+  ensureStateDir(dir);
+  const to = path.join(dir, `${Date.now()}-${path.basename(file)}`);
+  await fs.rename(file, to).catch(() => fs.rm(file, { force: true }));
+  process.stderr.write(`distiq: warning: journal ${path.basename(file)} was not applied (${why}); quarantined in ${to}\n`);
 }
 
 /**
@@ -132,7 +213,7 @@ async function writeJournal(root: string, files: { path: string; original: Buffe
  * files are removed. Journals of a live run are skipped. Returns the restored paths.
  */
 export async function recoverInterruptedEdits(root: string): Promise<string[]> {
-  const dir = path.join(root, JOURNAL_DIR);
+  const dir = statePath(root, 'journal');
   let names: string[];
   try {
     names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json'));
@@ -142,21 +223,19 @@ export async function recoverInterruptedEdits(root: string): Promise<string[]> {
   const restored: string[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
-    let journal: { pid: number; at: number; files: JournalEntry[] };
-    try {
-      journal = JSON.parse(await fs.readFile(file, 'utf8'));
-    } catch {
-      await fs.rm(file, { force: true }); // a journal torn while written: its edits never started
+    const journal = verifiedBody(await fs.readFile(file, 'utf8').catch(() => ''));
+    if (!journal) {
+      await quarantine(root, file, 'distiq did not write it: its signature does not match');
       continue;
     }
     if (journal.pid !== process.pid && isAlive(journal.pid) && Date.now() - journal.at < STALE_JOURNAL_MS) continue;
+    const bad = await badEntry(root, journal.files);
+    if (bad) {
+      await quarantine(root, file, bad);
+      continue;
+    }
     for (const entry of [...journal.files].reverse()) {
-      let abs: string;
-      try {
-        abs = resolveSafePath(root, entry.path);
-      } catch {
-        continue;
-      }
+      const abs = resolveSafePath(root, entry.path);
       const current = await readOrNull(abs);
       const stillOurs = entry.written === null ? current === null : current !== null && sha256(current) === entry.written;
       if (stillOurs) {
@@ -170,6 +249,25 @@ export async function recoverInterruptedEdits(root: string): Promise<string[]> {
     await fs.rm(file, { force: true });
   }
   return restored;
+}
+
+/** Every entry must name a writable path in an existing folder; otherwise nothing of it is applied. */
+async function badEntry(root: string, files: JournalEntry[]): Promise<string | null> {
+  const policy = loadPathPolicy(root);
+  for (const e of files) {
+    if (typeof e.path !== 'string') return 'an entry without a path';
+    const refusal = refusedPath(policy, e.path);
+    if (refusal && refusal.code !== 'untracked' && refusal.code !== 'scope') return `${e.path}: ${refusal.reason}`;
+    let abs: string;
+    try {
+      abs = resolveSafePath(root, e.path);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    const folder = await fs.lstat(path.dirname(abs)).catch(() => null);
+    if (!folder?.isDirectory()) return `${e.path} is in a folder that does not exist`;
+  }
+  return null;
 }
 
 function isAlive(pid: number): boolean {

@@ -1,0 +1,163 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * What could change the meaning of a proof or persist after it, recorded around every validation
+ * command: the working tree as git sees it (tracked changes and untracked, non-ignored files),
+ * the git dir's config and excludes, the hooks folder, `node_modules/.bin` shims and the package
+ * manager configs. A proof may change none of it; anything it did change is put back.
+ */
+export interface ProofSurface {
+  entries: Map<string, Entry>;
+  /** Worktree paths git listed as changed or untracked (the rest match the index). */
+  listed: Set<string>;
+}
+
+type Entry =
+  | { kind: 'file'; abs: string; bytes: Buffer | null; mode: number | null }
+  | { kind: 'link'; abs: string; target: string | null; pointee: string };
+
+/** Package manager configs that change what `npm run`/`yarn` do, wherever git says they are. */
+const PM_CONFIGS = ['.npmrc', '.yarnrc', '.yarnrc.yml', '.pnpmfile.cjs', 'bunfig.toml'];
+/** Git dir files that change what git runs or shows (fsmonitor, hooksPath, excludes). */
+const GIT_FILES = ['config', 'info/exclude', 'info/attributes', 'commondir'];
+
+/** A git that never runs the repo's fsmonitor or other configured commands while we look. */
+async function git(root: string, args: string[]): Promise<string> {
+  const { stdout } = await run('git', ['-c', 'core.fsmonitor=false', '-c', 'core.untrackedCache=false', ...args], { cwd: root, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
+  return stdout;
+}
+
+export async function snapshotProofSurface(root: string): Promise<ProofSurface> {
+  const entries = new Map<string, Entry>();
+  const listed = new Set<string>();
+  const status = await git(root, ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--ignored=no', '--no-renames']);
+  for (const rel of statusPaths(status)) {
+    listed.add(rel);
+    entries.set(`worktree:${rel}`, await readEntry(path.join(root, rel)));
+  }
+  for (const name of PM_CONFIGS) entries.set(`pm:${name}`, await readEntry(path.join(root, name)));
+  const paths = await gitPaths(root);
+  for (const [i, f] of GIT_FILES.entries()) entries.set(`git:${f}`, await readEntry(paths[i]!));
+  await addFolder(entries, 'hooks', paths[GIT_FILES.length]!);
+  await addFolder(entries, 'bin', path.join(root, 'node_modules', '.bin'));
+  // Where distiq's own config is searched (cosmiconfig), ignored by git or not: it runs in distiq.
+  await addFolder(entries, 'cfgdir', path.join(root, '.config'));
+  for (const n of await fs.readdir(root).catch(() => [] as string[])) if (/^(\.distiqrc|distiq\.config\.)/.test(n)) entries.set(`cfg:${n}`, await readEntry(path.join(root, n)));
+  return { entries, listed };
+}
+
+/** Where the git dir's files and the hooks folder are; asked once per root (config changes are caught anyway). */
+const pathCache = new Map<string, Promise<string[]>>();
+function gitPaths(root: string): Promise<string[]> {
+  let p = pathCache.get(root);
+  if (!p) {
+    p = git(root, ['rev-parse', '--path-format=absolute', ...GIT_FILES.flatMap((f) => ['--git-path', f]), '--git-path', 'hooks']).then((out) => out.trim().split('\n'));
+    pathCache.set(root, p);
+  }
+  return p;
+}
+
+/** Keys that differ, as readable paths (`worktree:src/a.ts` → `src/a.ts`). */
+export function surfaceChanges(before: ProofSurface, after: ProofSurface): string[] {
+  const keys = new Set([...before.entries.keys(), ...after.entries.keys()]);
+  const out: string[] = [];
+  for (const k of keys) {
+    const a = before.entries.get(k);
+    const b = after.entries.get(k);
+    if (signature(a) !== signature(b)) out.push(k);
+  }
+  return out.sort();
+}
+
+export function describeKey(root: string, key: string, surface: ProofSurface): string {
+  const [kind, ...rest] = key.split(':');
+  const name = rest.join(':');
+  if (kind === 'worktree' || kind === 'pm') return name;
+  const e = surface.entries.get(key);
+  return e ? path.relative(root, e.abs) || e.abs : name;
+}
+
+/**
+ * Puts every changed key back to its recorded state: bytes and mode for files, targets for links;
+ * what did not exist is removed. A worktree file git did not list before matched the index then,
+ * so the index's blob is its content.
+ */
+export async function restoreSurface(root: string, before: ProofSurface, after: ProofSurface, keys: string[]): Promise<void> {
+  for (const k of keys) {
+    let want = before.entries.get(k);
+    const now = after.entries.get(k);
+    const abs = want?.abs ?? now?.abs;
+    if (!abs) continue;
+    if (!want && k.startsWith('worktree:')) want = await fromIndex(root, k.slice('worktree:'.length), abs);
+    await fs.rm(abs, { force: true, recursive: true });
+    if (!want) {
+      await removeEmptyParents(root, abs); // folders the command created for its planted file
+      continue;
+    }
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    if (want.kind === 'link') {
+      if (want.target !== null) await fs.symlink(want.target, abs);
+    } else if (want.bytes !== null) {
+      await fs.writeFile(abs, want.bytes);
+      if (want.mode !== null) await fs.chmod(abs, want.mode & 0o7777);
+    }
+  }
+}
+
+async function removeEmptyParents(root: string, abs: string): Promise<void> {
+  for (let dir = path.dirname(abs); dir.startsWith(root + path.sep); dir = path.dirname(dir)) {
+    if ((await fs.readdir(dir).catch(() => ['?'])).length > 0) return;
+    await fs.rmdir(dir).catch(() => undefined);
+  }
+}
+
+async function fromIndex(root: string, rel: string, abs: string): Promise<Entry | undefined> {
+  const line = (await git(root, ['ls-files', '-s', '-z', '--', rel])).split('\0')[0] ?? '';
+  const m = /^(\d+) ([0-9a-f]+) \d\t/.exec(line);
+  if (!m) return undefined; // not in the index: it did not exist
+  const { stdout } = await run('git', ['cat-file', 'blob', m[2]!], { cwd: root, encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 });
+  if (m[1] === '120000') return { kind: 'link', abs, target: stdout.toString('utf8'), pointee: '' };
+  return { kind: 'file', abs, bytes: stdout, mode: m[1] === '100755' ? 0o755 : 0o644 };
+}
+
+/** Paths of a `git status --porcelain=v2 -z` listing (changed, unmerged, untracked). */
+function statusPaths(out: string): string[] {
+  const recs = out.split('\0');
+  const paths: string[] = [];
+  for (const rec of recs) {
+    if (rec.startsWith('1 ')) paths.push(rec.split(' ').slice(8).join(' '));
+    else if (rec.startsWith('u ')) paths.push(rec.split(' ').slice(10).join(' '));
+    else if (rec.startsWith('? ')) paths.push(rec.slice(2));
+  }
+  return paths;
+}
+
+async function readEntry(abs: string): Promise<Entry> {
+  const st = await fs.lstat(abs).catch(() => null);
+  if (!st) return { kind: 'file', abs, bytes: null, mode: null };
+  if (st.isSymbolicLink()) {
+    const target = await fs.readlink(abs);
+    const real = await fs.stat(abs).catch(() => null);
+    return { kind: 'link', abs, target, pointee: real ? `${real.size}:${real.mtimeMs}:${real.mode}` : 'dangling' };
+  }
+  if (st.isDirectory()) return { kind: 'file', abs, bytes: Buffer.from('(directory)'), mode: st.mode };
+  return { kind: 'file', abs, bytes: await fs.readFile(abs), mode: st.mode };
+}
+
+async function addFolder(entries: Map<string, Entry>, label: string, dir: string): Promise<void> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const n of names) entries.set(`${label}:${n}`, await readEntry(path.join(dir, n)));
+}
+
+function signature(e: Entry | undefined): string {
+  if (!e) return 'absent';
+  if (e.kind === 'link') return `link:${e.target}:${e.pointee}`;
+  if (e.bytes === null) return 'absent';
+  return `file:${(e.mode ?? 0) & 0o7777}:${createHash('sha256').update(e.bytes).digest('hex')}`;
+}
