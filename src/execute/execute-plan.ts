@@ -20,6 +20,7 @@ import { Mutex } from './mutex.js';
 import { refusedEdit } from './protected-paths.js';
 import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
+import type { ReplayCache } from '../memory/replay-cache.js';
 
 export type TaskStatus = 'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
 
@@ -54,6 +55,8 @@ export interface ExecuteDeps {
   items: string[];
   allowWorkflowEdits: boolean;
   signal?: AbortSignal;
+  /** Exact replay cache: identical requests are answered at $0. */
+  cache?: ReplayCache;
 }
 
 /** Shared by all tasks of a job; only changed under the proof lock. */
@@ -203,6 +206,7 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
             return parsed.success ? null : parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
           },
           onEvent: progress,
+          cache: deps.cache,
         });
         outcome.escalations.push(...call.escalations.map((e) => `provider fallback: ${e}`));
         answer = EditsSchema.parse(call.json);

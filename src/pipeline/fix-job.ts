@@ -16,6 +16,7 @@ import type { Budget } from '../budget/budget.js';
 import type { CallRecorder } from '../budget/call-model.js';
 import type { PriceBook, PricedModel } from '../budget/prices.js';
 import type { TierLadder } from '../routing/router.js';
+import type { ReplayCache } from '../memory/replay-cache.js';
 import { JobContext } from '../context/job-context.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
@@ -58,6 +59,8 @@ export interface ModelDeps {
   maxOutputTokens: number;
   maxRetries: number;
   contextTokens: number;
+  /** Exact replay cache shared by the job's model calls (fix memory, issue #16). */
+  cache?: ReplayCache;
 }
 
 interface JobState {
@@ -134,6 +137,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             items: [],
             allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
             signal: req.signal,
+            cache: req.models.cache,
           };
           const exec = newExecutionState(ctx.current!, plan);
           ctx.exec = exec;
