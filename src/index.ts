@@ -5,6 +5,7 @@ import Fix from './commands/fix.js';
 import Hook from './commands/hook.js';
 import Implement from './commands/implement.js';
 import Index from './commands/index-cmd.js';
+import Memory from './commands/memory.js';
 import Merge from './commands/merge.js';
 import Models from './commands/models.js';
 import Plan from './commands/plan.js';
@@ -20,6 +21,7 @@ export const COMMANDS = {
   hook: Hook,
   implement: Implement,
   index: Index,
+  memory: Memory,
   merge: Merge,
   models: Models,
   plan: Plan,

@@ -14,7 +14,7 @@ import type { PlanTask } from '../plan/types.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { RepairReport } from '../report/fix-report.js';
 import type { TierLadder } from '../routing/router.js';
-import { diffFailures, failureKey } from '../validation/failure.js';
+import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
 import { EDITS_JSON_SCHEMA, EditApplyError, type Edits, EditsSchema, resolveEdits } from './edit-format.js';
 import { Mutex } from './mutex.js';
 import { refusedEdit } from './protected-paths.js';
@@ -57,6 +57,10 @@ export interface ExecuteDeps {
   signal?: AbortSignal;
   /** Exact replay cache: identical requests are answered at $0. */
   cache?: ReplayCache;
+  /** fix: a model repair was proven (fix memory stores it at the end of the job). */
+  onProven?: (taskId: string, fixed: Failure[], edits: FileEdit[], tier: string) => void;
+  /** fix: stored repairs that did not prove out here, shown to the model as worked examples. */
+  examples?: (failures: Failure[]) => string[];
 }
 
 /** Shared by all tasks of a job; only changed under the proof lock. */
@@ -280,6 +284,7 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
     return { kept: false, reason: verdict.reason };
   }
   await applied.keep();
+  deps.onProven?.(task.id, diffFailures(state.current.failures, after.failures).fixed, edits, tier);
   state.current = after;
   for (const f of applied.changed) state.changed.add(f);
   outcome.changed.push(...applied.changed.filter((f) => !outcome.changed.includes(f)));
@@ -294,7 +299,7 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
 function messagesFor(task: PlanTask, deps: ExecuteDeps, state: ExecutionState, feedback: string[]): ChatMessage[] {
   if (deps.job === 'fix') {
     const failures = remainingOf(task, state.current);
-    return repairMessages(deps.root, { failures }, feedback, deps.context?.forTask(task, failures));
+    return repairMessages(deps.root, { failures }, feedback, deps.context?.forTask(task, failures), deps.examples?.(failures));
   }
   const items = task.items.map((n) => deps.items[n - 1]).filter((t): t is string => t !== undefined);
   return implementMessages(task, items, feedback, deps.context?.forTask(task));

@@ -41,6 +41,7 @@ export interface RepairReport {
 }
 
 import type { CostReport } from './cost.js';
+import type { MemoryReport } from '../memory/job-memory.js';
 
 export interface CommandReport {
   kind: CommandKind;
@@ -73,6 +74,8 @@ export interface FixReport {
   /** With --pr (or in the Action): the pull request opened or updated. */
   pullRequest?: { url: string; number: number; branch: string; created: boolean };
   durationMs: number;
+  /** Fix memory and the exact replay cache (README "Fix memory"). */
+  memory?: MemoryReport;
 }
 
 export function exitCodeFor(status: FixStatus): number {
