@@ -10,7 +10,7 @@ import { sha256 } from './canonical-json.js';
 export interface Fingerprint {
   tool: string;
   code: string | null;
-  /** First line of the message, quoted names as ⟨0⟩, ⟨1⟩… and numbers as #. */
+  /** First line of the message, quoted names as ⟨n0⟩, ⟨n1⟩… and numbers as #. */
   message: string;
   /** The failing line's shape, e.g. `export const i : i = s ;`. Empty when unknown. */
   shape: string;
@@ -42,7 +42,7 @@ export function abstractMessage(message: string): { text: string; names: string[
       const name = (a ?? b ?? c)!;
       let i = names.indexOf(name);
       if (i < 0) i = names.push(name) - 1;
-      return `⟨${i}⟩`;
+      return `⟨n${i}⟩`;
     })
     .replace(/\b\d+(?:\.\d+)?\b/g, '#')
     .replace(/\s+/g, ' ')
@@ -84,5 +84,5 @@ export function fingerprintOf(f: Failure, fileText: string | null): { fingerprin
 /** Words for the similarity index: tool, code, the abstract message and the line's shape. */
 export function fingerprintText(fp: Pick<Fingerprint, 'tool' | 'code' | 'message' | 'shape'>): string {
   const shape = fp.shape.replace(/\bi\b/g, 'ID').replace(/\bs\b/g, 'STR').replace(/\bn\b/g, 'NUM');
-  return [fp.tool, fp.code ?? '', fp.message.replace(/⟨\d+⟩/g, ' NAME '), shape].join(' ');
+  return [fp.tool, fp.code ?? '', fp.message.replace(/⟨n\d+⟩/g, ' NAME '), shape].join(' ');
 }
