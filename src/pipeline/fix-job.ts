@@ -19,6 +19,8 @@ import type { TierLadder } from '../routing/router.js';
 import type { ReplayCache } from '../memory/replay-cache.js';
 import { JobMemory } from '../memory/job-memory.js';
 import { runMemoryTier } from '../memory/memory-tier.js';
+import { JobRouting } from '../routing/job-routing.js';
+import { repairMessages } from '../execute/repair-prompt.js';
 import { JobContext } from '../context/job-context.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
@@ -94,6 +96,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   const usableLadders = req.models.ladders.filter((l) => l.steps.length > 0);
   const secretEnvVars = req.config.secrets.envVars;
   const memory = new JobMemory(req.root); // fix memory (issue #16): learns proven repairs, replays them
+  const routing = new JobRouting(req.root); // start tier per task from the repo's outcome log
 
   const list = new Listr<JobState>(
     [
@@ -136,6 +139,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
           const context = await JobContext.open(req.root, req.models.contextTokens);
           const plan = planFixTasks(ctx.current!.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, tier: usableLadders[0]!.tier });
           context?.share(plan);
+          routing.route(plan, usableLadders, (t) => repairMessages(req.root, t, [], context?.forTask(t)), req.models, req.maxAttempts);
           const deps: ExecuteDeps = {
             job: 'fix',
             root: req.root,
@@ -194,8 +198,10 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   );
   await list.run();
   if (!state.before) throw new InterruptedError('during the first validation run');
-  const report = buildReport(state, req, started, memory);
+  const report = buildReport(state, req, started, memory, routing);
   report.memory = memory.finish(state.exec?.outcomes ?? [], req.models.cache, !req.dryRun);
+  const logProblem = routing.finish(report);
+  if (logProblem) process.stderr.write(`distiq: ${logProblem}\n`);
   return report;
 }
 
@@ -293,7 +299,7 @@ function commitMessage(ctx: JobState): string {
   return `fix: distiq repaired ${ctx.before!.failures.length - ctx.current!.failures.length} failure(s)${paid ? '' : ' at $0'}\n\n${lines.join('\n')}`;
 }
 
-function buildReport(state: JobState, req: FixJobRequest, started: number, memory: JobMemory): FixReport {
+function buildReport(state: JobState, req: FixJobRequest, started: number, memory: JobMemory, routing: JobRouting): FixReport {
   const before = state.before!;
   const after = state.current ?? before;
   const remainingKeys = new Map<string, number>();
@@ -307,7 +313,7 @@ function buildReport(state: JobState, req: FixJobRequest, started: number, memor
   const modelKeys = new Set((state.exec?.outcomes ?? []).flatMap((o) => o.task.failures.map(failureKey)));
   const freeTasks = state.exec ? state.tasks.filter((t) => t.failures.every((f) => !modelKeys.has(failureKey(f)))) : state.tasks;
   const rows: TaskReport[] = [
-    ...freeTasks.map((t) => memory.row({
+    ...freeTasks.map((t) => routing.row(memory.row({
       id: t.id,
       title: t.title,
       tier: autofix[0] ?? 'autofix',
@@ -322,10 +328,10 @@ function buildReport(state: JobState, req: FixJobRequest, started: number, memor
       calls: 0,
       tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
       usd: 0,
-    }, t.failures)),
+    }, t.failures), t.failures)),
     ...(state.exec?.outcomes ?? []).map((o) => {
       const proven = statusOf(o.task);
-      return taskReport(o, { tierPrefix: autofix, status: proven === 'fixed' ? 'fixed' : ['interrupted', 'over-budget', 'skipped'].includes(o.status) ? o.status : proven });
+      return routing.row(taskReport(o, { tierPrefix: autofix, status: proven === 'fixed' ? 'fixed' : ['interrupted', 'over-budget', 'skipped'].includes(o.status) ? o.status : proven }), o.task.failures, o.task.id);
     }),
   ];
   const tasks = rows.map((t, i) => ({ ...t, id: `t${i + 1}` }));
