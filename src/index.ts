@@ -11,6 +11,7 @@ import Models from './commands/models.js';
 import Plan from './commands/plan.js';
 import Review from './commands/review.js';
 import Run from './commands/run.js';
+import Stats from './commands/stats.js';
 
 /** oclif "explicit" command discovery: one import, no directory scan, bundle-friendly. */
 export const COMMANDS = {
@@ -27,4 +28,5 @@ export const COMMANDS = {
   plan: Plan,
   review: Review,
   run: Run,
+  stats: Stats,
 };

@@ -65,6 +65,27 @@ describe('fix memory (real CLI, loopback model)', () => {
     expect(second.memory.savedUsd).toBeCloseTo(first.cost.usd, 12);
     expect(second.repairs.find((x: { fixer: string }) => x.fixer === 'memory')).toMatchObject({ tier: 'memory', outcome: 'kept' });
 
+    const stats = JSON.parse((await runCli(['stats', '--period', 'day', '--json'], { cwd: b })).stdout);
+    expect(stats).toMatchObject({ runs: 1, modelCalls: 0, usd: 0, memory: { hits: 1, pct: 100 } });
+    expect(stats.byClass['tsc:TS2322']).toEqual({ tasks: 1, solvedBy: { memory: 1 }, unsolved: 0 });
+
+    // Back in repo A, the same failure again without the memory tier: the exact replay cache
+    // answers the identical request at $0 (no request reaches the server).
+    git(a, 'checkout', '--', 'src/config.ts');
+    const r3 = JSON.parse((await runCli(['fix', '--build', '--tiers', 'autofix,cheap', '--json'], { cwd: a })).stdout);
+    expect(r3.status).toBe('fixed');
+    expect(server.requests).toHaveLength(1);
+    expect(r3.memory.cache).toMatchObject({ hits: 1 });
+    expect(r3.memory.cache.savedUsd).toBeCloseTo(first.cost.usd, 12);
+    expect(r3.cost.usd).toBe(0);
+    const statsA = JSON.parse((await runCli(['stats', '--json'], { cwd: a })).stdout);
+    expect(statsA).toMatchObject({ runs: 2, modelCalls: 1, cache: { hits: 1, pct: 50 } });
+    // distiq plan shows the route and its estimates.
+    git(a, 'checkout', '--', 'src/config.ts');
+    const plan = JSON.parse((await runCli(['plan', 'fix', '--build', '--json'], { cwd: a })).stdout);
+    expect(plan.tasks[0].route.startTier).toBe('cheap');
+    expect(plan.tasks[0].route.estimates.map((e: { tier: string }) => e.tier)).toEqual(['cheap', 'premium']);
+
     // A corrupt or foreign memory file is refused with a clear error (exit 2), nothing merged.
     const bad = path.join(path.dirname(out), 'bad.json');
     writeFileSync(bad, '{"format":"something-else","entries":[]}');
