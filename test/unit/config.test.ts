@@ -22,7 +22,7 @@ describe('config', () => {
   it('defaults make a repo without config usable', async () => {
     const { config, file } = await loadConfig(tempDir());
     expect(file).toBeNull();
-    expect(config.fix).toEqual({ maxAttempts: 3, tiers: ['autofix'] });
+    expect(config.fix).toEqual({ maxAttempts: 3, tiers: ['autofix', 'memory'] });
     expect(config.commandTimeoutSec).toBe(600);
     expect(config.commands).toEqual({});
   });
