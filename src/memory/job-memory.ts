@@ -84,3 +84,9 @@ export class JobMemory {
     };
   }
 }
+
+/** The PR cost table's footer: what the replay cache and fix memory saved in this run. */
+export function memoryFooterMarkdown(m: MemoryReport): string {
+  const $ = (n: number) => `$${n.toFixed(4)}`;
+  return `<sub>Replay cache: ${m.cache.hits} hit(s), saved ${$(m.cache.savedUsd)} and ${m.cache.savedInputTokens + m.cache.savedOutputTokens} tokens · fix memory: ${m.hits.length} hit(s) of ${m.tried} tried, saved ${$(m.savedUsd)}; ${m.learned} repair(s) learned, ${m.size.entries} stored (${m.size.bytes} bytes)</sub>`;
+}

@@ -144,3 +144,11 @@ describe('memory tier on a real repo', () => {
     mkdirSync(path.join(dir, 'unused'), { recursive: true });
   });
 });
+
+describe('PR footer', () => {
+  it('states cache and memory hits and savings', async () => {
+    const { memoryFooterMarkdown } = await import('../../src/memory/job-memory.js');
+    const text = memoryFooterMarkdown({ hits: [{ entry: 'e', match: 'exact', failure: 'f', files: ['a.ts'], savedUsd: 0.01 }], tried: 2, rejected: 1, savedUsd: 0.01, learned: 0, size: { entries: 3, bytes: 900, evicted: 0 }, cache: { hits: 1, savedUsd: 0.002, savedInputTokens: 100, savedOutputTokens: 20 } });
+    expect(text).toBe('<sub>Replay cache: 1 hit(s), saved $0.0020 and 120 tokens · fix memory: 1 hit(s) of 2 tried, saved $0.0100; 0 repair(s) learned, 3 stored (900 bytes)</sub>');
+  });
+});
