@@ -129,7 +129,7 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
       await o.budget.settle(reservation, usd, { ...meta, usage: result.usage, outcome: result.finishReason });
       const { json, problem } = inspect(result, o);
       o.recorder.add({ ...meta, usage: result.usage, usd, outcome: problem ? 'failed' : 'ok', ...(problem ? { reason: problem } : {}), latencyMs: result.latencyMs });
-      if (!problem) o.cache?.store(step, req, result, usd);
+      if (!problem) o.cache?.store(step, req, result, usd, json);
       if (!problem) return { result, ...(json !== undefined ? { json } : {}), step, escalations };
       if (result.finishReason !== 'refusal' && corrections < CORRECTIONS) {
         corrections++;

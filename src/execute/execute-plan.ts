@@ -197,6 +197,7 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
       outcome.attempts++;
       progress(`${ladder.tier} attempt ${attempt}`);
       let answer: Edits;
+      let answerJson: unknown; // as callModel returned it: the replay cache forgets it if rejected
       try {
         const call = await callModel({
           steps: ladder.steps,
@@ -213,6 +214,7 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
           cache: deps.cache,
         });
         outcome.escalations.push(...call.escalations.map((e) => `provider fallback: ${e}`));
+        answerJson = call.json;
         answer = EditsSchema.parse(call.json);
       } catch (err) {
         if (deps.signal?.aborted) return finish();
@@ -232,7 +234,10 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
       if (proof.kept) {
         done = deps.job === 'implement' || !stillFailing(task, state.current);
         if (!done) feedback.push(`progress, but still failing: ${remainingOf(task, state.current).map((f) => f.message.split('\n')[0]).join('; ')}`);
-      } else feedback.push(proof.reason);
+      } else {
+        deps.cache?.forget(answerJson);
+        feedback.push(proof.reason);
+      }
     }
     const next = ladders[i + 1];
     if (!done && !state.overBudget && !deps.signal?.aborted && next) outcome.escalations.push(`${ladder.tier} → ${next.tier}: validation still failing after ${deps.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`);

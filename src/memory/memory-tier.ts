@@ -49,6 +49,8 @@ export interface MemoryTierDeps {
   signal?: AbortSignal;
   progress?: (line: string) => void;
   perFailure?: number;
+  /** Validation runs the tier may spend in one job (each candidate costs one). */
+  maxProofs?: number;
 }
 
 export function openFixMemory(root: string): FixMemory {
@@ -64,14 +66,15 @@ export function openFixMemory(root: string): FixMemory {
 export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult> {
   const out: MemoryTierResult = { hits: [], tried: 0, rejected: 0, fixedKeys: new Set(), examples: [] };
   const seen = new Set<string>();
+  const maxProofs = d.maxProofs ?? 12;
   for (;;) {
-    if (d.signal?.aborted) break;
+    if (d.signal?.aborted || out.tried >= maxProofs) break;
     const failure = d.current().find((f) => !seen.has(failureKey(f)));
     if (!failure) break;
     seen.add(failureKey(failure));
     const { site, candidates } = d.memory.candidates(failure, readText(d.root, failure.file), d.perFailure ?? 3);
     for (const c of candidates) {
-      if (d.signal?.aborted) break;
+      if (d.signal?.aborted || out.tried >= maxProofs) break;
       const hunks = retarget(c.entry.hunks, c.entry.site, site);
       let edits: FileEdit[];
       try {

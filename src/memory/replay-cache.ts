@@ -52,6 +52,8 @@ export interface CacheHit {
  */
 export class ReplayCache {
   readonly hits: CacheHit[] = [];
+  /** Which key each answer handed out came from, so a caller can forget an answer it rejected. */
+  private readonly keys = new WeakMap<object, string>();
   constructor(
     readonly dir: string,
     private readonly maxEntries = 1000,
@@ -81,6 +83,7 @@ export class ReplayCache {
     const result: ChatResult = { text: entry.text, ...(entry.json !== undefined ? { json: entry.json } : {}), usage: zeroUsage(), model: entry.model, provider: entry.provider, latencyMs: 0, finishReason: entry.finishReason };
     const { json, problem } = accept(result);
     if (problem) return null;
+    if (json && typeof json === 'object') this.keys.set(json, key);
     this.hits.push({ tier: step.tier, provider: step.provider.name, model: step.model, savedUsd: entry.usd, savedUsage: entry.usage });
     try {
       const now = new Date();
@@ -92,10 +95,12 @@ export class ReplayCache {
   }
 
   /** Stores a validated answer with what it cost. Failures to write never fail the run. */
-  store(step: CacheStep, req: ChatRequest, result: ChatResult, usd: number): void {
+  store(step: CacheStep, req: ChatRequest, result: ChatResult, usd: number, parsed?: unknown): void {
     if (result.finishReason !== 'stop' && result.finishReason !== 'other') return;
     const key = ReplayCache.keyOf(step, req);
-    const entry: Entry = { version: 1, key, tier: step.tier, provider: step.provider.name, model: step.model, text: result.text, ...(result.json !== undefined ? { json: result.json } : {}), finishReason: result.finishReason, usage: result.usage, usd, storedAt: new Date().toISOString() };
+    const answer = parsed ?? result.json;
+    if (answer && typeof answer === 'object') this.keys.set(answer, key);
+    const entry: Entry = { version: 1, key, tier: step.tier, provider: step.provider.name, model: step.model, text: result.text, ...(answer !== undefined ? { json: answer } : {}), finishReason: result.finishReason, usage: result.usage, usd, storedAt: new Date().toISOString() };
     try {
       mkdirSync(this.dir, { recursive: true });
       const tmp = path.join(this.dir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
@@ -105,6 +110,15 @@ export class ReplayCache {
     } catch {
       // a cache is an optimisation: an unwritable state folder costs money, never correctness
     }
+  }
+
+  /**
+   * The answer (the parsed JSON callModel returned) did not prove out: it is never replayed, so a
+   * re-run asks the model afresh instead of repeating a rejected edit.
+   */
+  forget(answer: unknown): void {
+    const key = answer && typeof answer === 'object' ? this.keys.get(answer) : undefined;
+    if (key) rmSync(this.file(key), { force: true });
   }
 
   savedUsd(): number {

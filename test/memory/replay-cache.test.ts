@@ -79,6 +79,17 @@ describe('exact replay cache in callModel', () => {
     expect(provider.requests.length).toBeGreaterThan(before);
   });
 
+  it('an answer the proof rejected is forgotten: a re-run asks the model afresh', async () => {
+    const { provider, cache, call } = setup();
+    const first = await call('q');
+    const hit = await call('q');
+    expect(provider.requests).toHaveLength(1);
+    cache.forget(hit.json);
+    await call('q');
+    expect(provider.requests).toHaveLength(2);
+    cache.forget(first.json); // already gone: harmless
+  });
+
   it('is bounded: the least recently used entries are evicted', async () => {
     const { cache, call } = setup();
     for (const q of ['1', '2', '3', '4', '5']) await call(q);
