@@ -7,6 +7,7 @@ import { maxAcceptedInput, usageProblem } from './check-usage.js';
 import { estimateInputTokens } from './estimate-tokens.js';
 import { makeRedactor } from '../security/secrets.js';
 import type { PriceBook, PricedModel } from './prices.js';
+import type { ReplayCache } from '../memory/replay-cache.js';
 
 /** One rung of a tier ladder: a provider + model, with how to price it. */
 export interface LadderStep {
@@ -67,6 +68,8 @@ export interface CallModelOptions {
   onEvent?: (message: string) => void;
   /** Applied to every message before it is sent (default: token shapes and secret env values). */
   redact?: (text: string) => string;
+  /** Exact replay cache: an identical request is answered from it at $0, nothing reserved. */
+  cache?: ReplayCache;
 }
 
 export interface CallModelResult {
@@ -107,6 +110,8 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
     let corrections = 0;
     for (;;) {
       const req = { ...request, messages };
+      const replay = o.cache?.lookup(step, req, (r) => inspect(r, o));
+      if (replay) return { ...replay, step, escalations };
       // The reservation is the most an answer we would accept can cost (see check-usage.ts).
       const maxInput = maxAcceptedInput(await estimateInputTokens(req, step.provider.type));
       const worst = o.prices.worstCase(step.priced, maxInput, req.maxOutputTokens);
@@ -171,6 +176,7 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
       await o.budget.settle(reservation, usd, { ...meta, usage: result.usage, outcome: result.finishReason, ...(priceProblem ? { reason: priceProblem } : {}) });
       const { json, problem } = inspect(result, o);
       o.recorder.add({ ...meta, usage: result.usage, usd, outcome: problem ? 'failed' : 'ok', ...(problem ? { reason: problem } : {}), ...(priceProblem ? { detail: priceProblem, estimated: true } : {}), latencyMs: result.latencyMs });
+      if (!problem) o.cache?.store(step, req, result, usd, json);
       if (!problem) return { result, ...(json !== undefined ? { json } : {}), step, escalations };
       if (result.finishReason !== 'refusal' && corrections < CORRECTIONS) {
         corrections++;

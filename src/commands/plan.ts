@@ -42,6 +42,7 @@ export default class Plan extends BaseCommand {
       for (const t of report.tasks) {
         const est = Object.entries(t.estimate.usdByTier).map(([tier, v]) => `${tier} $${v.usd.toFixed(4)}`).join(', ');
         out.push(`  ${t.id} ${t.title}`, `      files: ${t.files.join(', ') || '(any)'}${t.dependsOn.length ? ` · after ${t.dependsOn.join(', ')}` : ''} · tier ${t.tier}`, `      context ${t.estimate.inputTokens} tokens (${t.estimate.prefixTokens} shared prefix) · est. ${est || 'no priced tier'}`);
+        if (t.route) out.push(`      route: start on ${t.route.startTier} (${t.route.reason}); ${t.route.estimates.map((e) => `${e.tier} P=${e.pSuccess} E=$${e.expectedUsd.toFixed(4)}`).join(', ')}`);
       }
       out.push(`Total per tier: ${Object.entries(report.totals.usdByTier).map(([tier, usd]) => `${tier} $${usd.toFixed(4)}`).join(', ') || '-'} · planning spent $${report.planning.usd.toFixed(4)}`);
       this.print(out.join('\n'));

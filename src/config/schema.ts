@@ -82,11 +82,11 @@ export const ConfigSchema = z
     fix: z
       .object({
         maxAttempts: z.number().int().min(1).max(20).default(3).describe('Repair rounds before giving up.'),
-        tiers: z.array(z.enum(TIER_NAMES)).min(1).default(['autofix']),
+        tiers: z.array(z.enum(TIER_NAMES)).min(1).default(['autofix', 'memory']),
         base: z.string().min(1).optional().describe('The last green commit repairs compare against (default: the workflow run\'s base, else HEAD~1).'),
       })
       .strict()
-      .default({ maxAttempts: 3, tiers: ['autofix'] }),
+      .default({ maxAttempts: 3, tiers: ['autofix', 'memory'] }),
     implement: z
       .object({
         tiers: z.array(z.enum(TIER_NAMES)).min(1).default(['local', 'cheap', 'premium']).describe('Tiers the executor may climb for implement tasks.'),
@@ -128,11 +128,11 @@ export const ConfigSchema = z
     roles: z
       .object({
         planner: z.array(z.enum(TIER_NAMES)).default(['cheap', 'premium']),
-        executor: z.array(z.enum(TIER_NAMES)).default(['autofix', 'local', 'cheap', 'premium']),
+        executor: z.array(z.enum(TIER_NAMES)).default(['autofix', 'memory', 'local', 'cheap', 'premium']),
         reviewer: z.array(z.enum(TIER_NAMES)).default(['cheap', 'premium']),
       })
       .strict()
-      .default({ planner: ['cheap', 'premium'], executor: ['autofix', 'local', 'cheap', 'premium'], reviewer: ['cheap', 'premium'] }),
+      .default({ planner: ['cheap', 'premium'], executor: ['autofix', 'memory', 'local', 'cheap', 'premium'], reviewer: ['cheap', 'premium'] }),
     budget: z
       .object({
         perRun: usd.default(1).describe('USD one run may spend (hard cap).'),

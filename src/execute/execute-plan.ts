@@ -18,12 +18,13 @@ import type { PlanTask } from '../plan/types.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { RepairReport } from '../report/fix-report.js';
 import type { TierLadder } from '../routing/router.js';
-import { diffFailures, failureKey } from '../validation/failure.js';
+import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
 import { EDITS_JSON_SCHEMA, EditApplyError, type Edits, EditsSchema, resolveEdits } from './edit-format.js';
 import { Mutex } from './mutex.js';
 import { refusedEdit } from '../edits/protected-paths.js';
 import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
+import type { ReplayCache } from '../memory/replay-cache.js';
 
 export type TaskStatus = 'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
 
@@ -60,6 +61,12 @@ export interface ExecuteDeps {
   /** execute.allowPaths: globs the path policy allows although it would refuse them. */
   allowPaths?: readonly string[];
   signal?: AbortSignal;
+  /** Exact replay cache: identical requests are answered at $0. */
+  cache?: ReplayCache;
+  /** fix: a model repair was proven (fix memory stores it at the end of the job). */
+  onProven?: (taskId: string, fixed: Failure[], edits: FileEdit[], tier: string) => void;
+  /** fix: stored repairs that did not prove out here, shown to the model as worked examples. */
+  examples?: (failures: Failure[]) => string[];
 }
 
 /** Shared by all tasks of a job; only changed under the proof lock. */
@@ -204,6 +211,7 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
       outcome.attempts++;
       progress(`${ladder.tier} attempt ${attempt}`);
       let answer: Edits;
+      let answerJson: unknown; // as callModel returned it: the replay cache forgets it if rejected
       try {
         const call = await callModel({
           steps: ladder.steps,
@@ -217,8 +225,10 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
             return parsed.success ? null : parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
           },
           onEvent: progress,
+          cache: deps.cache,
         });
         outcome.escalations.push(...call.escalations.map((e) => `provider fallback: ${e}`));
+        answerJson = call.json;
         answer = EditsSchema.parse(call.json);
       } catch (err) {
         if (deps.signal?.aborted) return finish();
@@ -238,7 +248,10 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
       if (proof.kept) {
         done = deps.job === 'implement' || !stillFailing(task, state.current);
         if (!done) feedback.push(`progress, but still failing: ${remainingOf(task, state.current).map((f) => f.message.split('\n')[0]).join('; ')}`);
-      } else feedback.push(proof.reason);
+      } else {
+        deps.cache?.forget(answerJson);
+        feedback.push(proof.reason);
+      }
     }
     const next = ladders[i + 1];
     if (!done && !state.overBudget && !deps.signal?.aborted && next) outcome.escalations.push(`${ladder.tier} → ${next.tier}: validation still failing after ${deps.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`);
@@ -289,6 +302,7 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
   state.repairs.push({ fixer: tier === 'plan' ? 'plan' : 'model', tier, descriptions: [`${task.id} ${task.title}`], files: edits.map((e) => e.path), outcome: proof.kept ? 'kept' : 'rejected', reason: proof.reason, ...(proof.kept === false && proof.tampered ? { tampered: proof.tampered } : {}) });
   if (!proof.kept) return { kept: false, reason: proof.reason };
   const after = proof.validation;
+  deps.onProven?.(task.id, diffFailures(state.current.failures, after.failures).fixed, edits, tier);
   state.current = after;
   for (const f of proof.changed) state.changed.add(f);
   outcome.changed.push(...proof.changed.filter((f) => !outcome.changed.includes(f)));
@@ -315,7 +329,7 @@ function editGuard(task: PlanTask, deps: ExecuteDeps, state: ExecutionState): Ed
 function messagesFor(task: PlanTask, deps: ExecuteDeps, state: ExecutionState, feedback: string[]): ChatMessage[] {
   if (deps.job === 'fix') {
     const failures = remainingOf(task, state.current);
-    return repairMessages(deps.root, { failures }, feedback, deps.context?.forTask(task, failures));
+    return repairMessages(deps.root, { failures }, feedback, deps.context?.forTask(task, failures), deps.examples?.(failures));
   }
   const items = task.items.map((n) => deps.items[n - 1]).filter((t): t is string => t !== undefined);
   return implementMessages(task, items, feedback, deps.context?.forTask(task));

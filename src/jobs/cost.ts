@@ -48,7 +48,7 @@ export async function summarizeCost(cwd: string, period: Period, configFile?: st
   return out;
 }
 
-function periodStart(period: Period, now: Date): number {
+export function periodStart(period: Period, now: Date): number {
   const y = now.getUTCFullYear();
   const m = now.getUTCMonth();
   const d = now.getUTCDate();

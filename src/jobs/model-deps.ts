@@ -8,6 +8,8 @@ import type { DistiqConfig, TierName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { ModelDeps } from '../pipeline/fix-job.js';
 import { createProvider } from '../providers/create.js';
+import { ReplayCache } from '../memory/replay-cache.js';
+import { memoryStateDir } from '../memory/state.js';
 import { buildLadders, pricedModel, providerSpecs, tierSteps } from '../routing/router.js';
 
 /**
@@ -35,7 +37,7 @@ export function buildModelDeps(opts: {
   const ladders = buildLadders({ config, configFile: opts.configFile ?? '(defaults)', root: opts.root, tiers: allowed, env: opts.env ?? process.env, prices, create: createProvider });
   const perRun = opts.budgetUsd ?? config.budget.perRun;
   const budget = opts.sharedWith?.budget ?? new Budget(new Ledger(ledgerFile(opts.root, config.budget.ledger, opts.env)), { perRun, daily: config.budget.daily, monthly: config.budget.monthly, warnAt: config.budget.warnAt }, randomUUID(), { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn });
-  return { ladders, excluded, budget, prices, recorder: opts.sharedWith?.recorder ?? new CallRecorder(), baseline: baselineModel(config), perRun, maxOutputTokens: config.models.maxOutputTokens, maxRetries: config.models.maxRetries, contextTokens: config.models.contextTokens };
+  return { ladders, excluded, budget, prices, recorder: opts.sharedWith?.recorder ?? new CallRecorder(), baseline: baselineModel(config), perRun, maxOutputTokens: config.models.maxOutputTokens, maxRetries: config.models.maxRetries, contextTokens: config.models.contextTokens, cache: opts.sharedWith?.cache ?? new ReplayCache(path.join(memoryStateDir(opts.root), 'replay')) };
 }
 
 /** The all-premium comparison: the first premium model in the config. */

@@ -16,6 +16,8 @@ import { validate } from '../pipeline/validate.js';
 import { buildCostReport, type CostReport } from '../report/cost.js';
 import { MODEL_TIERS } from '../routing/router.js';
 import { implementModels, readChecklist } from './implement.js';
+import { openOutcomeLog, planRoute } from '../routing/job-routing.js';
+import type { RouteDecision } from '../routing/route.js';
 import { buildModelDeps } from './model-deps.js';
 
 /** The `--json` output of `distiq plan`: a public contract (README "JSON output"). */
@@ -23,7 +25,7 @@ export interface PlanReport {
   schemaVersion: 1;
   job: 'fix' | 'implement';
   items: string[];
-  tasks: (Omit<PlanTask, 'failures'> & { failures: number; estimate: TaskEstimate })[];
+  tasks: (Omit<PlanTask, 'failures'> & { failures: number; estimate: TaskEstimate; route?: RouteDecision })[];
   totals: { inputTokens: number; prefixTokens: number; usdByTier: Record<string, number> };
   /** What planning itself cost (the planner model for implement; $0 for fix). */
   planning: CostReport;
@@ -85,6 +87,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
   context?.share(tasks);
   const estimates = estimateTasks(tasks, messagesFor, deps.ladders, deps.prices, deps.maxOutputTokens);
   const usdByTier: Record<string, number> = {};
+  const history = opts.job === 'fix' ? openOutcomeLog(root).read().tasks : [];
   for (const e of estimates) for (const [tier, v] of Object.entries(e.usdByTier)) usdByTier[tier] = (usdByTier[tier] ?? 0) + v.usd;
   const records = deps.recorder.records;
   let matrix: string | undefined;
@@ -100,7 +103,8 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
     schemaVersion: 1,
     job: opts.job,
     items,
-    tasks: tasks.map((t, i) => ({ ...t, failures: t.failures.length, estimate: estimates[i]! })),
+    // fix: the start tier each task would get from the repo's outcome log (README "Routing").
+    tasks: tasks.map((t, i) => ({ ...t, failures: t.failures.length, estimate: estimates[i]!, ...(opts.job === 'fix' ? { route: planRoute(t, estimates[i]!.usdByTier, history, config.fix.maxAttempts) } : {}) })),
     totals: { inputTokens: estimates.reduce((a, e) => a + e.inputTokens, 0), prefixTokens: estimates.reduce((a, e) => a + e.prefixTokens, 0), usdByTier },
     planning: buildCostReport({ records, autofixCalls: 0, freeRepairs: [], prices: deps.prices, baseline: deps.baseline, budget: { perRun: deps.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),
   };

@@ -17,6 +17,11 @@ import type { Budget } from '../budget/budget.js';
 import type { CallRecorder } from '../budget/call-model.js';
 import type { PriceBook, PricedModel } from '../budget/prices.js';
 import type { TierLadder } from '../routing/router.js';
+import type { ReplayCache } from '../memory/replay-cache.js';
+import { JobMemory } from '../memory/job-memory.js';
+import { runMemoryTier } from '../memory/memory-tier.js';
+import { JobRouting } from '../routing/job-routing.js';
+import { repairMessages } from '../execute/repair-prompt.js';
 import { JobContext } from '../context/job-context.js';
 import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
@@ -66,6 +71,8 @@ export interface ModelDeps {
   maxOutputTokens: number;
   maxRetries: number;
   contextTokens: number;
+  /** Exact replay cache shared by the job's model calls (fix memory, issue #16). */
+  cache?: ReplayCache;
 }
 
 interface JobState {
@@ -101,6 +108,8 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   const state: JobState = { commands, tasks: [], repairs: [], attemptsByFile: new Map(), changed: new Set(), branch: null, overBudget: false, freeRepairs: [] };
   const usableLadders = req.models.ladders.filter((l) => l.steps.length > 0);
   const secretEnvVars = req.config.secrets.envVars;
+  const memory = new JobMemory(req.root); // fix memory (issue #16): learns proven repairs, replays them
+  const routing = new JobRouting(req.root); // start tier per task from the repo's outcome log
 
   const list = new Listr<JobState>(
     [
@@ -126,6 +135,19 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
         task: async (ctx, task) => (req.dryRun ? planOnly(ctx, fixers, req, task) : repairLoop(ctx, fixers, req, task)),
       },
       {
+        title: 'Repair from fix memory',
+        enabled: () => req.tiers.includes('memory') && !req.dryRun && memory.memory.all().length > 0,
+        skip: (ctx) => (!ctx.current || req.signal?.aborted ? 'interrupted' : ctx.current.ok ? 'nothing left to fix' : false),
+        task: async (ctx, task) => {
+          memory.tier = await runMemoryTier({ root: req.root, memory: memory.memory, current: () => ctx.current!.failures, allowWorkflowEdits: req.config.execute.allowWorkflowEdits, signal: req.signal, progress: (l) => (task.output = l), prove: async (p) => {
+            const v = await tryProposal(ctx, p, req);
+            ctx.repairs.push({ ...repairReport(p, v.kept ? 'kept' : 'rejected', v.reason), tier: 'memory' });
+            return v;
+          } });
+          task.title = `Fix memory: ${memory.tier.hits.length} repair(s) replayed at $0, ${memory.tier.rejected} candidate(s) rejected`;
+        },
+      },
+      {
         title: `Repair with models (${usableLadders.map((l) => l.tier).join(' → ')})`,
         enabled: () => usableLadders.length > 0 && !req.dryRun,
         skip: (ctx) => (!ctx.current || req.signal?.aborted ? 'interrupted' : ctx.current.ok ? 'nothing left to fix' : false),
@@ -134,6 +156,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
           const context = await JobContext.open(req.root, req.models.contextTokens, baseChoice(req));
           const plan = planFixTasks(ctx.current!.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, moduleFile: context?.moduleFile, tier: usableLadders[0]!.tier });
           context?.share(plan);
+          routing.route(plan, usableLadders, (t) => repairMessages(req.root, t, [], context?.forTask(t)), req.models, req.maxAttempts);
           const deps: ExecuteDeps = {
             job: 'fix',
             root: req.root,
@@ -152,6 +175,9 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
             allowPaths: req.config.execute.allowPaths,
             signal: req.signal,
+            cache: req.models.cache,
+            onProven: memory.onProven,
+            examples: memory.examples,
           };
           const exec = newExecutionState(ctx.current!, plan);
           ctx.exec = exec;
@@ -193,7 +219,11 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   );
   await list.run();
   if (!state.before) throw new InterruptedError('during the first validation run');
-  return buildReport(state, req, started);
+  const report = buildReport(state, req, started, memory, routing);
+  report.memory = memory.finish(state.exec?.outcomes ?? [], req.models.cache, !req.dryRun);
+  const logProblem = routing.finish(report);
+  if (logProblem) process.stderr.write(`distiq: ${logProblem}\n`);
+  return report;
 }
 
 function enabledFixers(req: FixJobRequest): Fixer[] {
@@ -286,7 +316,7 @@ function commitMessage(ctx: JobState): string {
   return `fix: distiq repaired ${ctx.before!.failures.length - ctx.current!.failures.length} failure(s)${paid ? '' : ' at $0'}\n\n${lines.join('\n')}`;
 }
 
-function buildReport(state: JobState, req: FixJobRequest, started: number): FixReport {
+function buildReport(state: JobState, req: FixJobRequest, started: number, memory: JobMemory, routing: JobRouting): FixReport {
   const before = state.before!;
   const after = state.current ?? before;
   const remainingKeys = new Map<string, number>();
@@ -300,7 +330,7 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
   const modelKeys = new Set((state.exec?.outcomes ?? []).flatMap((o) => o.task.failures.map(failureKey)));
   const freeTasks = state.exec ? state.tasks.filter((t) => t.failures.every((f) => !modelKeys.has(failureKey(f)))) : state.tasks;
   const rows: TaskReport[] = [
-    ...freeTasks.map((t) => ({
+    ...freeTasks.map((t) => routing.row(memory.row({
       id: t.id,
       title: t.title,
       tier: autofix[0] ?? 'autofix',
@@ -315,10 +345,10 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
       calls: 0,
       tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
       usd: 0,
-    })),
+    }, t.failures), t.failures)),
     ...(state.exec?.outcomes ?? []).map((o) => {
       const proven = statusOf(o.task);
-      return taskReport(o, { tierPrefix: autofix, status: proven === 'fixed' ? 'fixed' : ['interrupted', 'over-budget', 'skipped'].includes(o.status) ? o.status : proven });
+      return routing.row(taskReport(o, { tierPrefix: autofix, status: proven === 'fixed' ? 'fixed' : ['interrupted', 'over-budget', 'skipped'].includes(o.status) ? o.status : proven }), o.task.failures, o.task.id);
     }),
   ];
   const tasks = rows.map((t, i) => ({ ...t, id: `t${i + 1}` }));
@@ -341,7 +371,7 @@ function buildReport(state: JobState, req: FixJobRequest, started: number): FixR
     repairs: state.repairs,
     commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs, sandbox: r.sandbox ?? 'none' })),
     remaining: after.failures,
-    skippedTiers: req.tiers.filter((t) => t !== 'autofix' && !configured.has(t)).map((tier) => ({ tier, reason: req.models.excluded.find((e) => e.tier === tier)?.reason ?? skipReason(req.models.ladders.find((l) => l.tier === tier)) })),
+    skippedTiers: req.tiers.filter((t) => t !== 'autofix' && t !== 'memory' && !configured.has(t)).map((tier) => ({ tier, reason: req.models.excluded.find((e) => e.tier === tier)?.reason ?? skipReason(req.models.ladders.find((l) => l.tier === tier)) })),
     cost: buildCostReport({ records, autofixCalls: req.tiers.includes('autofix') ? autofixCalls : 0, freeRepairs: state.freeRepairs, prices: req.models.prices, baseline: req.models.baseline, budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),
     branch: state.branch,
     durationMs: Math.round(performance.now() - started),

@@ -28,6 +28,10 @@ export interface TaskReport {
   usd: number;
   /** Why it was skipped or stopped, when it was. */
   reason?: string;
+  /** The task's failure class (most frequent `tool:code`), as logged for routing. */
+  failureClass?: string;
+  /** Model tasks: the start tier chosen from the outcome log, why, and the per-tier estimates. */
+  route?: RouteDecision;
 }
 
 export interface RepairReport {
@@ -43,6 +47,8 @@ export interface RepairReport {
 }
 
 import type { CostReport } from './cost.js';
+import type { MemoryReport } from '../memory/job-memory.js';
+import type { RouteDecision } from '../routing/route.js';
 
 export interface CommandReport {
   kind: CommandKind;
@@ -83,6 +89,8 @@ export interface FixReport {
   /** Only when failures remain and a model tier that was not requested could continue. */
   nextStep?: NextStep;
   durationMs: number;
+  /** Fix memory and the exact replay cache (README "Fix memory"). */
+  memory?: MemoryReport;
 }
 
 export function exitCodeFor(status: FixStatus): number {

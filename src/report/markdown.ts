@@ -2,6 +2,7 @@ import { formatFailure } from '../validation/failure.js';
 import type { CostReport } from './cost.js';
 import type { FixReport, TaskReport } from './fix-report.js';
 import type { ImplementReport } from './implement-report.js';
+import { memoryFooterMarkdown } from '../memory/job-memory.js';
 
 const usd = (n: number) => `$${n.toFixed(4)}`;
 
@@ -47,6 +48,7 @@ export function pullRequestBody(r: FixReport | ImplementReport, context: { trigg
   parts.push('### What changed', tasksMarkdown(r.tasks));
   parts.push('### Validation', commandsMarkdown(r));
   parts.push('### Cost', costTableMarkdown(r.cost));
+  if (r.job === 'fix' && r.memory) parts.push(memoryFooterMarkdown(r.memory));
   parts.push(`<sub>distiq run ${r.runId}</sub>`);
   return parts.join('\n\n');
 }

@@ -31,7 +31,7 @@ export function providerSpecs(config: DistiqConfig): Record<string, ProviderSpec
   return { ...(DEFAULT_PROVIDERS as unknown as Record<string, ProviderSpec>), ...config.providers };
 }
 
-export function tierSteps(config: DistiqConfig, tier: Exclude<TierName, 'autofix'>): { provider: string; model: string }[] {
+export function tierSteps(config: DistiqConfig, tier: Exclude<TierName, 'autofix' | 'memory'>): { provider: string; model: string }[] {
   return config.tiers[tier] ?? DEFAULT_TIERS[tier];
 }
 
@@ -54,7 +54,7 @@ export function buildLadders(opts: {
   const instances = new Map<string, Provider>();
   const ladders: TierLadder[] = [];
   for (const tier of opts.tiers) {
-    if (tier === 'autofix') continue;
+    if (tier === 'autofix' || tier === 'memory') continue; // $0 tiers: no model
     const ladder: TierLadder = { tier, steps: [], info: [] };
     tierSteps(opts.config, tier).forEach((s, i) => {
       const spec = specs[s.provider];

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/validation/run-command.js';
 import { BIN, git, makeRepo, runCli, statusPorcelain, tempDir, waitForFile } from '../helpers.js';
 
-const REPORT_KEYS = ['schemaVersion', 'job', 'runId', 'status', 'interrupted', 'dryRun', 'failuresBefore', 'failuresAfter', 'changedFiles', 'tasks', 'repairs', 'commands', 'remaining', 'skippedTiers', 'cost', 'branch', 'durationMs'].sort();
+const REPORT_KEYS = ['schemaVersion', 'job', 'runId', 'status', 'interrupted', 'dryRun', 'failuresBefore', 'failuresAfter', 'changedFiles', 'tasks', 'repairs', 'commands', 'remaining', 'skippedTiers', 'cost', 'branch', 'durationMs', 'memory'].sort();
 
 function json(stdout: string) {
   return JSON.parse(stdout) as Record<string, any>;
@@ -19,7 +19,7 @@ describe('distiq fix on the bundled fixtures (real CLI, real tools)', () => {
     expect(Object.keys(report).sort()).toEqual(REPORT_KEYS);
     expect(report).toMatchObject({ status: 'fixed', failuresBefore: 3, failuresAfter: 0, changedFiles: ['src/report.ts'], dryRun: false, branch: null });
     expect(report.tasks).toEqual([
-      { id: 't1', title: 'src/report.ts: 3 failures (tsc)', tier: 'autofix', tierPath: ['autofix'], escalations: [], attempts: 1, status: 'fixed', failures: 3, files: ['src/report.ts'], dependsOn: [], changedFiles: ['src/report.ts'], calls: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, usd: 0 },
+      { id: 't1', title: 'src/report.ts: 3 failures (tsc)', tier: 'autofix', tierPath: ['autofix'], escalations: [], attempts: 1, status: 'fixed', failures: 3, files: ['src/report.ts'], dependsOn: [], changedFiles: ['src/report.ts'], calls: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, usd: 0, failureClass: expect.stringMatching(/^tsc:TS\d+$/) },
     ]);
     expect(report).toMatchObject({ job: 'fix', interrupted: false });
     // The same report is kept as the run's file.

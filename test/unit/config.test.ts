@@ -22,7 +22,7 @@ describe('config', () => {
   it('defaults make a repo without config usable', async () => {
     const { config, file } = await loadConfig(tempDir());
     expect(file).toBeNull();
-    expect(config.fix).toEqual({ maxAttempts: 3, tiers: ['autofix'] });
+    expect(config.fix).toEqual({ maxAttempts: 3, tiers: ['autofix', 'memory'] });
     expect(config.commandTimeoutSec).toBe(600);
     expect(config.commands).toEqual({});
   });
@@ -63,7 +63,7 @@ describe('config', () => {
     const err = await configError(withFiles({ '.distiqrc.yaml': 'comands:\n  build: make\nfix:\n  tiers: [autofix, gold]\n' }));
     const byKey = Object.fromEntries(err.problems.map((p) => [p.keyPath, p]));
     expect(byKey['comands']).toMatchObject({ found: 'unknown key "comands"' });
-    expect(byKey['fix.tiers.1']).toMatchObject({ expected: expect.stringContaining('"autofix", "local", "cheap", "premium"'), found: 'string "gold"' });
+    expect(byKey['fix.tiers.1']).toMatchObject({ expected: expect.stringContaining('"autofix", "memory", "local", "cheap", "premium"'), found: 'string "gold"' });
   });
 
   it('reports a config file that does not parse, with the parser line and column', async () => {
