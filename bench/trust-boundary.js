@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, git, median, npmPackage, table, timeMs } from './lib.js';
+import { ROOT, git, median, npmPackage, table } from './lib.js';
 
 const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
 

@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 
 // The node-llama-cpp version the Action installs into the runner's tool cache for the local tier.
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-const llamaVersion = (pkg.optionalDependencies?.['node-llama-cpp'] ?? pkg.dependencies?.['node-llama-cpp'] ?? '').replace(/^[\^~=]/, '');
+const llamaVersion = (pkg.peerDependencies?.['node-llama-cpp'] ?? pkg.optionalDependencies?.['node-llama-cpp'] ?? pkg.dependencies?.['node-llama-cpp'] ?? '').replace(/^[\^~=]/, '');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });

@@ -15,7 +15,7 @@ export const REPO = '/repos/Codertocat/Hello-World';
 export const TOKEN = `ghs_${'A1b2C3d4E5'.repeat(4)}`; // a token shape: must never appear in any output
 export const SECRET_IN_ISSUE = 'sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX1234';
 
-export type Example = { action: string; [k: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Example = { action: string; [k: string]: any };
 export const sample = (event: string, action: string): Example => structuredClone((examples as { name: string; examples: Example[] }[]).find((e) => e.name === event)!.examples.find((x) => x.action === action)!);
 
 export const FILES = {

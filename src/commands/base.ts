@@ -1,5 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { DistiqError, ExitCode, UsageError } from '../errors.js';
+import { DistiqError, UsageError } from '../errors.js';
 import { trustRepoConfig } from '../providers/key-policy.js';
 import { makeRedactor } from '../security/secrets.js';
 

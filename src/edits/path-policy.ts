@@ -160,6 +160,7 @@ export function fold(s: string): string {
 function foldSegment(seg: string): string {
   return seg
     .normalize('NFKC')
+    // eslint-disable-next-line no-misleading-character-class -- these are lone invisible code points to strip, not combined characters
     .replace(/[\u00AD\u034F\u180B-\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFE00-\uFE0F\uFEFF]/g, '')
     .toLowerCase()
     .normalize('NFKC')

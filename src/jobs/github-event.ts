@@ -25,7 +25,7 @@ import { implementModels } from './implement.js';
 import { countTokens } from 'gpt-tokenizer';
 import { type LocalTierState, prepareLocalTier } from '../github-action/local-tier.js';
 import type { ModelDeps } from '../pipeline/fix-job.js';
-import { baselineModel, buildModelDeps } from './model-deps.js';
+import { buildModelDeps } from './model-deps.js';
 import { runReviewJob } from './review.js';
 
 export interface EventInputs {
@@ -126,7 +126,7 @@ async function dispatch(ctx: Ctx, trigger: Exclude<Trigger, { kind: 'skip' }>): 
   await prepareTiers(ctx, 'review');
   const missing = missingModels(ctx, 'review');
   if (missing) return skipped('skipped', missing);
-  const review = await runReviewJob({ root: ctx.root, config: ctx.config, configFile: ctx.configFile, gh, repo, pr: trigger.number, runId: ctx.runId, post: true, budgetUsd: ctx.inputs.budgetUsd, signal: ctx.signal });
+  const review = await runReviewJob({ root: ctx.root, config: ctx.config, configFile: ctx.configFile, gh, repo, pr: trigger.number, runId: ctx.runId, post: true, budgetUsd: ctx.inputs.budgetUsd, signal: ctx.signal, onDeps: (d) => ctx.deps.push(d) });
   return finish(ctx, review, null, review.summary, review.posted?.url ?? null);
 }
 
@@ -247,7 +247,7 @@ async function onComment(ctx: Ctx, t: CommentTrigger): Promise<EventResult> {
       return skipped('skipped', missing);
     }
     if (t.kind === 'review') {
-      const review = await runReviewJob({ root: ctx.root, config: ctx.config, configFile: ctx.configFile, gh, repo, pr: t.number, runId: ctx.runId, post: true, budgetUsd, signal: ctx.signal });
+      const review = await runReviewJob({ root: ctx.root, config: ctx.config, configFile: ctx.configFile, gh, repo, pr: t.number, runId: ctx.runId, post: true, budgetUsd, signal: ctx.signal, onDeps: (d) => ctx.deps.push(d) });
       result = await finish(ctx, review, null, review.summary, review.posted?.url ?? null);
       await update(`✅ Reviewed${review.posted ? `: ${review.posted.url}` : ''}. ${review.comments.length} inline comment(s).\n\n${costLine(review.cost)}`);
     } else if (t.kind === 'implement') {

@@ -7,6 +7,7 @@ import { costLine } from '../report/markdown.js';
 import type { ReviewReport } from '../report/review-report.js';
 import { reviewDiff } from '../review/review-pr.js';
 import { makeRedactor } from '../security/secrets.js';
+import type { ModelDeps } from '../pipeline/fix-job.js';
 import { assertUsableModel, buildModelDeps } from './model-deps.js';
 
 export interface ReviewJobOptions {
@@ -20,12 +21,15 @@ export interface ReviewJobOptions {
   post: boolean;
   budgetUsd?: number;
   signal?: AbortSignal;
+  /** Told the job's model deps as soon as they exist, so a caller can report what was spent if the job throws. */
+  onDeps?: (deps: ModelDeps) => void;
 }
 
 /** Fetches the PR diff, reviews it on the reviewer tiers, posts one review with inline comments. */
 export async function runReviewJob(o: ReviewJobOptions): Promise<ReviewReport> {
   const started = performance.now();
   const deps = buildModelDeps({ root: o.root, config: o.config, configFile: o.configFile, tiers: o.config.github.review.tiers, role: 'reviewer', budgetUsd: o.budgetUsd });
+  o.onDeps?.(deps);
   assertUsableModel(deps, 'review');
   const { data: pr } = await o.gh.rest.pulls.get({ ...o.repo, pull_number: o.pr });
   const files = await o.gh.paginate(o.gh.rest.pulls.listFiles, { ...o.repo, pull_number: o.pr, per_page: 100 });

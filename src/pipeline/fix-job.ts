@@ -8,7 +8,7 @@ import { typescriptFixer } from '../autofix/typescript.js';
 import { type BaseChoice, loadHistory, resolveBase } from '../autofix/history.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
-import { errorMessage, InterruptedError } from '../errors.js';
+import { InterruptedError } from '../errors.js';
 import { assertCleanTree, assertNewBranchName, commitOnNewBranch, dirtyPaths } from '../forge/git.js';
 import type { FixReport, RepairReport, TaskReport } from '../report/fix-report.js';
 import { buildCostReport, type FreeRepair } from '../report/cost.js';

@@ -53,7 +53,11 @@ describe('budget under concurrency', () => {
         callModel({ steps, request: { messages: [{ role: 'user', content: `task ${i}: ${'fix the build '.repeat(20 + (i % 40))}` }], maxOutputTokens: 300 }, budget, prices: PRICES, recorder, sleep: async () => {}, maxRetries: 2 }),
       ),
     );
-    for (const r of results) if (r.status === 'rejected') (r.reason instanceof BudgetExceededError ? refused++ : expect(r.reason.name).toBe('ModelCallFailedError'));
+    for (const r of results) {
+      if (r.status !== 'rejected') continue;
+      if (r.reason instanceof BudgetExceededError) refused++;
+      else expect(r.reason.name).toBe('ModelCallFailedError');
+    }
     const spent = recorder.totalUsd();
     expect(refused).toBeGreaterThan(0); // the limits were actually reached
     expect(spent).toBeLessThanOrEqual(limits.perRun + 1e-9);

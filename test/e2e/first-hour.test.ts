@@ -154,9 +154,9 @@ describe('quiet, relevant output', () => {
     expect(r.stdout).toContain('no $0 fixer applies to these failures');
     expect(r.stdout).toContain('Cost: spent $0.0000 · budget $1 per run');
     expect(r.stdout).not.toContain('tier  model');
-    expect(r.stdout).toMatch(/1 failure\(s\) left; `--tiers autofix,cheap` would try a model \(deepseek\/deepseek-chat, est\. \$0\.0\d+\); it is not usable here yet: DEEPSEEK_API_KEY is not set\./);
+    expect(r.stdout).toMatch(/1 failure\(s\) left; `--tiers autofix,memory,cheap` would try a model \(deepseek\/deepseek-chat, est\. \$0\.0\d+\); it is not usable here yet: DEEPSEEK_API_KEY is not set\./);
     const json = JSON.parse((await runCli(['fix', '--json'], { cwd: dir, env: NO_KEYS })).stdout);
-    expect(json.nextStep).toMatchObject({ tiers: 'autofix,cheap', failures: 1, model: 'deepseek/deepseek-chat', usable: false, reason: 'DEEPSEEK_API_KEY is not set' });
+    expect(json.nextStep).toMatchObject({ tiers: 'autofix,memory,cheap', failures: 1, model: 'deepseek/deepseek-chat', usable: false, reason: 'DEEPSEEK_API_KEY is not set' });
     expect(json.nextStep.estimateUsd).toBeGreaterThan(0);
   });
 });

@@ -135,7 +135,9 @@ describe('distiq implement (real CLI, real tsc and vitest, scripted loopback mod
   });
 
   it('an ambiguous executor edit is refused with a precise message, never guessed', async () => {
-    const noPlanCode = plan(task('t1', [1, 2], [{ path: 'src/math.ts', action: 'modify', changes: [{ old: 'no such code', new: 'x', reason: 'r' }] }]));
+    // The plan names both files (the edit allowlist keeps an executor inside its task's files);
+    // its own code does not apply, so the executor is asked.
+    const noPlanCode = plan(task('t1', [1, 2], [{ path: 'src/math.ts', action: 'modify', changes: [{ old: 'no such code', new: 'x', reason: 'r' }] }, { path: 'src/clamp.ts', action: 'create', changes: [{ old: '', new: 'export {};', reason: 'r' }] }]));
     const { server, dir } = await setup((b) => {
       if (isPlanner(b)) return { content: noPlanCode };
       const executorCalls = server.requests.filter((q) => !isPlanner(q)).length;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/jobs/plan.js';
 import { runMergeJob, runShardJob } from '../../src/jobs/shard.js';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
-import { git, makeRepo, ROOT, runCli, statusPorcelain, tempDir } from '../helpers.js';
+import { git, makeRepo, ROOT, runCli, tempDir } from '../helpers.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {

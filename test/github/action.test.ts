@@ -265,10 +265,27 @@ describe('review', () => {
     expect(review!.comments).toEqual([{ path: 'src/math.ts', line: 7, side: 'RIGHT', body: '**bug**: Division by zero returns Infinity.' }]);
     expect(review!.body).toContain('- `src/math.ts:40` (nit) Not in the diff.');
     expect(review!.body).toContain('- `src/other.ts:1` (risk) Not a changed file.');
-    expect(review!.body).toMatch(/Cost \$0\.\d{4} \(cheap loop\/loop-cheap ×1\)/);
+    expect(review!.body).toMatch(/Spent \$0\.\d{4} \(cheap loop\/loop-cheap ×1\)/);
     // The lock file was skipped by github.review.skip: it never reached the model.
     expect(s.server!.requests[0]!.messages.at(-1)!.content).not.toContain('package-lock.json');
     expect((r.report as { skippedFiles: string[] }).skippedFiles).toEqual(['package-lock.json']);
+  });
+
+  it('a review whose posting fails after the paid call: status error, yet cost-usd is what the call cost', async () => {
+    const p = sample('pull_request', 'opened');
+    const s = await setup('pull_request', p, [JSON.stringify({ summary: 'Fine.', comments: [] })]);
+    nock(API)
+      .get(`${REPO}/pulls/2`)
+      .reply(200, { number: 2, title: 'Add div', body: '', head: { sha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', ref: 'changes' }, base: { ref: 'main' } })
+      .get(`${REPO}/pulls/2/files`)
+      .query(true)
+      .reply(200, [{ sha: 'a', filename: 'src/math.ts', status: 'modified', additions: 4, deletions: 0, changes: 4, patch: PATCH }])
+      .post(`${REPO}/pulls/2/reviews`)
+      .reply(422, { message: 'Unprocessable Entity', errors: ['Pull request review thread line must be part of the diff'] });
+    const r = await run(s, { command: 'review' as never });
+    expect(r.status).toBe('error');
+    expect(s.server!.requests).toHaveLength(1); // the model was called and paid for
+    expect(r.costUsd).toBeGreaterThan(0);
   });
 });
 

@@ -142,6 +142,7 @@ describe('Limits across Action runs', () => {
     expect(settledUsd(first.ledger)).toBeCloseTo(SPENT, 9);
     // The ledger never lived in the checkout.
     expect(existsSync(path.join(first.checkout, '.distiq', 'ledger.jsonl'))).toBe(false);
+    expect(existsSync(path.join(first.checkout, '.git', 'distiq', 'ledger.jsonl'))).toBe(false);
 
     const second = await workflowRun(cache, 1002);
     expect(second.restored).toBe('distiq-ledger-1001-1');

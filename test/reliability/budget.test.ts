@@ -53,7 +53,11 @@ describe('Budget under concurrency', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 1200 }, (_, i) => callModel({ steps, request: { messages: [{ role: 'user', content: `task ${i}: ${'repair '.repeat(10 + (i % 50))}` }], maxOutputTokens: 200 }, budget, prices: PRICES, recorder, sleep: async () => {}, maxRetries: 2 })),
     );
-    for (const r of results) if (r.status === 'rejected') (r.reason instanceof BudgetExceededError ? refused++ : expect(r.reason.name).toBe('ModelCallFailedError'));
+    for (const r of results) {
+      if (r.status !== 'rejected') continue;
+      if (r.reason instanceof BudgetExceededError) refused++;
+      else expect(r.reason.name).toBe('ModelCallFailedError');
+    }
     const spent = recorder.totalUsd();
     const ledger = settled(file).reduce((a, e) => a + e.usd, 0);
     expect(refused).toBeGreaterThan(0);

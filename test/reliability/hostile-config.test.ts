@@ -124,14 +124,14 @@ describe('Secrets', () => {
     );
     expect(server.seen.length).toBeGreaterThan(0); // the model was asked, so prompts were built
     expect(server.seen[0]!.headers.authorization).toBe(`Bearer ${ENV.LOOPY}`); // the key goes only where it belongs
-    const runs = path.join(dir, '.distiq', 'runs');
+    const runs = path.join(dir, '.git', 'distiq', 'runs');
     const artifacts: Record<string, string> = {
       stdout: r.stdout,
       stderr: r.stderr,
       ...Object.fromEntries(
         readdirSync(runs).map((f) => [`run file ${f}`, readFileSync(path.join(runs, f), 'utf8')]),
       ),
-      ledger: readFileSync(path.join(dir, '.distiq', 'ledger.jsonl'), 'utf8'),
+      ledger: readFileSync(path.join(dir, '.git', 'distiq', 'ledger.jsonl'), 'utf8'),
       ...Object.fromEntries(server.seen.map((s, i) => [`request body ${i}`, s.body])),
     };
     const prompts = server.seen.map((s) => s.body).join('\n');

@@ -1,9 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEdits, resolveSafePath, StaleEditError, UnsafePathError } from '../../src/edits/apply-edits.js';
 import { loadPathPolicy } from '../../src/edits/path-policy.js';
-import { makeRepo, tempDir, writeFiles } from '../helpers.js';
+import { makeRepo, tempDir } from '../helpers.js';
 
 const guard = (dir: string, created: string[] = []) => ({ policy: loadPathPolicy(dir), scope: { created } });
 

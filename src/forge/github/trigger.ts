@@ -7,7 +7,7 @@ export type Trigger =
   | { kind: CommandName; source: 'comment'; number: number; isPullRequest: boolean; commentId: number; actor: string; actorType: string; budgetUsd?: number; problems: string[]; body: string; title: string }
   | { kind: 'review'; source: 'pull_request'; number: number; headSha: string };
 
-type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- webhook payloads are checked field by field
+type Payload = Record<string, any>; // webhook payloads are checked field by field
 
 /**
  * `command` is the Action input: `auto` follows the event; a fixed command only runs on the events
