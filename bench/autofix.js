@@ -14,17 +14,32 @@ export function benchAutofix({ perKind = 8, hosts = HOSTS } = {}) {
   for (const spec of hosts) {
     const dir = hostRepo(spec);
     const base = git(dir, 'rev-parse', 'HEAD').trim();
-    const tscMs = median([0, 1, 2].map(() => timeMs(() => spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: dir }))));
+    const tscMs = median(
+      [0, 1, 2].map(() =>
+        timeMs(() =>
+          spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
+            cwd: dir,
+          }),
+        ),
+      ),
+    );
     const rand = rng(0x5eed + spec.length);
     const found = findBreakages(dir, tsFiles(dir), rand);
-    const kinds = { 'misspelled identifier': found.misspell, 'dropped import': found.dropImport, 'renamed declaration': found.rename };
+    const kinds = {
+      'misspelled identifier': found.misspell,
+      'dropped import': found.dropImport,
+      'renamed declaration': found.rename,
+    };
     for (const [kind, candidates] of Object.entries(kinds)) {
       const results = [];
       for (const b of pick(candidates, perKind, rand)) {
         const { abs, text } = applyBreakage(dir, b);
         writeFileSync(abs, text);
         git(dir, 'commit', '-qam', `break: ${b.note}`);
-        const run = spawnSync(process.execPath, [BIN, 'fix', '--build', '--json', '--cwd', dir], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+        const run = spawnSync(process.execPath, [BIN, 'fix', '--build', '--json', '--cwd', dir], {
+          encoding: 'utf8',
+          env: { ...process.env, CI: 'true' },
+        });
         let report;
         try {
           report = JSON.parse(run.stdout);
@@ -33,21 +48,49 @@ export function benchAutofix({ perKind = 8, hosts = HOSTS } = {}) {
         }
         git(dir, 'reset', '-q', '--hard', base);
         if (report.failuresBefore === 0) continue; // the edit happened to still compile: not a case
-        const why = report.status === 'fixed' ? '' : ` [${report.status}${report.error ? `: ${report.error.message}` : ''}${report.remaining?.length ? `: ${report.remaining[0].message.split('\n')[0]}` : ''}]`;
-        results.push({ repaired: report.status === 'fixed', ms: report.durationMs, note: b.note + why });
+        const why =
+          report.status === 'fixed'
+            ? ''
+            : ` [${report.status}${report.error ? `: ${report.error.message}` : ''}${report.remaining?.length ? `: ${report.remaining[0].message.split('\n')[0]}` : ''}]`;
+        results.push({
+          repaired: report.status === 'fixed',
+          ms: report.durationMs,
+          note: b.note + why,
+        });
       }
       const ok = results.filter((r) => r.repaired).length;
       const t = (totals[kind] ??= { ok: 0, n: 0 });
       t.ok += ok;
       t.n += results.length;
       const med = median(results.map((r) => r.ms));
-      rows.push([spec, kind, `${ok}/${results.length}`, pct(ok, results.length), med.toFixed(0), tscMs.toFixed(0), (med / tscMs).toFixed(1) + '×']);
+      rows.push([
+        spec,
+        kind,
+        `${ok}/${results.length}`,
+        pct(ok, results.length),
+        med.toFixed(0),
+        tscMs.toFixed(0),
+        (med / tscMs).toFixed(1) + '×',
+      ]);
       const missed = results.filter((r) => !r.repaired).map((r) => r.note);
       if (missed.length) console.error(`  ${spec} ${kind} not repaired: ${missed.join('; ')}`);
     }
   }
-  table('Autofix ($0 tier) on real TypeScript from the npm registry', ['host', 'breakage', 'repaired', '%', 'median ms/case', 'tsc -p . ms (baseline)', 'case / tsc'], rows);
-  const summary = Object.entries(totals).map(([kind, t]) => [kind, `${t.ok}/${t.n}`, pct(t.ok, t.n), kind === 'renamed declaration' ? '(no target)' : t.n && t.ok / t.n >= 0.9 ? 'ok (≥ 90%)' : 'BELOW TARGET']);
+  table(
+    'Autofix ($0 tier) on real TypeScript from the npm registry',
+    ['host', 'breakage', 'repaired', '%', 'median ms/case', 'tsc -p . ms (baseline)', 'case / tsc'],
+    rows,
+  );
+  const summary = Object.entries(totals).map(([kind, t]) => [
+    kind,
+    `${t.ok}/${t.n}`,
+    pct(t.ok, t.n),
+    kind === 'renamed declaration'
+      ? '(no target)'
+      : t.n && t.ok / t.n >= 0.9
+        ? 'ok (≥ 90%)'
+        : 'BELOW TARGET',
+  ]);
   table('Autofix totals', ['breakage', 'repaired', '%', 'target'], summary);
   return { rows, totals };
 }

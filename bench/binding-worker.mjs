@@ -32,4 +32,11 @@ if (which === 'native') {
 const t0 = performance.now();
 for (const t of texts) parse(t);
 const s = (performance.now() - t0) / 1000;
-process.stdout.write(JSON.stringify({ files: files.length, mb: bytes / 1048576, seconds: s, rssMb: process.memoryUsage().rss / 1048576 }));
+process.stdout.write(
+  JSON.stringify({
+    files: files.length,
+    mb: bytes / 1048576,
+    seconds: s,
+    rssMb: process.memoryUsage().rss / 1048576,
+  }),
+);

@@ -15,7 +15,9 @@ const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
 /** The test suite's loopback server (TypeScript), transpiled once: one implementation for tests and benchmarks. */
 async function loopback() {
   const src = readFileSync(path.join(ROOT, 'test', 'loopback-openai.ts'), 'utf8');
-  const out = ts.transpileModule(src, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
+  const out = ts.transpileModule(src, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+  }).outputText;
   mkdirSync(CACHE, { recursive: true });
   const file = path.join(CACHE, 'loopback-openai.mjs');
   writeFileSync(file, out);
@@ -23,29 +25,100 @@ async function loopback() {
 }
 
 async function engine() {
-  const [exec, budget, ledger, prices, create] = await Promise.all([dist('execute/execute-plan.js'), dist('budget/budget.js'), dist('budget/ledger.js'), dist('budget/prices.js'), dist('providers/create.js')]);
-  return { ...exec, Budget: budget.Budget, Ledger: ledger.Ledger, PriceBook: prices.PriceBook, createProvider: create.createProvider };
+  const [exec, budget, ledger, prices, create] = await Promise.all([
+    dist('execute/execute-plan.js'),
+    dist('budget/budget.js'),
+    dist('budget/ledger.js'),
+    dist('budget/prices.js'),
+    dist('providers/create.js'),
+  ]);
+  return {
+    ...exec,
+    Budget: budget.Budget,
+    Ledger: ledger.Ledger,
+    PriceBook: prices.PriceBook,
+    createProvider: create.createProvider,
+  };
 }
 
 function task(id, goal) {
-  return { id, title: `create src/${id}.ts`, goal, files: [`src/${id}.ts`], dependsOn: [], tier: 'cheap', acceptance: 'check passes', failures: [], changes: [], items: [1] };
+  return {
+    id,
+    title: `create src/${id}.ts`,
+    goal,
+    files: [`src/${id}.ts`],
+    dependsOn: [],
+    tier: 'cheap',
+    acceptance: 'check passes',
+    failures: [],
+    changes: [],
+    items: [1],
+  };
 }
 
 /** Runs implement-style tasks through the real executor (listr2, scheduler, proof lock, validation). */
 async function runTasks(E, { url, tasks, concurrency, ladders, commands, root, maxAttempts = 1 }) {
   const prices = new E.PriceBook({});
-  const budget = new E.Budget(new E.Ledger(path.join(root, '.git', 'distiq', 'ledger.jsonl')), { perRun: 100 }, `bench-${Math.random()}`);
+  const budget = new E.Budget(
+    new E.Ledger(path.join(root, '.git', 'distiq', 'ledger.jsonl')),
+    { perRun: 100 },
+    `bench-${Math.random()}`,
+  );
   const { CallRecorder } = await dist('budget/call-model.js');
   const recorder = new CallRecorder();
   const ladderObjs = ladders.map(({ tier, model, priced }) => {
-    const provider = E.createProvider('loop', { type: 'openai-compatible', baseURL: url, free: !priced }, undefined, root);
+    const provider = E.createProvider(
+      'loop',
+      { type: 'openai-compatible', baseURL: url, free: !priced },
+      undefined,
+      root,
+    );
     const p = priced ?? { pricingProvider: null, model };
-    return { tier, steps: [{ tier, provider, model, priced: p }], info: [{ tier, provider: 'loop', model, usable: true, priced: p }] };
+    return {
+      tier,
+      steps: [{ tier, provider, model, priced: p }],
+      info: [{ tier, provider: 'loop', model, usable: true, priced: p }],
+    };
   });
-  const deps = { job: 'implement', root, commands, ladders: ladderObjs, budget, prices, recorder, maxAttempts, maxOutputTokens: 1024, maxRetries: 0, secretEnvVars: [], concurrency, context: null, items: ['create the files'], allowWorkflowEdits: false };
-  const state = E.newExecutionState({ results: commands.map((c) => ({ kind: c.kind, command: c.run, exitCode: 0, timedOut: false, durationMs: 0, failures: [], tail: '' })), failures: [], ok: true }, tasks);
+  const deps = {
+    job: 'implement',
+    root,
+    commands,
+    ladders: ladderObjs,
+    budget,
+    prices,
+    recorder,
+    maxAttempts,
+    maxOutputTokens: 1024,
+    maxRetries: 0,
+    secretEnvVars: [],
+    concurrency,
+    context: null,
+    items: ['create the files'],
+    allowWorkflowEdits: false,
+  };
+  const state = E.newExecutionState(
+    {
+      results: commands.map((c) => ({
+        kind: c.kind,
+        command: c.run,
+        exitCode: 0,
+        timedOut: false,
+        durationMs: 0,
+        failures: [],
+        tail: '',
+      })),
+      failures: [],
+      ok: true,
+    },
+    tasks,
+  );
   const t0 = performance.now();
-  await new Listr(E.executionTasks(deps, state), { concurrent: true, exitOnError: false, renderer: 'silent' }).run();
+  await new Listr(E.executionTasks(deps, state), {
+    concurrent: true,
+    exitOnError: false,
+    renderer: 'silent',
+  }).run();
   return { ms: performance.now() - t0, state, records: recorder.records };
 }
 
@@ -53,34 +126,71 @@ function scratch() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'distiq-bench-exec-'));
   mkdirSync(path.join(dir, 'src'));
   // The validation command: every src/*.ts must be free of the WRONG marker (reported as file:line:col).
-  writeFileSync(path.join(dir, 'check.mjs'), "import { readdirSync, readFileSync } from 'node:fs';\nlet bad = 0;\nfor (const f of readdirSync('src')) { const t = readFileSync('src/' + f, 'utf8'); if (t.includes('WRONG')) { console.log(`src/${f}:1:1: error: WRONG marker`); bad++; } }\nprocess.exit(bad ? 1 : 0);\n");
+  writeFileSync(
+    path.join(dir, 'check.mjs'),
+    "import { readdirSync, readFileSync } from 'node:fs';\nlet bad = 0;\nfor (const f of readdirSync('src')) { const t = readFileSync('src/' + f, 'utf8'); if (t.includes('WRONG')) { console.log(`src/${f}:1:1: error: WRONG marker`); bad++; } }\nprocess.exit(bad ? 1 : 0);\n",
+  );
   return dir;
 }
 
 const COMMANDS = [{ kind: 'build', run: 'node check.mjs', timeoutMs: 60_000, source: 'config' }];
-const answer = (id, wrong) => JSON.stringify({ edits: [{ path: `src/${id}.ts`, search: '', replace: `export const ${id} = ${wrong ? '"WRONG"' : 1};\n` }] });
+const answer = (id, wrong) =>
+  JSON.stringify({
+    edits: [
+      {
+        path: `src/${id}.ts`,
+        search: '',
+        replace: `export const ${id} = ${wrong ? '"WRONG"' : 1};\n`,
+      },
+    ],
+  });
 const idOf = (body) => /Task (t\d+):/.exec(body.messages.at(-1).content)[1];
 
 async function parallelEfficiency(E, L, { latencyMs, tasks: n }) {
   const rows = [];
   for (const concurrency of [1, 4]) {
-    const server = await L.startLoopbackOpenAI((b) => ({ content: answer(idOf(b), false) }), { latencyMs });
+    const server = await L.startLoopbackOpenAI((b) => ({ content: answer(idOf(b), false) }), {
+      latencyMs,
+    });
     const root = scratch();
     const tasks = Array.from({ length: n }, (_, i) => task(`t${i + 1}`, 'create the file'));
     // A validation command that costs nothing (`true`): what is measured is the engine's own overhead.
-    const { ms, state } = await runTasks(E, { url: server.url, tasks, concurrency, ladders: [{ tier: 'cheap', model: 'loop' }], commands: [{ kind: 'build', run: 'true', timeoutMs: 60_000, source: 'config' }], root });
+    const { ms, state } = await runTasks(E, {
+      url: server.url,
+      tasks,
+      concurrency,
+      ladders: [{ tier: 'cheap', model: 'loop' }],
+      commands: [{ kind: 'build', run: 'true', timeoutMs: 60_000, source: 'config' }],
+      root,
+    });
     await server.close();
     const done = state.outcomes.filter((o) => o.status === 'done').length;
     const ideal = Math.ceil(n / concurrency) * latencyMs;
-    rows.push([concurrency, `${done}/${n}`, Math.round(ms), ideal, `${((ideal / ms) * 100).toFixed(1)}%`, server.maxInFlight()]);
+    rows.push([
+      concurrency,
+      `${done}/${n}`,
+      Math.round(ms),
+      ideal,
+      `${((ideal / ms) * 100).toFixed(1)}%`,
+      server.maxInFlight(),
+    ]);
   }
   const speedup = rows[0][2] / rows[1][2];
-  table(`Parallel efficiency: ${n} independent tasks, ${latencyMs} ms per model call (target ≥ 90% at concurrency 4)`, ['concurrency', 'done', 'wall ms', 'ideal ms', 'efficiency', 'max in flight'], [...rows, ['speed-up 4 vs 1', '', `${speedup.toFixed(2)}×`, '', '', '']]);
+  table(
+    `Parallel efficiency: ${n} independent tasks, ${latencyMs} ms per model call (target ≥ 90% at concurrency 4)`,
+    ['concurrency', 'done', 'wall ms', 'ideal ms', 'efficiency', 'max in flight'],
+    [...rows, ['speed-up 4 vs 1', '', `${speedup.toFixed(2)}×`, '', '', '']],
+  );
 }
 
 /** Real failures on a real repo: 4 breakages in 4 files, planned and prompted as `distiq fix` does. */
 async function cacheShare(L, { jobs }) {
-  const [{ JobContext }, { planFixTasks }, { repairMessages }, { validate }] = await Promise.all([dist('context/job-context.js'), dist('plan/plan-fix.js'), dist('execute/repair-prompt.js'), dist('pipeline/validate.js')]);
+  const [{ JobContext }, { planFixTasks }, { repairMessages }, { validate }] = await Promise.all([
+    dist('context/job-context.js'),
+    dist('plan/plan-fix.js'),
+    dist('execute/repair-prompt.js'),
+    dist('pipeline/validate.js'),
+  ]);
   const { countTokens } = await import('gpt-tokenizer');
   const tok = (msgs) => msgs.reduce((a, m) => a + countTokens(m.content) + 4, 0);
   const rows = [];
@@ -100,27 +210,80 @@ async function cacheShare(L, { jobs }) {
         originals.set(abs, readFileSync(abs, 'utf8'));
         writeFileSync(abs, text);
       }
-      const v = await validate([{ kind: 'build', run: 'tsc -p tsconfig.json', timeoutMs: 120_000, source: 'config' }], { root: dir, secretEnvVars: [] });
+      const v = await validate(
+        [{ kind: 'build', run: 'tsc -p tsconfig.json', timeoutMs: 120_000, source: 'config' }],
+        { root: dir, secretEnvVars: [] },
+      );
       const ctx = await JobContext.open(dir, 8000);
-      const plan = planFixTasks(v.failures, { definedIn: ctx.definedIn, symbolAt: ctx.symbolAt, tier: 'cheap' });
+      const plan = planFixTasks(v.failures, {
+        definedIn: ctx.definedIn,
+        symbolAt: ctx.symbolAt,
+        tier: 'cheap',
+      });
       ctx.share(plan);
       const requests = plan.map((t) => repairMessages(dir, t, [], ctx.forTask(t, t.failures)));
       const baseline = plan.map((t) => repairMessages(dir, t, [])); // no index: whole files, rules-only prefix
-      const prefixShare = (reqs) => reqs.reduce((a, m) => a + tok(m.filter((x, i) => i <= m.map((y) => Boolean(y.cacheBreakpoint)).lastIndexOf(true))), 0) / reqs.reduce((a, m) => a + tok(m), 0);
+      const prefixShare = (reqs) =>
+        reqs.reduce(
+          (a, m) =>
+            a +
+            tok(
+              m.filter((x, i) => i <= m.map((y) => Boolean(y.cacheBreakpoint)).lastIndexOf(true)),
+            ),
+          0,
+        ) / reqs.reduce((a, m) => a + tok(m), 0);
       // The same requests sent, in job order, to an OpenAI-style server that bills shared prefixes as cached.
-      const server = await L.startLoopbackOpenAI(() => ({ content: '{"edits":[]}' }), { prefixCache: true });
+      const server = await L.startLoopbackOpenAI(() => ({ content: '{"edits":[]}' }), {
+        prefixCache: true,
+      });
       const cached = [];
       for (const m of requests) {
-        const res = await fetch(`${server.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'x', messages: m.map(({ role, content }) => ({ role, content })) }) }).then((r) => r.json());
+        const res = await fetch(`${server.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: 'x',
+            messages: m.map(({ role, content }) => ({ role, content })),
+          }),
+        }).then((r) => r.json());
         cached.push([res.usage.prompt_tokens_details.cached_tokens, res.usage.prompt_tokens]);
       }
       await server.close();
       for (const [abs, text] of originals) writeFileSync(abs, text);
-      rows.push([spec, j + 1, plan.length, v.failures.length, Math.round(requests.reduce((a, m) => a + tok(m), 0) / plan.length), `${(prefixShare(requests) * 100).toFixed(1)}%`, `${((cached.slice(1).reduce((a, c) => a + c[0], 0) / Math.max(1, cached.slice(1).reduce((a, c) => a + c[1], 0))) * 100).toFixed(1)}%`, `${(prefixShare(baseline) * 100).toFixed(1)}%`]);
+      rows.push([
+        spec,
+        j + 1,
+        plan.length,
+        v.failures.length,
+        Math.round(requests.reduce((a, m) => a + tok(m), 0) / plan.length),
+        `${(prefixShare(requests) * 100).toFixed(1)}%`,
+        `${(
+          (cached.slice(1).reduce((a, c) => a + c[0], 0) /
+            Math.max(
+              1,
+              cached.slice(1).reduce((a, c) => a + c[1], 0),
+            )) *
+          100
+        ).toFixed(1)}%`,
+        `${(prefixShare(baseline) * 100).toFixed(1)}%`,
+      ]);
     }
   }
   const shares = rows.map((r) => parseFloat(r[5]));
-  table('Prompt-cache share: input tokens in the shared stable prefix, 4-failure fix jobs on real code (target ≥ 60%)', ['repo', 'job', 'tasks', 'failures', 'tokens/request', 'prefix share', 'cached (OpenAI-style, requests 2..n)', 'baseline: no index'], [...rows, ['median', '', '', '', '', `${median(shares).toFixed(1)}%`, '', '']]);
+  table(
+    'Prompt-cache share: input tokens in the shared stable prefix, 4-failure fix jobs on real code (target ≥ 60%)',
+    [
+      'repo',
+      'job',
+      'tasks',
+      'failures',
+      'tokens/request',
+      'prefix share',
+      'cached (OpenAI-style, requests 2..n)',
+      'baseline: no index',
+    ],
+    [...rows, ['median', '', '', '', '', `${median(shares).toFixed(1)}%`, '', '']],
+  );
 }
 
 /** A scripted server that succeeds at a tier with a given probability; real prices, real validation. */
@@ -131,25 +294,78 @@ async function costLadder(E, L, { tasks: n }) {
     { name: 'cheap 50% / premium 95%', cheap: 0.5, premium: 0.95 },
     { name: 'cheap 20% / premium 95%', cheap: 0.2, premium: 0.95 },
   ];
-  const cheap = { tier: 'cheap', model: 'deepseek-chat', priced: { pricingProvider: 'deepseek', model: 'deepseek-chat' } };
-  const premium = { tier: 'premium', model: 'claude-sonnet-4-5', priced: { pricingProvider: 'anthropic', model: 'claude-sonnet-4-5' } };
+  const cheap = {
+    tier: 'cheap',
+    model: 'deepseek-chat',
+    priced: { pricingProvider: 'deepseek', model: 'deepseek-chat' },
+  };
+  const premium = {
+    tier: 'premium',
+    model: 'claude-sonnet-4-5',
+    priced: { pricingProvider: 'anthropic', model: 'claude-sonnet-4-5' },
+  };
   // A realistic prompt size: each task carries ~2K tokens of real code as its spec.
-  const spec = readFileSync(tsFiles(hostRepo('redux@5')).find((f) => f.endsWith('createStore.ts')), 'utf8').slice(0, 8000);
+  const spec = readFileSync(
+    tsFiles(hostRepo('redux@5')).find((f) => f.endsWith('createStore.ts')),
+    'utf8',
+  ).slice(0, 8000);
   const rows = [];
   for (const p of profiles) {
     const result = {};
-    for (const [label, ladders] of [['ladder', [cheap, premium]], ['all-premium', [premium]]]) {
+    for (const [label, ladders] of [
+      ['ladder', [cheap, premium]],
+      ['all-premium', [premium]],
+    ]) {
       const rand = rng(0xc057 + p.cheap * 100);
-      const server = await L.startLoopbackOpenAI((b) => ({ content: answer(idOf(b), rand() >= (b.model === 'deepseek-chat' ? p.cheap : p.premium)), completionTokens: 400 }));
+      const server = await L.startLoopbackOpenAI((b) => ({
+        content: answer(idOf(b), rand() >= (b.model === 'deepseek-chat' ? p.cheap : p.premium)),
+        completionTokens: 400,
+      }));
       const root = scratch();
-      const tasks = Array.from({ length: n }, (_, i) => task(`t${i + 1}`, `create the file as the spec below requires\n${spec}`));
-      const { state, records } = await runTasks(E, { url: server.url, tasks, concurrency: 4, ladders, commands: COMMANDS, root, maxAttempts: 2 });
+      const tasks = Array.from({ length: n }, (_, i) =>
+        task(`t${i + 1}`, `create the file as the spec below requires\n${spec}`),
+      );
+      const { state, records } = await runTasks(E, {
+        url: server.url,
+        tasks,
+        concurrency: 4,
+        ladders,
+        commands: COMMANDS,
+        root,
+        maxAttempts: 2,
+      });
       await server.close();
-      result[label] = { done: state.outcomes.filter((o) => o.status === 'done').length, usd: records.reduce((a, r) => a + r.usd, 0), calls: records.length };
+      result[label] = {
+        done: state.outcomes.filter((o) => o.status === 'done').length,
+        usd: records.reduce((a, r) => a + r.usd, 0),
+        calls: records.length,
+      };
     }
-    rows.push([p.name, `${result.ladder.done}/${n}`, result.ladder.calls, `$${result.ladder.usd.toFixed(4)}`, `${result['all-premium'].done}/${n}`, result['all-premium'].calls, `$${result['all-premium'].usd.toFixed(4)}`, `${((1 - result.ladder.usd / result['all-premium'].usd) * 100).toFixed(0)}%`]);
+    rows.push([
+      p.name,
+      `${result.ladder.done}/${n}`,
+      result.ladder.calls,
+      `$${result.ladder.usd.toFixed(4)}`,
+      `${result['all-premium'].done}/${n}`,
+      result['all-premium'].calls,
+      `$${result['all-premium'].usd.toFixed(4)}`,
+      `${((1 - result.ladder.usd / result['all-premium'].usd) * 100).toFixed(0)}%`,
+    ]);
   }
-  table(`Cost of a ${n}-task job: ladder cheap (deepseek-chat) → premium (claude-sonnet-4-5), 2 attempts per tier, vs all-premium (same server, same validation)`, ['success profile', 'ladder done', 'calls', 'ladder $', 'all-premium done', 'calls', 'all-premium $', 'saving'], rows);
+  table(
+    `Cost of a ${n}-task job: ladder cheap (deepseek-chat) → premium (claude-sonnet-4-5), 2 attempts per tier, vs all-premium (same server, same validation)`,
+    [
+      'success profile',
+      'ladder done',
+      'calls',
+      'ladder $',
+      'all-premium done',
+      'calls',
+      'all-premium $',
+      'saving',
+    ],
+    rows,
+  );
 }
 
 export async function benchExecute({ quick = false } = {}) {

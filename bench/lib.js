@@ -1,6 +1,15 @@
 // Shared helpers for the benchmarks: timing, tables, temp git repos, npm-registry hosts.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +31,11 @@ export function timeMs(fn) {
 }
 
 export function table(title, headers, rows) {
-  const widths = headers.map((h, i) => Math.max(String(h).length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  const widths = headers.map((h, i) =>
+    Math.max(String(h).length, ...rows.map((r) => String(r[i]).length)),
+  );
+  const line = (cells) =>
+    '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
   console.log(`\n### ${title}\n`);
   console.log(line(headers));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
@@ -31,7 +43,11 @@ export function table(title, headers, rows) {
 }
 
 export function git(cwd, ...args) {
-  return execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd, encoding: 'utf8' });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args],
+    { cwd, encoding: 'utf8' },
+  );
 }
 
 /** Fetches a package tarball from the npm registry once and returns its extracted folder. */
@@ -39,7 +55,13 @@ export function npmPackage(spec) {
   mkdirSync(CACHE, { recursive: true });
   const dir = path.join(CACHE, spec.replace(/[^\w.-]+/g, '_'));
   if (!existsSync(path.join(dir, 'package.json'))) {
-    const out = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', CACHE], { cwd: CACHE, encoding: 'utf8' }).trim().split('\n').pop();
+    const out = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', CACHE], {
+      cwd: CACHE,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .pop();
     mkdirSync(dir, { recursive: true });
     execFileSync('tar', ['-xzf', path.join(CACHE, out), '-C', dir, '--strip-components=1']);
   }
@@ -47,13 +69,34 @@ export function npmPackage(spec) {
 }
 
 export const HOST_TSCONFIG = {
-  compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, skipLibCheck: true, lib: ['ES2022', 'DOM'], types: ['node'], allowImportingTsExtensions: true },
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'ESNext',
+    moduleResolution: 'Bundler',
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    lib: ['ES2022', 'DOM'],
+    types: ['node'],
+    allowImportingTsExtensions: true,
+  },
   include: ['src'],
 };
 
 /** Plain JavaScript hosts are checked as `checkJs` would (loose: no strict null checks). */
 export const JS_TSCONFIG = {
-  compilerOptions: { target: 'ES2022', module: 'CommonJS', moduleResolution: 'node10', allowJs: true, checkJs: true, strict: false, noEmit: true, skipLibCheck: true, lib: ['ES2022'], types: ['node'] },
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'CommonJS',
+    moduleResolution: 'node10',
+    allowJs: true,
+    checkJs: true,
+    strict: false,
+    noEmit: true,
+    skipLibCheck: true,
+    lib: ['ES2022'],
+    types: ['node'],
+  },
   include: ['src'],
 };
 
@@ -80,8 +123,13 @@ function jsHostRepo(spec, pkg, dir) {
   copy(pkg, path.join(dir, 'src'));
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(JS_TSCONFIG, null, 2));
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  const tsc = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
-  for (const file of new Set([...tsc.stdout.matchAll(/^(src\/[^(]+)\(\d+,\d+\): error/gm)].map((m) => m[1]))) {
+  const tsc = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  for (const file of new Set(
+    [...tsc.stdout.matchAll(/^(src\/[^(]+)\(\d+,\d+\): error/gm)].map((m) => m[1]),
+  )) {
     const abs = path.join(dir, file);
     writeFileSync(abs, `// @ts-nocheck\n${readFileSync(abs, 'utf8')}`);
   }
@@ -91,7 +139,9 @@ function jsHostRepo(spec, pkg, dir) {
 export function hostRepo(spec) {
   const pkg = npmPackage(spec);
   if (JS_HOSTS.has(spec)) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `distiq-bench-${spec.replace(/[^\w]+/g, '_')}-`));
+    const dir = mkdtempSync(
+      path.join(os.tmpdir(), `distiq-bench-${spec.replace(/[^\w]+/g, '_')}-`),
+    );
     jsHostRepo(spec, pkg, dir);
     return finishHost(spec, dir);
   }
@@ -103,13 +153,20 @@ export function hostRepo(spec) {
 }
 
 function finishHost(spec, dir) {
-  writeFileSync(path.join(dir, '.distiqrc.json'), JSON.stringify({ commands: { build: 'tsc -p tsconfig.json' } }));
+  writeFileSync(
+    path.join(dir, '.distiqrc.json'),
+    JSON.stringify({ commands: { build: 'tsc -p tsconfig.json' } }),
+  );
   writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'host');
-  const tsc = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
-  if (tsc.status !== 0) throw new Error(`${spec} does not type-check cleanly:\n${tsc.stdout.slice(0, 2000)}`);
+  const tsc = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  if (tsc.status !== 0)
+    throw new Error(`${spec} does not type-check cleanly:\n${tsc.stdout.slice(0, 2000)}`);
   return dir;
 }
 

@@ -21,14 +21,24 @@ function lineOfOffset(text, offset) {
   return n;
 }
 
-export async function benchLocalize({ perKind = 4, hosts = ['redux@5', 'immer@11', '@tanstack/query-core@5'] } = {}) {
+export async function benchLocalize({
+  perKind = 4,
+  hosts = ['redux@5', 'immer@11', '@tanstack/query-core@5'],
+} = {}) {
   const results = [];
   for (const spec of hosts) {
     const dir = hostRepo(spec);
     const base = git(dir, 'rev-parse', 'HEAD').trim();
     const rand = rng(0xc0de + spec.length);
     const found = findBreakages(dir, tsFiles(dir), rand);
-    const kinds = { 'renamed declaration': found.rename, 'added required parameter': found.addParam, 'removed interface member': found.removeMember, 'changed property type': found.changeType, 'misspelled identifier': found.misspell, 'dropped import': found.dropImport };
+    const kinds = {
+      'renamed declaration': found.rename,
+      'added required parameter': found.addParam,
+      'removed interface member': found.removeMember,
+      'changed property type': found.changeType,
+      'misspelled identifier': found.misspell,
+      'dropped import': found.dropImport,
+    };
     await buildIndex(dir); // warm the cache: each case re-parses only the edited file
     for (const [kind, candidates] of Object.entries(kinds)) {
       for (const b of pick(candidates, perKind, rand)) {
@@ -45,15 +55,22 @@ export async function benchLocalize({ perKind = 4, hosts = ['redux@5', 'immer@11
           const row = { host: spec, kind, ours: {}, naive: {}, size: 0 };
           for (const budget of BUDGETS) {
             const packed = packContext(candidates, lines, budget);
-            row.ours[budget] = packed.spans.some((s) => s.path === b.file && s.startLine <= causeLine && s.endLine >= causeLine);
+            row.ours[budget] = packed.spans.some(
+              (s) => s.path === b.file && s.startLine <= causeLine && s.endLine >= causeLine,
+            );
             if (budget === 8000) row.size = packed.tokens;
             row.naive[budget] = naiveContains(failures, lines, budget, b.file, causeLine);
           }
           results.push(row);
           if (process.env.DISTIQ_BENCH_DEBUG && !row.ours[8000]) {
             const packed = packContext(candidates, lines, 8000);
-            console.error(`MISS ${spec} ${kind} ${b.note} cause ${b.file}:${causeLine}; ${failures.length} failure(s), first: ${failures[0].file}:${failures[0].line} ${failures[0].message.split('\n')[0]}`);
-            for (const s of packed.spans) console.error(`   ${s.path}:${s.startLine}-${s.endLine} score ${s.score.toFixed(1)} ${s.reason.slice(0, 100)}`);
+            console.error(
+              `MISS ${spec} ${kind} ${b.note} cause ${b.file}:${causeLine}; ${failures.length} failure(s), first: ${failures[0].file}:${failures[0].line} ${failures[0].message.split('\n')[0]}`,
+            );
+            for (const s of packed.spans)
+              console.error(
+                `   ${s.path}:${s.startLine}-${s.endLine} score ${s.score.toFixed(1)} ${s.reason.slice(0, 100)}`,
+              );
           }
         }
         git(dir, 'checkout', '-q', base, '--', '.');
@@ -61,13 +78,30 @@ export async function benchLocalize({ perKind = 4, hosts = ['redux@5', 'immer@11
     }
   }
   const kindsSeen = [...new Set(results.map((r) => r.kind))];
-  const pct = (xs) => (xs.length ? `${Math.round((100 * xs.filter(Boolean).length) / xs.length)}%` : 'n/a');
+  const pct = (xs) =>
+    xs.length ? `${Math.round((100 * xs.filter(Boolean).length) / xs.length)}%` : 'n/a';
   const rows = kindsSeen.map((k) => {
     const rs = results.filter((r) => r.kind === k);
-    return [k, rs.length, ...BUDGETS.map((b) => `${pct(rs.map((r) => r.ours[b]))} / ${pct(rs.map((r) => r.naive[b]))}`), Math.round(median(rs.map((r) => r.size)))];
+    return [
+      k,
+      rs.length,
+      ...BUDGETS.map((b) => `${pct(rs.map((r) => r.ours[b]))} / ${pct(rs.map((r) => r.naive[b]))}`),
+      Math.round(median(rs.map((r) => r.size))),
+    ];
   });
-  rows.push(['all', results.length, ...BUDGETS.map((b) => `${pct(results.map((r) => r.ours[b]))} / ${pct(results.map((r) => r.naive[b]))}`), Math.round(median(results.map((r) => r.size)))]);
-  table(`Localization on real TypeScript (${[...new Set(results.map((r) => r.host))].join(', ')}): cause span inside the context, distiq / whole-files baseline`, ['breakage', 'cases', '2K', '4K', '8K', 'median distiq context (tokens)'], rows);
+  rows.push([
+    'all',
+    results.length,
+    ...BUDGETS.map(
+      (b) => `${pct(results.map((r) => r.ours[b]))} / ${pct(results.map((r) => r.naive[b]))}`,
+    ),
+    Math.round(median(results.map((r) => r.size))),
+  ]);
+  table(
+    `Localization on real TypeScript (${[...new Set(results.map((r) => r.host))].join(', ')}): cause span inside the context, distiq / whole-files baseline`,
+    ['breakage', 'cases', '2K', '4K', '8K', 'median distiq context (tokens)'],
+    rows,
+  );
   return results;
 }
 

@@ -11,16 +11,58 @@ import { pathToFileURL } from 'node:url';
 import { ROOT, table } from './lib.js';
 
 const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
-const [{ FixMemory }, { learnRepairs, runMemoryTier }, { loadPathPolicy }, { validate }, { selectCommands }, { resolveCommands }, { ConfigSchema }, { applyEdits }, { judgeRepair }, { resolveEdits }, { PriceBook }] = await Promise.all(
-  ['memory/fix-memory.js', 'memory/memory-tier.js', 'edits/path-policy.js', 'pipeline/validate.js', 'pipeline/select-commands.js', 'detect/commands.js', 'config/schema.js', 'edits/apply-edits.js', 'pipeline/judge-repair.js', 'execute/edit-format.js', 'budget/prices.js'].map(dist),
+const [
+  { FixMemory },
+  { learnRepairs, runMemoryTier },
+  { loadPathPolicy },
+  { validate },
+  { selectCommands },
+  { resolveCommands },
+  { ConfigSchema },
+  { applyEdits },
+  { judgeRepair },
+  { resolveEdits },
+  { PriceBook },
+] = await Promise.all(
+  [
+    'memory/fix-memory.js',
+    'memory/memory-tier.js',
+    'edits/path-policy.js',
+    'pipeline/validate.js',
+    'pipeline/select-commands.js',
+    'detect/commands.js',
+    'config/schema.js',
+    'edits/apply-edits.js',
+    'pipeline/judge-repair.js',
+    'execute/edit-format.js',
+    'budget/prices.js',
+  ].map(dist),
 );
-const PRICE = new PriceBook({}).cost({ pricingProvider: 'anthropic', model: 'claude-haiku-4-5' }, { inputTokens: 2500, outputTokens: 150, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 });
+const PRICE = new PriceBook({}).cost(
+  { pricingProvider: 'anthropic', model: 'claude-haiku-4-5' },
+  {
+    inputTokens: 2500,
+    outputTokens: 150,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+  },
+);
 
 function repo(files) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'distiq-bench-mem-'));
   const all = {
     'package.json': JSON.stringify({ type: 'module', scripts: { build: 'tsc -p tsconfig.json' } }),
-    'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', types: [] }, include: ['src'] }),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        module: 'NodeNext',
+        types: [],
+      },
+      include: ['src'],
+    }),
     ...files,
   };
   for (const [rel, text] of Object.entries(all)) {
@@ -52,7 +94,12 @@ async function runSequence(name, initial, steps, withMemory) {
       const v = judgeRepair(current, after);
       if (v.keep) {
         await applied.keep();
-        const fixed = current.failures.filter((f) => !after.failures.some((a) => a.file === f.file && a.line === f.line && a.message === f.message));
+        const fixed = current.failures.filter(
+          (f) =>
+            !after.failures.some(
+              (a) => a.file === f.file && a.line === f.line && a.message === f.message,
+            ),
+        );
         current = after;
         return { kept: true, reason: v.reason, fixed };
       }
@@ -61,7 +108,13 @@ async function runSequence(name, initial, steps, withMemory) {
     };
     while (!current.ok) {
       if (withMemory && memory.all().length > 0) {
-        await runMemoryTier({ root: dir, memory, current: () => current.failures, allowWorkflowEdits: false, prove: (p) => prove(p.edits) });
+        await runMemoryTier({
+          root: dir,
+          memory,
+          current: () => current.failures,
+          allowWorkflowEdits: false,
+          prove: (p) => prove(p.edits),
+        });
         if (current.ok) break;
       }
       // The scripted model: the right edit for the first failure left, at list price.
@@ -75,7 +128,8 @@ async function runSequence(name, initial, steps, withMemory) {
       if (!r.kept) throw new Error(`${name}: the scripted fix was rejected: ${r.reason}`);
       learnRepairs(memory, [{ taskId: 't', tier: 'cheap', fixed: r.fixed, edits }], () => PRICE);
     }
-    for (const [rel, text] of Object.entries(step.expected)) if (readFileSync(path.join(dir, rel), 'utf8') !== text) wrong++;
+    for (const [rel, text] of Object.entries(step.expected))
+      if (readFileSync(path.join(dir, rel), 'utf8') !== text) wrong++;
   }
   return { calls, usd, wrong, ms: performance.now() - started };
 }
@@ -83,27 +137,55 @@ async function runSequence(name, initial, steps, withMemory) {
 // (a) the same failure again (a re-run): 5 times.
 const portBroken = 'export const port: number = "8080";\n';
 const portFixed = 'export const port: number = 8080;\n';
-const seqA = Array.from({ length: 5 }, () => ({ files: { 'src/config.ts': portBroken }, fixes: { 'src/config.ts': { search: 'export const port: number = "8080";', replace: 'export const port: number = 8080;' } }, expected: { 'src/config.ts': portFixed } }));
+const seqA = Array.from({ length: 5 }, () => ({
+  files: { 'src/config.ts': portBroken },
+  fixes: {
+    'src/config.ts': {
+      search: 'export const port: number = "8080";',
+      replace: 'export const port: number = 8080;',
+    },
+  },
+  expected: { 'src/config.ts': portFixed },
+}));
 
 // (b) the same mistake in another place, in successive commits: 6 files.
 const names = ['timeout', 'retries', 'maxItems', 'pageSize', 'delayMs', 'limit'];
 const seqB = names.map((n, i) => ({
   files: { [`src/${n}.ts`]: `// ${n}\nexport const ${n}: number = "${(i + 2) * 7}";\n` },
-  fixes: { [`src/${n}.ts`]: { search: `export const ${n}: number = "${(i + 2) * 7}";`, replace: `export const ${n}: number = ${(i + 2) * 7};` } },
+  fixes: {
+    [`src/${n}.ts`]: {
+      search: `export const ${n}: number = "${(i + 2) * 7}";`,
+      replace: `export const ${n}: number = ${(i + 2) * 7};`,
+    },
+  },
   expected: { [`src/${n}.ts`]: `// ${n}\nexport const ${n}: number = ${(i + 2) * 7};\n` },
 }));
 
 // (c) one breaking change (getUser now takes a string id) hitting 6 dependents at once.
 const dependents = Array.from({ length: 6 }, (_, i) => i + 1);
-const caller = (i, fixed) => `import { getUser } from './api.js';\n\nexport const user${i} = getUser(${fixed ? `String(${40 + i})` : 40 + i});\n`;
+const caller = (i, fixed) =>
+  `import { getUser } from './api.js';\n\nexport const user${i} = getUser(${fixed ? `String(${40 + i})` : 40 + i});\n`;
 const seqC = [
   {
-    files: { 'src/api.ts': 'export function getUser(id: string): string {\n  return `user-${id}`;\n}\n' },
-    fixes: Object.fromEntries(dependents.map((i) => [`src/caller${i}.ts`, { search: `export const user${i} = getUser(${40 + i});`, replace: `export const user${i} = getUser(String(${40 + i}));` }])),
+    files: {
+      'src/api.ts': 'export function getUser(id: string): string {\n  return `user-${id}`;\n}\n',
+    },
+    fixes: Object.fromEntries(
+      dependents.map((i) => [
+        `src/caller${i}.ts`,
+        {
+          search: `export const user${i} = getUser(${40 + i});`,
+          replace: `export const user${i} = getUser(String(${40 + i}));`,
+        },
+      ]),
+    ),
     expected: Object.fromEntries(dependents.map((i) => [`src/caller${i}.ts`, caller(i, true)])),
   },
 ];
-const initialC = { 'src/api.ts': 'export function getUser(id: number): string {\n  return `user-${id}`;\n}\n', ...Object.fromEntries(dependents.map((i) => [`src/caller${i}.ts`, caller(i, false)])) };
+const initialC = {
+  'src/api.ts': 'export function getUser(id: number): string {\n  return `user-${id}`;\n}\n',
+  ...Object.fromEntries(dependents.map((i) => [`src/caller${i}.ts`, caller(i, false)])),
+};
 
 const rows = [];
 for (const [label, initial, steps] of [
@@ -114,6 +196,30 @@ for (const [label, initial, steps] of [
   const off = await runSequence(label, initial, steps, false);
   const on = await runSequence(label, initial, steps, true);
   const avoidedAfterFirst = off.calls > 1 ? (off.calls - on.calls) / (off.calls - 1) : 0;
-  rows.push([label, off.calls, on.calls, `${(100 * avoidedAfterFirst).toFixed(0)}%`, `$${off.usd.toFixed(5)}`, `$${on.usd.toFixed(5)}`, `$${(off.usd - on.usd).toFixed(5)}`, on.wrong + off.wrong, `${(off.ms / 1000).toFixed(1)} s / ${(on.ms / 1000).toFixed(1)} s`]);
+  rows.push([
+    label,
+    off.calls,
+    on.calls,
+    `${(100 * avoidedAfterFirst).toFixed(0)}%`,
+    `$${off.usd.toFixed(5)}`,
+    `$${on.usd.toFixed(5)}`,
+    `$${(off.usd - on.usd).toFixed(5)}`,
+    on.wrong + off.wrong,
+    `${(off.ms / 1000).toFixed(1)} s / ${(on.ms / 1000).toFixed(1)} s`,
+  ]);
 }
-table(`Fix memory (scripted model at claude-haiku-4-5 list price, $${PRICE.toFixed(5)} per call; real tsc proofs)`, ['sequence', 'calls without', 'calls with', 'avoided after 1st', '$ without', '$ with', 'saved', 'wrong kept', 'wall without / with'], rows);
+table(
+  `Fix memory (scripted model at claude-haiku-4-5 list price, $${PRICE.toFixed(5)} per call; real tsc proofs)`,
+  [
+    'sequence',
+    'calls without',
+    'calls with',
+    'avoided after 1st',
+    '$ without',
+    '$ with',
+    'saved',
+    'wrong kept',
+    'wall without / with',
+  ],
+  rows,
+);

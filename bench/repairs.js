@@ -9,7 +9,14 @@ import path from 'node:path';
 import { applyBreakage, findBreakages, pick } from './breakages.js';
 import { BIN, git, hostRepo, median, rng, table, tsFiles } from './lib.js';
 
-export const REPAIR_HOSTS = ['redux@5', 'immer@11', '@tanstack/query-core@5', '@tanstack/table-core@8', 'rxjs@7', 'semver@7'];
+export const REPAIR_HOSTS = [
+  'redux@5',
+  'immer@11',
+  '@tanstack/query-core@5',
+  '@tanstack/table-core@8',
+  'rxjs@7',
+  'semver@7',
+];
 
 export function benchRepairs({ perKind = 3, hosts = REPAIR_HOSTS, log = () => {} } = {}) {
   const rows = [];
@@ -34,7 +41,10 @@ export function benchRepairs({ perKind = 3, hosts = REPAIR_HOSTS, log = () => {}
         const { abs, text } = applyBreakage(dir, b);
         writeFileSync(abs, text);
         git(dir, 'commit', '-qam', `break: ${b.note}`);
-        const run = spawnSync(process.execPath, [BIN, 'fix', '--build', '--json', '--cwd', dir], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+        const run = spawnSync(process.execPath, [BIN, 'fix', '--build', '--json', '--cwd', dir], {
+          encoding: 'utf8',
+          env: { ...process.env, CI: 'true' },
+        });
         let report;
         try {
           report = JSON.parse(run.stdout);
@@ -48,8 +58,18 @@ export function benchRepairs({ perKind = 3, hosts = REPAIR_HOSTS, log = () => {}
         const repaired = report.status === 'fixed';
         const isWrong = (repaired || report.changedFiles?.length > 0) && !exact;
         if (isWrong) wrong++;
-        const why = repaired ? (exact ? '' : ' [WRONG: builds but differs from the green tree]') : ` [${report.status}${report.remaining?.length ? `: ${report.remaining[0].message.split('\n')[0]}` : ''}]`;
-        results.push({ repaired, exact, wrong: isWrong, ms: report.durationMs, note: b.note + why });
+        const why = repaired
+          ? exact
+            ? ''
+            : ' [WRONG: builds but differs from the green tree]'
+          : ` [${report.status}${report.remaining?.length ? `: ${report.remaining[0].message.split('\n')[0]}` : ''}]`;
+        results.push({
+          repaired,
+          exact,
+          wrong: isWrong,
+          ms: report.durationMs,
+          note: b.note + why,
+        });
         log(`${spec} ${kind}: ${b.note}${why || ' ok'} (${report.durationMs} ms)`);
       }
       if (results.length === 0) continue;
@@ -60,16 +80,39 @@ export function benchRepairs({ perKind = 3, hosts = REPAIR_HOSTS, log = () => {}
       const lang = spec === 'semver@7' ? t.js : t.ts;
       lang.ok += ok;
       lang.n += results.length;
-      rows.push([spec, kind, `${ok}/${results.length}`, pct(ok, results.length), results.filter((r) => r.wrong).length, median(results.map((r) => r.ms)).toFixed(0)]);
+      rows.push([
+        spec,
+        kind,
+        `${ok}/${results.length}`,
+        pct(ok, results.length),
+        results.filter((r) => r.wrong).length,
+        median(results.map((r) => r.ms)).toFixed(0),
+      ]);
       const missed = results.filter((r) => !r.repaired || !r.exact).map((r) => r.note);
-      if (missed.length) console.error(`  ${spec} ${kind} not repaired exactly: ${missed.join('; ')}`);
+      if (missed.length)
+        console.error(`  ${spec} ${kind} not repaired exactly: ${missed.join('; ')}`);
     }
   }
-  table('$0 repairs on registry code (breakage committed on a green host; `distiq fix --build`)', ['host', 'breakage', 'repaired as green', '%', 'wrong repairs kept', 'median ms/case'], rows);
+  table(
+    '$0 repairs on registry code (breakage committed on a green host; `distiq fix --build`)',
+    ['host', 'breakage', 'repaired as green', '%', 'wrong repairs kept', 'median ms/case'],
+    rows,
+  );
   const target = (kind, t) => (t.n === 0 ? 'n/a' : t.ok / t.n >= 0.9 ? 'ok (≥ 90%)' : 'BELOW 90%');
-  const summary = Object.entries(totals).map(([kind, t]) => [kind, `${t.ok}/${t.n}`, pct(t.ok, t.n), `${t.ts.ok}/${t.ts.n}`, `${t.js.ok}/${t.js.n}`, target(kind, t)]);
+  const summary = Object.entries(totals).map(([kind, t]) => [
+    kind,
+    `${t.ok}/${t.n}`,
+    pct(t.ok, t.n),
+    `${t.ts.ok}/${t.ts.n}`,
+    `${t.js.ok}/${t.js.n}`,
+    target(kind, t),
+  ]);
   summary.push(['wrong repairs kept', wrong, '', '', '', wrong === 0 ? 'ok (0)' : 'ABOVE TARGET']);
-  table('$0 repair totals', ['breakage', 'repaired as green', '%', 'TypeScript', 'JavaScript', 'target'], summary);
+  table(
+    '$0 repair totals',
+    ['breakage', 'repaired as green', '%', 'TypeScript', 'JavaScript', 'target'],
+    summary,
+  );
   return { rows, totals, wrong };
 }
 
@@ -79,9 +122,19 @@ export function benchRepairs({ perKind = 3, hosts = REPAIR_HOSTS, log = () => {}
  */
 function sameAsGreen(dir, base) {
   const changed = git(dir, 'diff', '--name-only', base, '--', 'src').split('\n').filter(Boolean);
-  const untracked = git(dir, 'ls-files', '--others', '--exclude-standard', 'src').split('\n').filter(Boolean);
+  const untracked = git(dir, 'ls-files', '--others', '--exclude-standard', 'src')
+    .split('\n')
+    .filter(Boolean);
   if (untracked.length > 0) return false;
-  const tokens = (text) => [...text.replace(/(['"`])(\.{1,2}\/[^'"`]*?)(\.[cm]?[jt]s)?\1/g, '"$2"').matchAll(/[\w$]+|"[^"]*"/g)].map((m) => m[0]).sort().join(' ');
+  const tokens = (text) =>
+    [
+      ...text
+        .replace(/(['"`])(\.{1,2}\/[^'"`]*?)(\.[cm]?[jt]s)?\1/g, '"$2"')
+        .matchAll(/[\w$]+|"[^"]*"/g),
+    ]
+      .map((m) => m[0])
+      .sort()
+      .join(' ');
   for (const f of changed) {
     let now = '';
     try {
@@ -100,8 +153,14 @@ function pct(a, b) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const hostArg = args.includes('--hosts') ? args[args.indexOf('--hosts') + 1].split(',') : REPAIR_HOSTS;
-  const perKind = args.includes('--per-kind') ? Number(args[args.indexOf('--per-kind') + 1]) : args.includes('--quick') ? 2 : 3;
+  const hostArg = args.includes('--hosts')
+    ? args[args.indexOf('--hosts') + 1].split(',')
+    : REPAIR_HOSTS;
+  const perKind = args.includes('--per-kind')
+    ? Number(args[args.indexOf('--per-kind') + 1])
+    : args.includes('--quick')
+      ? 2
+      : 3;
   console.log(`distiq $0 repair benchmark · node ${process.version} · ${new Date().toISOString()}`);
   benchRepairs({ perKind, hosts: hostArg, log: (m) => console.error(m) });
 }

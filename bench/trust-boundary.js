@@ -31,13 +31,15 @@ async function measure(fn) {
 
 export async function benchTrustBoundary({ runs = 3 } = {}) {
   const repo = mkdtempSync(path.join(os.tmpdir(), 'distiq-bench-trust-'));
-  for (const spec of ['rxjs@7', 'typescript@5.9']) cpSync(npmPackage(spec), path.join(repo, spec.replace(/@[^@/]*$/, '')), { recursive: true });
+  for (const spec of ['rxjs@7', 'typescript@5.9'])
+    cpSync(npmPackage(spec), path.join(repo, spec.replace(/@[^@/]*$/, '')), { recursive: true });
   git(repo, 'init', '-q', '-b', 'main');
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'host');
   const files = git(repo, 'ls-files').split('\n').filter(Boolean).length;
   // A proof's tree: the attempt's edit plus some uncommitted work of the user.
-  for (let i = 0; i < 5; i++) writeFileSync(path.join(repo, `rxjs/src/internal/note${i}.ts`), `export const n${i} = ${i};\n`);
+  for (let i = 0; i < 5; i++)
+    writeFileSync(path.join(repo, `rxjs/src/internal/note${i}.ts`), `export const n${i} = ${i};\n`);
   const { runCommand } = await dist('validation/run-command.js');
   const { configureSandbox, bwrapWorks } = await dist('validation/sandbox.js');
   const { snapshotProofSurface, surfaceChanges } = await dist('edits/integrity.js');
@@ -48,13 +50,17 @@ export async function benchTrustBoundary({ runs = 3 } = {}) {
     rows.none.push(await measure(() => runCommand(COMMAND, { cwd: repo, timeoutMs: 120_000 })));
     configureSandbox({ mode: 'auto' });
     const r = await measure(() => runCommand(COMMAND, { cwd: repo, timeoutMs: 120_000 }));
-    if (r.out.sandbox !== 'bwrap') throw new Error(`bwrap did not run (${bwrapWorks().why ?? r.out.sandbox})`);
+    if (r.out.sandbox !== 'bwrap')
+      throw new Error(`bwrap did not run (${bwrapWorks().why ?? r.out.sandbox})`);
     rows.boxed.push(r);
-    rows.integrity.push(await measure(async () => {
-      const before = await snapshotProofSurface(repo);
-      const after = await snapshotProofSurface(repo);
-      if (surfaceChanges(before, after).length !== 0) throw new Error('integrity check saw a change nobody made');
-    }));
+    rows.integrity.push(
+      await measure(async () => {
+        const before = await snapshotProofSurface(repo);
+        const after = await snapshotProofSurface(repo);
+        if (surfaceChanges(before, after).length !== 0)
+          throw new Error('integrity check saw a change nobody made');
+      }),
+    );
   }
   const m = (k, f) => median(rows[k].map((x) => x[f]));
   const bw = m('bare', 'wall');
@@ -64,12 +70,44 @@ export async function benchTrustBoundary({ runs = 3 } = {}) {
   const totalW = m('boxed', 'wall') + m('integrity', 'wall');
   const totalC = m('none', 'cpu') + m('integrity', 'cpu'); // CPU: the command's own (as measured unsandboxed) + the check
   const load = os.loadavg()[0].toFixed(1);
-  table(`Trust boundary overhead per validation run on ${files} files (rxjs@7 + typescript@5.9), ${runs} runs, median; a ${(bw / 1000).toFixed(1)} s command; load average ${load} on ${os.cpus().length} cores`, ['what', 'wall ms', 'wall overhead', 'CPU ms', 'CPU overhead', 'target (< 10%)'], [
-    ['bare command (sh -c, baseline)', bw.toFixed(0), '', bc.toFixed(0), '', ''],
-    ['runCommand, no sandbox (fresh HOME)', m('none', 'wall').toFixed(0), pw(m('none', 'wall')), m('none', 'cpu').toFixed(0), pc(m('none', 'cpu')), ''],
-    // The sandboxed tree is reaped inside its own PID namespace: its CPU is not visible from here.
-    ['runCommand under bwrap', m('boxed', 'wall').toFixed(0), pw(m('boxed', 'wall')), 'n/a', 'n/a', ''],
-    ['integrity snapshot before + after', m('integrity', 'wall').toFixed(0), `${((100 * m('integrity', 'wall')) / bw).toFixed(1)}%`, m('integrity', 'cpu').toFixed(0), `${((100 * m('integrity', 'cpu')) / bc).toFixed(1)}%`, ''],
-    ['bwrap + integrity (what a proof pays)', totalW.toFixed(0), pw(totalW), `${totalC.toFixed(0)} (no bwrap)`, pc(totalC), `wall ${(totalW - bw) / bw < 0.1 ? 'ok' : 'OVER'}, CPU ${(totalC - bc) / bc < 0.1 ? 'ok' : 'OVER'}`],
-  ]);
+  table(
+    `Trust boundary overhead per validation run on ${files} files (rxjs@7 + typescript@5.9), ${runs} runs, median; a ${(bw / 1000).toFixed(1)} s command; load average ${load} on ${os.cpus().length} cores`,
+    ['what', 'wall ms', 'wall overhead', 'CPU ms', 'CPU overhead', 'target (< 10%)'],
+    [
+      ['bare command (sh -c, baseline)', bw.toFixed(0), '', bc.toFixed(0), '', ''],
+      [
+        'runCommand, no sandbox (fresh HOME)',
+        m('none', 'wall').toFixed(0),
+        pw(m('none', 'wall')),
+        m('none', 'cpu').toFixed(0),
+        pc(m('none', 'cpu')),
+        '',
+      ],
+      // The sandboxed tree is reaped inside its own PID namespace: its CPU is not visible from here.
+      [
+        'runCommand under bwrap',
+        m('boxed', 'wall').toFixed(0),
+        pw(m('boxed', 'wall')),
+        'n/a',
+        'n/a',
+        '',
+      ],
+      [
+        'integrity snapshot before + after',
+        m('integrity', 'wall').toFixed(0),
+        `${((100 * m('integrity', 'wall')) / bw).toFixed(1)}%`,
+        m('integrity', 'cpu').toFixed(0),
+        `${((100 * m('integrity', 'cpu')) / bc).toFixed(1)}%`,
+        '',
+      ],
+      [
+        'bwrap + integrity (what a proof pays)',
+        totalW.toFixed(0),
+        pw(totalW),
+        `${totalC.toFixed(0)} (no bwrap)`,
+        pc(totalC),
+        `wall ${(totalW - bw) / bw < 0.1 ? 'ok' : 'OVER'}, CPU ${(totalC - bc) / bc < 0.1 ? 'ok' : 'OVER'}`,
+      ],
+    ],
+  );
 }

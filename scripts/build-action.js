@@ -12,12 +12,20 @@ const require = createRequire(import.meta.url);
 
 // The node-llama-cpp version the Action installs into the runner's tool cache for the local tier.
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-const llamaVersion = (pkg.peerDependencies?.['node-llama-cpp'] ?? pkg.optionalDependencies?.['node-llama-cpp'] ?? pkg.dependencies?.['node-llama-cpp'] ?? '').replace(/^[\^~=]/, '');
+const llamaVersion = (
+  pkg.peerDependencies?.['node-llama-cpp'] ??
+  pkg.optionalDependencies?.['node-llama-cpp'] ??
+  pkg.dependencies?.['node-llama-cpp'] ??
+  ''
+).replace(/^[\^~=]/, '');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: { index: path.join(ROOT, 'src/github-action/entry.ts'), 'index-worker': path.join(ROOT, 'src/context/index-worker.ts') },
+  entryPoints: {
+    index: path.join(ROOT, 'src/github-action/entry.ts'),
+    'index-worker': path.join(ROOT, 'src/context/index-worker.ts'),
+  },
   outdir: out,
   bundle: true,
   platform: 'node',
@@ -43,10 +51,30 @@ await build({
 });
 // Grammars (wasm + tags queries) and the tree-sitter runtime, where the bundle looks for them.
 const grammars = path.join(out, 'grammars');
-for (const pkg of ['tree-sitter-typescript', 'tree-sitter-javascript', 'tree-sitter-python', 'tree-sitter-go', 'tree-sitter-rust', 'tree-sitter-java']) {
+for (const pkg of [
+  'tree-sitter-typescript',
+  'tree-sitter-javascript',
+  'tree-sitter-python',
+  'tree-sitter-go',
+  'tree-sitter-rust',
+  'tree-sitter-java',
+]) {
   const dir = path.dirname(require.resolve(`${pkg}/package.json`));
-  cpSync(dir, path.join(grammars, pkg), { recursive: true, filter: (p) => p === dir || /\.wasm$/.test(p) || /queries(\/tags\.scm)?$/.test(p) || p === path.join(dir, 'package.json') });
+  cpSync(dir, path.join(grammars, pkg), {
+    recursive: true,
+    filter: (p) =>
+      p === dir ||
+      /\.wasm$/.test(p) ||
+      /queries(\/tags\.scm)?$/.test(p) ||
+      p === path.join(dir, 'package.json'),
+  });
 }
-cpSync(path.join(path.dirname(require.resolve('web-tree-sitter')), 'web-tree-sitter.wasm'), path.join(grammars, 'web-tree-sitter.wasm'));
-writeFileSync(path.join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
+cpSync(
+  path.join(path.dirname(require.resolve('web-tree-sitter')), 'web-tree-sitter.wasm'),
+  path.join(grammars, 'web-tree-sitter.wasm'),
+);
+writeFileSync(
+  path.join(out, 'package.json'),
+  JSON.stringify({ type: 'module', private: true }, null, 2) + '\n',
+);
 console.log(`Action bundled into ${path.relative(ROOT, out) || out}`);

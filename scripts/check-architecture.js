@@ -125,13 +125,28 @@ const figures = {
 };
 if (process.argv.includes('--json')) console.log(JSON.stringify(figures, null, 2));
 else {
-  console.log(`files: ${figures.files}, median ${median} lines, over ${MAX_FILE_LINES}: ${big.length}`);
-  console.log(`folder cycles: ${cycles.length}${cycles.map((c) => `\n  ${c.join(' <-> ')}`).join('')}`);
-  for (const c of cycles) for (const a of c) for (const b of c) if (edges.has(`${a} -> ${b}`)) console.log(`    ${edges.get(`${a} -> ${b}`)[0]}`);
-  console.log(`file cycles: ${fileCycles.length}${fileCycles.map((c) => `\n  ${c.join(' > ')}`).join('')}`);
-  console.log(`upward imports: ${upward.length} (at most ${MAX_UPWARD})${upward.map((u) => `\n  ${u}`).join('')}`);
+  console.log(
+    `files: ${figures.files}, median ${median} lines, over ${MAX_FILE_LINES}: ${big.length}`,
+  );
+  console.log(
+    `folder cycles: ${cycles.length}${cycles.map((c) => `\n  ${c.join(' <-> ')}`).join('')}`,
+  );
+  for (const c of cycles)
+    for (const a of c)
+      for (const b of c)
+        if (edges.has(`${a} -> ${b}`)) console.log(`    ${edges.get(`${a} -> ${b}`)[0]}`);
+  console.log(
+    `file cycles: ${fileCycles.length}${fileCycles.map((c) => `\n  ${c.join(' > ')}`).join('')}`,
+  );
+  console.log(
+    `upward imports: ${upward.length} (at most ${MAX_UPWARD})${upward.map((u) => `\n  ${u}`).join('')}`,
+  );
   if (unknown.size) console.log(`folders missing from LAYERS: ${[...unknown].join(', ')}`);
   for (const s of big) console.log(`  over ${MAX_FILE_LINES}: ${s.f} ${s.lines}`);
 }
-const ok = cycles.length === 0 && fileCycles.length === 0 && upward.length <= MAX_UPWARD && unknown.size === 0;
+const ok =
+  cycles.length === 0 &&
+  fileCycles.length === 0 &&
+  upward.length <= MAX_UPWARD &&
+  unknown.size === 0;
 process.exit(ok ? 0 : 1);

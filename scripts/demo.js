@@ -22,7 +22,16 @@ symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'), 'd
 const git = (...args) => execFileSync('git', args, { cwd: work, stdio: 'ignore' });
 git('init', '-q', '-b', 'main');
 git('add', '-A');
-git('-c', 'user.name=demo', '-c', 'user.email=demo@example.com', 'commit', '-q', '-m', 'broken fixture');
+git(
+  '-c',
+  'user.name=demo',
+  '-c',
+  'user.email=demo@example.com',
+  'commit',
+  '-q',
+  '-m',
+  'broken fixture',
+);
 
 console.log(`Demo repo: ${work}\n$ distiq fix ${target}\n`);
 const bin = path.join(root, 'bin', 'run.js');

@@ -21,7 +21,11 @@ if (code !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(code);
 }
-code = run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...process.argv.slice(2)], { DISTIQ_TEST_COUNTS: countsFile });
+code = run(
+  process.execPath,
+  [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...process.argv.slice(2)],
+  { DISTIQ_TEST_COUNTS: countsFile },
+);
 const counts = existsSync(countsFile) ? JSON.parse(readFileSync(countsFile, 'utf8')) : null;
 if (!counts) {
   console.error(`vitest ended (exit ${code}) without reporting its counts.`);

@@ -43,15 +43,22 @@ export class ConfigError extends DistiqError {
     readonly file: string,
     readonly problems: ConfigProblem[],
   ) {
-    const lines = problems.map((p) => `  ${p.keyPath || '(root)'}: expected ${p.expected}, found ${p.found}`);
-    super(`Invalid config in ${file}:\n${lines.join('\n')}`, ExitCode.USAGE, 'Fix the keys above; `distiq config --schema` prints the JSON Schema.');
+    const lines = problems.map(
+      (p) => `  ${p.keyPath || '(root)'}: expected ${p.expected}, found ${p.found}`,
+    );
+    super(
+      `Invalid config in ${file}:\n${lines.join('\n')}`,
+      ExitCode.USAGE,
+      'Fix the keys above; `distiq config --schema` prints the JSON Schema.',
+    );
   }
 }
 
 /** The working tree has uncommitted changes and the user did not allow it. */
 export class DirtyTreeError extends DistiqError {
   constructor(readonly paths: string[]) {
-    const shown = paths.slice(0, 10).join(', ') + (paths.length > 10 ? `, … (${paths.length} in all)` : '');
+    const shown =
+      paths.slice(0, 10).join(', ') + (paths.length > 10 ? `, … (${paths.length} in all)` : '');
     super(
       `The working tree has uncommitted changes: ${shown}`,
       ExitCode.USAGE,
@@ -63,7 +70,12 @@ export class DirtyTreeError extends DistiqError {
 /** Spending more would cross a budget limit: exit 3. */
 export class BudgetExceededError extends DistiqError {
   constructor(message: string, hint?: string) {
-    super(message, ExitCode.BUDGET, hint ?? 'Raise budget.perRun / budget.daily / budget.monthly in the config, or pass --budget.');
+    super(
+      message,
+      ExitCode.BUDGET,
+      hint ??
+        'Raise budget.perRun / budget.daily / budget.monthly in the config, or pass --budget.',
+    );
   }
 }
 
@@ -87,7 +99,8 @@ export class ConfigSyntaxError extends DistiqError {
     readonly column: number | null,
     frame: string,
   ) {
-    const at = line === null ? '' : ` at line ${line}${column === null ? '' : `, column ${column}`}`;
+    const at =
+      line === null ? '' : ` at line ${line}${column === null ? '' : `, column ${column}`}`;
     super(
       `Cannot parse the config ${file}${at}: ${detail}${frame ? `\n${frame}` : ''}`,
       ExitCode.USAGE,

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { DistiqError, ExitCode } from './errors.js';
 
@@ -10,8 +18,15 @@ import { DistiqError, ExitCode } from './errors.js';
  */
 
 export class UnsafeStateDirError extends DistiqError {
-  constructor(readonly dir: string, why: string) {
-    super(`Refused to use ${dir} for distiq's state: ${why}`, ExitCode.USAGE, 'Remove it (distiq recreates its state folder), then run again.');
+  constructor(
+    readonly dir: string,
+    why: string,
+  ) {
+    super(
+      `Refused to use ${dir} for distiq's state: ${why}`,
+      ExitCode.USAGE,
+      'Remove it (distiq recreates its state folder), then run again.',
+    );
   }
 }
 
@@ -23,9 +38,16 @@ export function stateDir(root: string): string {
   if (known) return known;
   let common: string;
   try {
-    common = execFileSync('git', ['-c', 'core.fsmonitor=false', 'rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    common = execFileSync(
+      'git',
+      ['-c', 'core.fsmonitor=false', 'rev-parse', '--path-format=absolute', '--git-common-dir'],
+      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    ).trim();
   } catch {
-    throw new UnsafeStateDirError(path.join(root, '.git'), `${root} is not inside a git repository`);
+    throw new UnsafeStateDirError(
+      path.join(root, '.git'),
+      `${root} is not inside a git repository`,
+    );
   }
   const dir = path.join(common, 'distiq');
   assertNoSymlink(dir);
@@ -54,7 +76,8 @@ function assertNoSymlink(dir: string): void {
   for (let i = 0; i < 4 && cur !== path.dirname(cur); i++, cur = path.dirname(cur)) {
     if (path.basename(cur) === '.git' || path.basename(cur).endsWith('.git')) break;
     try {
-      if (lstatSync(cur).isSymbolicLink()) throw new UnsafeStateDirError(dir, `${cur} is a symlink`);
+      if (lstatSync(cur).isSymbolicLink())
+        throw new UnsafeStateDirError(dir, `${cur} is a symlink`);
     } catch (err) {
       if (err instanceof UnsafeStateDirError) throw err;
     }
@@ -75,7 +98,9 @@ function migrateLegacyState(root: string, dir: string): void {
     return;
   }
   if (st.isSymbolicLink() || !st.isDirectory()) {
-    process.stderr.write(`distiq: warning: ${legacy} is not a folder (a symlink?); it is ignored and never followed\n`);
+    process.stderr.write(
+      `distiq: warning: ${legacy} is not a folder (a symlink?); it is ignored and never followed\n`,
+    );
     return;
   }
   mkdirSync(dir, { recursive: true });
@@ -87,15 +112,21 @@ function migrateLegacyState(root: string, dir: string): void {
       const to = path.join(dir, 'quarantine', `legacy-journal-${Date.now()}`);
       mkdirSync(path.dirname(to), { recursive: true });
       renameSync(from, to);
-      process.stderr.write(`distiq: warning: a legacy ${from} was quarantined in ${to}, not applied: distiq cannot tell who wrote it\n`);
+      process.stderr.write(
+        `distiq: warning: a legacy ${from} was quarantined in ${to}, not applied: distiq cannot tell who wrote it\n`,
+      );
     } else if (name === 'index' || name === '.gitignore') {
       rmSync(from, { recursive: true, force: true });
-    } else if (['ledger.jsonl', 'runs', 'models'].includes(name) && !existsSync(path.join(dir, name))) {
+    } else if (
+      ['ledger.jsonl', 'runs', 'models'].includes(name) &&
+      !existsSync(path.join(dir, name))
+    ) {
       renameSync(from, path.join(dir, name));
       moved.push(name);
     }
   }
-  if (moved.length > 0) process.stderr.write(`distiq: moved ${moved.join(', ')} from ${legacy} to ${dir}\n`);
+  if (moved.length > 0)
+    process.stderr.write(`distiq: moved ${moved.join(', ')} from ${legacy} to ${dir}\n`);
   try {
     if (readdirSync(legacy).length === 0) rmSync(legacy, { recursive: true });
   } catch {

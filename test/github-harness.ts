@@ -16,16 +16,54 @@ export const TOKEN = `ghs_${'A1b2C3d4E5'.repeat(4)}`; // a token shape: must nev
 export const SECRET_IN_ISSUE = 'sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX1234';
 
 export type Example = { action: string; [k: string]: any };
-export const sample = (event: string, action: string): Example => structuredClone((examples as { name: string; examples: Example[] }[]).find((e) => e.name === event)!.examples.find((x) => x.action === action)!);
+export const sample = (event: string, action: string): Example =>
+  structuredClone(
+    (examples as { name: string; examples: Example[] }[])
+      .find((e) => e.name === event)!
+      .examples.find((x) => x.action === action)!,
+  );
 
 export const FILES = {
   'package.json': JSON.stringify({ type: 'module', scripts: { build: 'tsc -p tsconfig.json' } }),
-  'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', types: [] }, include: ['src'] }),
+  'tsconfig.json': JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      noEmit: true,
+      target: 'ES2022',
+      module: 'NodeNext',
+      types: [],
+    },
+    include: ['src'],
+  }),
   'src/math.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
 };
-export const SUBTRACT = 'export function subtract(a: number, b: number): number {\n  return a - b;\n}\n';
+export const SUBTRACT =
+  'export function subtract(a: number, b: number): number {\n  return a - b;\n}\n';
 export const PLAN = JSON.stringify({
-  tasks: [{ id: 't1', title: 'add subtract', goal: 'subtract', items: [1], dependsOn: [], tier: 'cheap', acceptance: 'builds', files: [{ path: 'src/math.ts', action: 'modify', changes: [{ old: '  return a + b;\n}\n', new: `  return a + b;\n}\n\n${SUBTRACT}`, reason: 'add subtract' }] }] }],
+  tasks: [
+    {
+      id: 't1',
+      title: 'add subtract',
+      goal: 'subtract',
+      items: [1],
+      dependsOn: [],
+      tier: 'cheap',
+      acceptance: 'builds',
+      files: [
+        {
+          path: 'src/math.ts',
+          action: 'modify',
+          changes: [
+            {
+              old: '  return a + b;\n}\n',
+              new: `  return a + b;\n}\n\n${SUBTRACT}`,
+              reason: 'add subtract',
+            },
+          ],
+        },
+      ],
+    },
+  ],
 });
 
 export const MODELS = 'https://models.distiq.test';
@@ -53,9 +91,30 @@ export function modelEdge(answers: string[]) {
 export async function setup(event: string, payload: unknown, answers?: string[]) {
   const server = answers ? modelEdge(answers) : null;
   const config = server
-    ? { providers: { loop: { type: 'openai-compatible', baseURL: `${MODELS}/v1`, free: false, pricingProvider: 'openai' } }, tiers: { cheap: [{ provider: 'loop', model: 'loop-cheap' }], premium: [{ provider: 'loop', model: 'loop-premium' }] }, prices: { 'loop-cheap': { input: 1, output: 4 }, 'loop-premium': { input: 10, output: 40 } }, implement: { tiers: ['cheap', 'premium'] } }
+    ? {
+        providers: {
+          loop: {
+            type: 'openai-compatible',
+            baseURL: `${MODELS}/v1`,
+            free: false,
+            pricingProvider: 'openai',
+          },
+        },
+        tiers: {
+          cheap: [{ provider: 'loop', model: 'loop-cheap' }],
+          premium: [{ provider: 'loop', model: 'loop-premium' }],
+        },
+        prices: {
+          'loop-cheap': { input: 1, output: 4 },
+          'loop-premium': { input: 10, output: 40 },
+        },
+        implement: { tiers: ['cheap', 'premium'] },
+      }
     : {};
-  const dir = makeRepo({ nodeModules: true, files: { ...FILES, '.distiqrc.json': JSON.stringify(config) } });
+  const dir = makeRepo({
+    nodeModules: true,
+    files: { ...FILES, '.distiqrc.json': JSON.stringify(config) },
+  });
   const remote = mkdtempSync(path.join(os.tmpdir(), 'distiq-remote-'));
   execFileSync('git', ['init', '-q', '--bare', remote]);
   git(dir, 'remote', 'add', 'origin', remote);
@@ -80,13 +139,27 @@ export async function setup(event: string, payload: unknown, answers?: string[])
   return { dir, remote, env, server, out };
 }
 
-export const run = (s: Awaited<ReturnType<typeof setup>>, inputs: EventInputs = { command: 'auto' }) => runGithubEvent({ cwd: s.dir, env: s.env, inputs, progressStream: devNull() });
+export const run = (
+  s: Awaited<ReturnType<typeof setup>>,
+  inputs: EventInputs = { command: 'auto' },
+) => runGithubEvent({ cwd: s.dir, env: s.env, inputs, progressStream: devNull() });
 
 export function devNull(): NodeJS.WriteStream {
-  return { write: () => true, isTTY: false, columns: 80, on: () => undefined, once: () => undefined, removeListener: () => undefined, end: () => undefined } as unknown as NodeJS.WriteStream;
+  return {
+    write: () => true,
+    isTTY: false,
+    columns: 80,
+    on: () => undefined,
+    once: () => undefined,
+    removeListener: () => undefined,
+    end: () => undefined,
+  } as unknown as NodeJS.WriteStream;
 }
 
-export function commentEvent(body: string, issueBody = '- [ ] Add `subtract(a, b)` to src/math.ts') {
+export function commentEvent(
+  body: string,
+  issueBody = '- [ ] Add `subtract(a, b)` to src/math.ts',
+) {
   const p = sample('issue_comment', 'created');
   p.comment.body = body;
   p.issue.body = issueBody;
@@ -94,11 +167,17 @@ export function commentEvent(body: string, issueBody = '- [ ] Add `subtract(a, b
   return p;
 }
 
-
 /** `GET /issues/{n}/comments`: the thread distiq counts its earlier runs in (the per-thread cap). */
 export function threadComments(n = 1, bodies: string[] = []) {
   return nock(API)
     .get(`${REPO}/issues/${n}/comments`)
     .query(true)
-    .reply(200, bodies.map((body, i) => ({ id: 500 + i, body, user: { login: 'github-actions[bot]', type: 'Bot' } })));
+    .reply(
+      200,
+      bodies.map((body, i) => ({
+        id: 500 + i,
+        body,
+        user: { login: 'github-actions[bot]', type: 'Bot' },
+      })),
+    );
 }

@@ -9,13 +9,20 @@ import path from 'node:path';
 export default function setup(): void {
   const root = path.resolve(import.meta.dirname, '..');
   const missing: string[] = [];
-  for (const [tool, args] of [['git', ['--version']], ['cargo', ['--version']]] as const) {
+  for (const [tool, args] of [
+    ['git', ['--version']],
+    ['cargo', ['--version']],
+  ] as const) {
     try {
       execFileSync(tool, args, { stdio: 'ignore' });
     } catch {
       missing.push(tool);
     }
   }
-  if (!existsSync(path.join(root, 'dist', 'index.js'))) missing.push('dist/ (run `npm run build`, or use `npm test` which builds first)');
-  if (missing.length > 0) throw new Error(`The test suite needs: ${missing.join(', ')}. Install them (see README "Development").`);
+  if (!existsSync(path.join(root, 'dist', 'index.js')))
+    missing.push('dist/ (run `npm run build`, or use `npm test` which builds first)');
+  if (missing.length > 0)
+    throw new Error(
+      `The test suite needs: ${missing.join(', ')}. Install them (see README "Development").`,
+    );
 }

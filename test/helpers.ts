@@ -11,7 +11,17 @@ export function tempDir(prefix = 'distiq-test-'): string {
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.com',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.com',
+    },
+  });
 }
 
 export function writeFiles(dir: string, files: Record<string, string>): void {
@@ -34,7 +44,8 @@ export function makeRepo(opts: RepoOptions = {}): string {
   const dir = tempDir('distiq-repo-');
   if (opts.fixture) cpSync(path.join(ROOT, 'fixtures', opts.fixture), dir, { recursive: true });
   if (opts.files) writeFiles(dir, opts.files);
-  if (opts.nodeModules) symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  if (opts.nodeModules)
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   writeFiles(dir, { '.gitignore': 'node_modules/\ndist/\ntarget/\n' });
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'add', '-A');

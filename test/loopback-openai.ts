@@ -4,7 +4,12 @@ import { countTokens } from 'gpt-tokenizer';
 
 /** What a scripted turn of the loopback server answers. */
 export type LoopbackTurn =
-  | { content: string; finishReason?: 'stop' | 'length'; completionTokens?: number; cachedTokens?: number }
+  | {
+      content: string;
+      finishReason?: 'stop' | 'length';
+      completionTokens?: number;
+      cachedTokens?: number;
+    }
   | { status: number; body: unknown; headers?: Record<string, string> };
 
 export interface ChatBody {
@@ -31,7 +36,10 @@ export interface LoopbackOptions {
   prefixCache?: boolean;
 }
 
-export async function startLoopbackOpenAI(script: (body: ChatBody, n: number) => LoopbackTurn | Promise<LoopbackTurn>, opts: LoopbackOptions = {}) {
+export async function startLoopbackOpenAI(
+  script: (body: ChatBody, n: number) => LoopbackTurn | Promise<LoopbackTurn>,
+  opts: LoopbackOptions = {},
+) {
   const requests: ChatBody[] = [];
   const timeline: { start: number; end: number }[] = [];
   let inFlight = 0;
@@ -50,23 +58,53 @@ export async function startLoopbackOpenAI(script: (body: ChatBody, n: number) =>
     });
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     if (req.url !== '/v1/chat/completions') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', code: null } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({
+            error: { message: 'not found', type: 'invalid_request_error', code: null },
+          }),
+        );
       return;
     }
     const turn = await script(body, n);
     if ('status' in turn) {
-      res.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers }).end(JSON.stringify(turn.body));
+      res
+        .writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers })
+        .end(JSON.stringify(turn.body));
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion(body, n, turn, turn.cachedTokens ?? (opts.prefixCache ? cachedPrefix(body, earlier) : 0))));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(
+        JSON.stringify(
+          completion(
+            body,
+            n,
+            turn,
+            turn.cachedTokens ?? (opts.prefixCache ? cachedPrefix(body, earlier) : 0),
+          ),
+        ),
+      );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/v1`, requests, timeline, maxInFlight: () => maxInFlight, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    timeline,
+    maxInFlight: () => maxInFlight,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** A Chat Completions response as OpenAI's reference documents it; prompt tokens counted with a real tokenizer. */
-export function completion(body: ChatBody, n: number, turn: { content: string; finishReason?: 'stop' | 'length'; completionTokens?: number }, cachedTokens = 0) {
+export function completion(
+  body: ChatBody,
+  n: number,
+  turn: { content: string; finishReason?: 'stop' | 'length'; completionTokens?: number },
+  cachedTokens = 0,
+) {
   const promptTokens = body.messages.reduce((a, m) => a + countTokens(m.content) + 4, 0);
   const completionTokens = turn.completionTokens ?? countTokens(turn.content);
   return {
@@ -74,8 +112,21 @@ export function completion(body: ChatBody, n: number, turn: { content: string; f
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: body.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: turn.content, refusal: null }, logprobs: null, finish_reason: turn.finishReason ?? 'stop' }],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: cachedTokens }, completion_tokens_details: { reasoning_tokens: 0 } },
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: turn.content, refusal: null },
+        logprobs: null,
+        finish_reason: turn.finishReason ?? 'stop',
+      },
+    ],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      prompt_tokens_details: { cached_tokens: cachedTokens },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    },
   };
 }
 
@@ -103,4 +154,5 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export const edits = (...e: { path: string; search: string; replace: string }[]) => JSON.stringify({ edits: e });
+export const edits = (...e: { path: string; search: string; replace: string }[]) =>
+  JSON.stringify({ edits: e });

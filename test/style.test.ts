@@ -10,7 +10,10 @@ const SOURCES = ['src', 'test', 'bench', 'scripts'];
 
 function run(cmd: string, args: string[]): { ok: boolean; output: string } {
   try {
-    return { ok: true, output: execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }) };
+    return {
+      ok: true,
+      output: execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }),
+    };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
@@ -25,7 +28,12 @@ describe('style', () => {
   });
 
   it('Prettier finds every file formatted', () => {
-    const r = run(bin('prettier'), ['--check', '--log-level', 'warn', ...SOURCES.map((d) => `${d}/**/*.{ts,js,mjs}`)]);
+    const r = run(bin('prettier'), [
+      '--check',
+      '--log-level',
+      'warn',
+      ...SOURCES.map((d) => `${d}/**/*.{ts,js,mjs}`),
+    ]);
     expect(r.output, r.output).toBe('');
     expect(r.ok).toBe(true);
   });

@@ -38,14 +38,26 @@ export function writeTinyGguf(file: string, seed = 1): void {
   const favoured = new Set([2, 4, ...['"', '}', ']', ','].map((ch) => tokens.indexOf(ch))]);
 
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296) * 2 - 1;
-  const filled = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
+  const rand = () =>
+    ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296) * 2 - 1;
+  const filled = (n: number, f: (i: number) => number) =>
+    Float32Array.from({ length: n }, (_, i) => f(i));
   const small = (n: number) => filled(n, () => rand() * 0.02);
 
   const tensors: [string, number[], Float32Array][] = [
-    ['token_embd.weight', [EMBED, nVocab], filled(EMBED * nVocab, (i) => (i % EMBED === 0 ? 1 : rand() * 0.1))],
+    [
+      'token_embd.weight',
+      [EMBED, nVocab],
+      filled(EMBED * nVocab, (i) => (i % EMBED === 0 ? 1 : rand() * 0.1)),
+    ],
     ['output_norm.weight', [EMBED], filled(EMBED, () => 1)],
-    ['output.weight', [EMBED, nVocab], filled(EMBED * nVocab, (i) => (i % EMBED === 0 ? (favoured.has(Math.floor(i / EMBED)) ? 8 : 0) : rand() * 0.1))],
+    [
+      'output.weight',
+      [EMBED, nVocab],
+      filled(EMBED * nVocab, (i) =>
+        i % EMBED === 0 ? (favoured.has(Math.floor(i / EMBED)) ? 8 : 0) : rand() * 0.1,
+      ),
+    ],
     ['blk.0.attn_norm.weight', [EMBED], filled(EMBED, () => 1)],
     ['blk.0.attn_q.weight', [EMBED, EMBED], small(EMBED * EMBED)],
     ['blk.0.attn_k.weight', [EMBED, EMBED], small(EMBED * EMBED)],
@@ -57,7 +69,8 @@ export function writeTinyGguf(file: string, seed = 1): void {
     ['blk.0.ffn_down.weight', [FF, EMBED], small(FF * EMBED)],
   ];
 
-  const chatml = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+  const chatml =
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
   const meta: [string, T, unknown, T?][] = [
     ['general.architecture', T.STRING, 'llama'],
     ['general.name', T.STRING, 'distiq-tiny-test-model'],
@@ -81,12 +94,38 @@ export function writeTinyGguf(file: string, seed = 1): void {
   ];
 
   const parts: Buffer[] = [];
-  const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
-  const i32 = (v: number) => { const b = Buffer.alloc(4); b.writeInt32LE(v); return b; };
-  const u64 = (v: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); return b; };
-  const f32 = (v: number) => { const b = Buffer.alloc(4); b.writeFloatLE(v); return b; };
-  const str = (v: string) => { const b = Buffer.from(v, 'utf8'); return Buffer.concat([u64(b.length), b]); };
-  const scalar = (t: T, v: unknown): Buffer => (t === T.U32 ? u32(v as number) : t === T.I32 ? i32(v as number) : t === T.F32 ? f32(v as number) : str(v as string));
+  const u32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    return b;
+  };
+  const i32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(v);
+    return b;
+  };
+  const u64 = (v: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    return b;
+  };
+  const f32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(v);
+    return b;
+  };
+  const str = (v: string) => {
+    const b = Buffer.from(v, 'utf8');
+    return Buffer.concat([u64(b.length), b]);
+  };
+  const scalar = (t: T, v: unknown): Buffer =>
+    t === T.U32
+      ? u32(v as number)
+      : t === T.I32
+        ? i32(v as number)
+        : t === T.F32
+          ? f32(v as number)
+          : str(v as string);
 
   parts.push(Buffer.from('GGUF'), u32(3), u64(tensors.length), u64(meta.length));
   for (const [key, type, value, elem] of meta) {

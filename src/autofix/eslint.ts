@@ -14,10 +14,15 @@ interface EslintResult {
 export const eslintFixer: Fixer = {
   name: 'eslint',
   async propose(failures, ctx) {
-    const files = [...new Set(failures.filter((f) => f.tool === 'eslint' && f.file).map((f) => f.file!))].filter((f) => existsSync(path.join(ctx.root, f)));
+    const files = [
+      ...new Set(failures.filter((f) => f.tool === 'eslint' && f.file).map((f) => f.file!)),
+    ].filter((f) => existsSync(path.join(ctx.root, f)));
     const bin = path.join(ctx.root, 'node_modules', '.bin', 'eslint');
     if (files.length === 0 || !existsSync(bin)) return [];
-    const run = await runCommand(`${quote(bin)} --fix-dry-run --format json -- ${files.map(quote).join(' ')}`, { cwd: ctx.root, timeoutMs: 120_000, secretEnvVars: ctx.secretEnvVars, signal: ctx.signal });
+    const run = await runCommand(
+      `${quote(bin)} --fix-dry-run --format json -- ${files.map(quote).join(' ')}`,
+      { cwd: ctx.root, timeoutMs: 120_000, secretEnvVars: ctx.secretEnvVars, signal: ctx.signal },
+    );
     let results: EslintResult[];
     try {
       results = JSON.parse(run.stdout) as EslintResult[];

@@ -50,21 +50,32 @@ async function git(root: string, args: string[]): Promise<string> {
 async function commitOf(root: string, rev: string): Promise<string | undefined> {
   if (!rev || rev.startsWith('-') || /\s/.test(rev) || /^0+$/.test(rev)) return undefined;
   try {
-    return (await git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim() || undefined;
+    return (
+      (
+        await git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
+      ).trim() || undefined
+    );
   } catch {
     return undefined;
   }
 }
 
 /** The base the workflow run knows: a pull request's base commit, or a push's previous tip. */
-function eventBase(env: NodeJS.ProcessEnv): { rev: string; source: 'pull_request' | 'push' } | undefined {
+function eventBase(
+  env: NodeJS.ProcessEnv,
+): { rev: string; source: 'pull_request' | 'push' } | undefined {
   const file = env.GITHUB_EVENT_PATH;
   if (!file) return undefined;
   try {
-    const event = JSON.parse(readFileSync(file, 'utf8')) as { pull_request?: { base?: { sha?: unknown } }; before?: unknown };
+    const event = JSON.parse(readFileSync(file, 'utf8')) as {
+      pull_request?: { base?: { sha?: unknown } };
+      before?: unknown;
+    };
     const pr = event.pull_request?.base?.sha;
-    if (typeof pr === 'string' && /^[0-9a-f]{40}$/i.test(pr)) return { rev: pr, source: 'pull_request' };
-    if (typeof event.before === 'string' && /^[0-9a-f]{40}$/i.test(event.before)) return { rev: event.before, source: 'push' };
+    if (typeof pr === 'string' && /^[0-9a-f]{40}$/i.test(pr))
+      return { rev: pr, source: 'pull_request' };
+    if (typeof event.before === 'string' && /^[0-9a-f]{40}$/i.test(event.before))
+      return { rev: event.before, source: 'push' };
   } catch {
     // An unreadable event file only means the base is not known from it.
   }
@@ -76,14 +87,21 @@ function eventBase(env: NodeJS.ProcessEnv): { rev: string; source: 'pull_request
  * error, not a silent fallback), then the workflow run's base when it is in the clone, then
  * `HEAD~1` when it exists. Undefined when there is no history to use.
  */
-export async function resolveBase(root: string, choice: BaseChoice = {}): Promise<{ base: string; source: ChangeHistory['source'] } | undefined> {
+export async function resolveBase(
+  root: string,
+  choice: BaseChoice = {},
+): Promise<{ base: string; source: ChangeHistory['source'] } | undefined> {
   for (const [rev, source] of [
     [choice.flag, 'flag'],
     [choice.config, 'config'],
   ] as const) {
     if (rev === undefined) continue;
     const sha = await commitOf(root, rev);
-    if (!sha) throw new UsageError(`The base ${JSON.stringify(rev)} is not a commit in this repository`, 'Pass --base with a commit, tag or branch that exists (e.g. HEAD~1, origin/main).');
+    if (!sha)
+      throw new UsageError(
+        `The base ${JSON.stringify(rev)} is not a commit in this repository`,
+        'Pass --base with a commit, tag or branch that exists (e.g. HEAD~1, origin/main).',
+      );
     return { base: sha, source };
   }
   const fromEvent = eventBase(choice.env ?? process.env);
@@ -96,16 +114,29 @@ export async function resolveBase(root: string, choice: BaseChoice = {}): Promis
 }
 
 /** Loads the diff since the base; undefined when no base is known or git fails. */
-export async function loadHistory(root: string, choice: BaseChoice = {}): Promise<ChangeHistory | undefined> {
+export async function loadHistory(
+  root: string,
+  choice: BaseChoice = {},
+): Promise<ChangeHistory | undefined> {
   const resolved = await resolveBase(root, choice);
   if (!resolved) return undefined;
   try {
-    const names = (await git(root, ['diff', '--name-only', '-z', '--no-renames', resolved.base, '--'])).split('\0').filter(Boolean);
-    const untracked = (await git(root, ['ls-files', '-z', '--others', '--exclude-standard'])).split('\0').filter(Boolean);
+    const names = (
+      await git(root, ['diff', '--name-only', '-z', '--no-renames', resolved.base, '--'])
+    )
+      .split('\0')
+      .filter(Boolean);
+    const untracked = (await git(root, ['ls-files', '-z', '--others', '--exclude-standard']))
+      .split('\0')
+      .filter(Boolean);
     const changedFiles = [...new Set([...names, ...untracked])].sort();
-    const hunks = parseHunks(await git(root, ['diff', '-U0', '--no-renames', '--no-color', resolved.base, '--']));
+    const hunks = parseHunks(
+      await git(root, ['diff', '-U0', '--no-renames', '--no-color', resolved.base, '--']),
+    );
     const renames: DeclRename[] = [];
-    for (const file of changedFiles.filter((f) => SOURCE_EXT.test(f) && !f.endsWith('.d.ts')).slice(0, MAX_FILES)) {
+    for (const file of changedFiles
+      .filter((f) => SOURCE_EXT.test(f) && !f.endsWith('.d.ts'))
+      .slice(0, MAX_FILES)) {
       const now = readText(path.join(root, file));
       if (now === undefined) continue;
       const before = await git(root, ['show', `${resolved.base}:${file}`]).catch(() => undefined);
@@ -171,8 +202,12 @@ export function renamedDeclarations(file: string, before: string, now: string): 
   const out: DeclRename[] = [];
   const seen = new Set<string>();
   for (const d of added) {
-    const matches = gone.filter((g) => g.kind === d.kind && g.shape === d.shape && g.name !== d.name);
-    const twins = added.filter((a) => a.kind === d.kind && a.shape === d.shape && a.name === d.name);
+    const matches = gone.filter(
+      (g) => g.kind === d.kind && g.shape === d.shape && g.name !== d.name,
+    );
+    const twins = added.filter(
+      (a) => a.kind === d.kind && a.shape === d.shape && a.name === d.name,
+    );
     if (new Set(matches.map((m) => m.name)).size !== 1 || twins.length > matches.length) continue;
     const from = matches[0]!.name;
     const k = `${from}\0${d.name}`;
@@ -184,7 +219,11 @@ export function renamedDeclarations(file: string, before: string, now: string): 
 }
 
 function declarations(file: string, text: string): Decl[] {
-  const kind = /\.(c|m)?jsx?$/.test(file) ? ts.ScriptKind.JSX : /x$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const kind = /\.(c|m)?jsx?$/.test(file)
+    ? ts.ScriptKind.JSX
+    : /x$/.test(file)
+      ? ts.ScriptKind.TSX
+      : ts.ScriptKind.TS;
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
   const out: Decl[] = [];
   const add = (node: ts.Node, name: ts.Node | undefined) => {
@@ -193,13 +232,39 @@ function declarations(file: string, text: string): Decl[] {
     const rel = name.getStart(sf) - start;
     const body = node.getText(sf);
     const shape = body.slice(0, rel) + '\0' + body.slice(rel + name.text.length);
-    out.push({ name: name.text, kind: node.kind, shape, line: sf.getLineAndCharacterOfPosition(name.getStart(sf)).line + 1 });
+    out.push({
+      name: name.text,
+      kind: node.kind,
+      shape,
+      line: sf.getLineAndCharacterOfPosition(name.getStart(sf)).line + 1,
+    });
   };
   const visit = (node: ts.Node, depth: number) => {
-    if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node)) add(node, node.name);
+    if (
+      ts.isFunctionDeclaration(node) ||
+      ts.isClassDeclaration(node) ||
+      ts.isInterfaceDeclaration(node) ||
+      ts.isTypeAliasDeclaration(node) ||
+      ts.isEnumDeclaration(node)
+    )
+      add(node, node.name);
     else if (ts.isVariableDeclaration(node) && depth <= 3) add(node, node.name);
-    else if ((ts.isMethodDeclaration(node) || ts.isPropertyDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) && ts.isClassLike(node.parent)) add(node, node.name);
-    if (ts.isClassLike(node) || ts.isSourceFile(node) || ts.isModuleBlock(node) || ts.isModuleDeclaration(node) || ts.isVariableStatement(node) || ts.isVariableDeclarationList(node)) {
+    else if (
+      (ts.isMethodDeclaration(node) ||
+        ts.isPropertyDeclaration(node) ||
+        ts.isGetAccessor(node) ||
+        ts.isSetAccessor(node)) &&
+      ts.isClassLike(node.parent)
+    )
+      add(node, node.name);
+    if (
+      ts.isClassLike(node) ||
+      ts.isSourceFile(node) ||
+      ts.isModuleBlock(node) ||
+      ts.isModuleDeclaration(node) ||
+      ts.isVariableStatement(node) ||
+      ts.isVariableDeclarationList(node)
+    ) {
       ts.forEachChild(node, (c) => visit(c, depth + 1));
     }
   };
@@ -208,6 +273,10 @@ function declarations(file: string, text: string): Decl[] {
 }
 
 /** Whether a 1-based line of a file lies in a changed hunk. */
-export function inChangedHunk(history: ChangeHistory | undefined, file: string, line: number): boolean {
+export function inChangedHunk(
+  history: ChangeHistory | undefined,
+  file: string,
+  line: number,
+): boolean {
   return Boolean(history?.hunks.get(file)?.some((h) => line >= h.start - 1 && line <= h.end + 1));
 }

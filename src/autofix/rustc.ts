@@ -26,8 +26,14 @@ const APPLICABLE = new Set(['MachineApplicable', 'MaybeIncorrect']);
 export const rustcFixer: Fixer = {
   name: 'rustc',
   async propose(failures, ctx) {
-    if (!failures.some((f) => f.tool === 'cargo') || !existsSync(path.join(ctx.root, 'Cargo.toml'))) return [];
-    const run = await runCommand('cargo check --message-format=json --quiet --color never', { cwd: ctx.root, timeoutMs: 600_000, secretEnvVars: ctx.secretEnvVars, signal: ctx.signal });
+    if (!failures.some((f) => f.tool === 'cargo') || !existsSync(path.join(ctx.root, 'Cargo.toml')))
+      return [];
+    const run = await runCommand('cargo check --message-format=json --quiet --color never', {
+      cwd: ctx.root,
+      timeoutMs: 600_000,
+      secretEnvVars: ctx.secretEnvVars,
+      signal: ctx.signal,
+    });
     const replacements = new Map<string, { start: number; end: number; text: string }[]>();
     const descriptions: string[] = [];
     for (const line of run.stdout.split('\n')) {
@@ -41,7 +47,14 @@ export const rustcFixer: Fixer = {
       const diag = msg.message;
       if (msg.reason !== 'compiler-message' || !diag || diag.level !== 'error') continue;
       // One suggestion per diagnostic: the first child that carries applicable replacements.
-      const spans = diag.children.map((c) => c.spans.filter((s) => s.suggested_replacement !== null && APPLICABLE.has(s.suggestion_applicability ?? ''))).find((s) => s.length > 0);
+      const spans = diag.children
+        .map((c) =>
+          c.spans.filter(
+            (s) =>
+              s.suggested_replacement !== null && APPLICABLE.has(s.suggestion_applicability ?? ''),
+          ),
+        )
+        .find((s) => s.length > 0);
       if (!spans) continue;
       for (const s of spans) {
         const list = replacements.get(s.file_name) ?? [];
@@ -50,7 +63,9 @@ export const rustcFixer: Fixer = {
         replacements.set(s.file_name, list);
       }
       const primary = diag.spans[0];
-      descriptions.push(`${primary?.file_name ?? '?'}: ${diag.code?.code ?? 'error'} ${diag.message} → ${spans.map((s) => `\`${s.suggested_replacement}\``).join(', ')}`);
+      descriptions.push(
+        `${primary?.file_name ?? '?'}: ${diag.code?.code ?? 'error'} ${diag.message} → ${spans.map((s) => `\`${s.suggested_replacement}\``).join(', ')}`,
+      );
     }
     const edits: FileEdit[] = [];
     for (const [file, reps] of replacements) {
@@ -59,8 +74,17 @@ export const rustcFixer: Fixer = {
       if (rel.startsWith('..') || path.isAbsolute(rel) || !existsSync(abs)) continue;
       const before = readFileSync(abs);
       let after = before;
-      for (const r of [...reps].sort((a, b) => b.start - a.start)) after = Buffer.concat([after.subarray(0, r.start), Buffer.from(r.text, 'utf8'), after.subarray(r.end)]);
-      edits.push({ path: rel.split(path.sep).join('/'), before: before.toString('utf8'), after: after.toString('utf8') });
+      for (const r of [...reps].sort((a, b) => b.start - a.start))
+        after = Buffer.concat([
+          after.subarray(0, r.start),
+          Buffer.from(r.text, 'utf8'),
+          after.subarray(r.end),
+        ]);
+      edits.push({
+        path: rel.split(path.sep).join('/'),
+        before: before.toString('utf8'),
+        after: after.toString('utf8'),
+      });
     }
     return edits.length ? [{ fixer: 'rustc', descriptions, edits }] : [];
   },

@@ -18,21 +18,45 @@ const IMPLEMENTATION_NAME = 2389;
  * An overloaded function whose implementation lost its overloads' name: rename the
  * implementation (only its own name; nothing can refer to an implementation separately).
  */
-function implementationName(program: ts.Program, file: string, diagnostic: ts.Diagnostic): ts.CodeFixAction[] {
+function implementationName(
+  program: ts.Program,
+  file: string,
+  diagnostic: ts.Diagnostic,
+): ts.CodeFixAction[] {
   const sf = program.getSourceFile(file);
-  const wanted = /'([A-Za-z_$][\w$]*)'/.exec(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))?.[1];
+  const wanted = /'([A-Za-z_$][\w$]*)'/.exec(
+    ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
+  )?.[1];
   const id = sf && identifierAt(sf, diagnostic.start!);
-  if (!sf || !wanted || !id || !ts.isFunctionLike(id.parent) || (id.parent as ts.FunctionDeclaration).name !== id) return [];
+  if (
+    !sf ||
+    !wanted ||
+    !id ||
+    !ts.isFunctionLike(id.parent) ||
+    (id.parent as ts.FunctionDeclaration).name !== id
+  )
+    return [];
   return [
     {
       fixName: 'spelling',
       description: `Rename the implementation '${id.text}' to '${wanted}', its overloads' name`,
-      changes: [{ fileName: file, textChanges: [{ span: { start: id.getStart(sf), length: id.text.length }, newText: wanted }] }],
+      changes: [
+        {
+          fileName: file,
+          textChanges: [
+            { span: { start: id.getStart(sf), length: id.text.length }, newText: wanted },
+          ],
+        },
+      ],
     },
   ];
 }
 
-export function spellingFixes(service: ts.LanguageService, file: string, diagnostic: ts.Diagnostic): ts.CodeFixAction[] {
+export function spellingFixes(
+  service: ts.LanguageService,
+  file: string,
+  diagnostic: ts.Diagnostic,
+): ts.CodeFixAction[] {
   const program = service.getProgram();
   if (!program) return [];
   if (diagnostic.start === undefined) return [];
@@ -45,24 +69,36 @@ export function spellingFixes(service: ts.LanguageService, file: string, diagnos
   if (!id) return [];
   const checker = program.getTypeChecker();
   let names: string[] = [];
-  if (PROPERTY_CODES.has(code) && (ts.isPropertyAccessExpression(id.parent) || ts.isPropertyAccessChain?.(id.parent))) {
+  if (
+    PROPERTY_CODES.has(code) &&
+    (ts.isPropertyAccessExpression(id.parent) || ts.isPropertyAccessChain?.(id.parent))
+  ) {
     const type = checker.getTypeAtLocation((id.parent as ts.PropertyAccessExpression).expression);
     names = checker.getPropertiesOfType(checker.getNonNullableType(type)).map((s) => s.name);
-  } else if (EXPORT_CODES.has(code) && (ts.isImportSpecifier(id.parent) || ts.isExportSpecifier(id.parent))) {
+  } else if (
+    EXPORT_CODES.has(code) &&
+    (ts.isImportSpecifier(id.parent) || ts.isExportSpecifier(id.parent))
+  ) {
     // `import { X } from './m'` or a barrel's `export { X } from './m'`.
-    const moduleSpecifier = ts.isImportSpecifier(id.parent) ? importDeclarationOf(id.parent)?.moduleSpecifier : id.parent.parent.parent.moduleSpecifier;
+    const moduleSpecifier = ts.isImportSpecifier(id.parent)
+      ? importDeclarationOf(id.parent)?.moduleSpecifier
+      : id.parent.parent.parent.moduleSpecifier;
     const moduleSymbol = moduleSpecifier ? checker.getSymbolAtLocation(moduleSpecifier) : undefined;
     const exports = moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : [];
     // Only the importer is respelled here: renaming the export itself is decided from the diff
     // (rename-direction.ts), never from what the importers happen to say.
     names = exports.map((s) => s.name);
     // The compiler's own suggestion counts whatever its distance (`x` → `xImpl`).
-    const suggested = /Did you mean '([A-Za-z_$][\w$]*)'/.exec(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))?.[1];
+    const suggested = /Did you mean '([A-Za-z_$][\w$]*)'/.exec(
+      ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
+    )?.[1];
     // Respelling `import { x }` alone would break its uses in the file: they move with it.
-    const uses = ts.isImportSpecifier(id.parent) && !id.parent.propertyName ? localUses(checker, sf, id) : [];
+    const uses =
+      ts.isImportSpecifier(id.parent) && !id.parent.propertyName ? localUses(checker, sf, id) : [];
     return rankedFixes(file, sf, id, names, uses, suggested);
   } else if (NAME_CODES.has(code)) {
-    const meaning = ts.SymbolFlags.Value | ts.SymbolFlags.Type | ts.SymbolFlags.Namespace | ts.SymbolFlags.Alias;
+    const meaning =
+      ts.SymbolFlags.Value | ts.SymbolFlags.Type | ts.SymbolFlags.Namespace | ts.SymbolFlags.Alias;
     names = checker.getSymbolsInScope(id, meaning).map((s) => s.name);
   }
   return rankedFixes(file, sf, id, names);
@@ -74,20 +110,36 @@ function localUses(checker: ts.TypeChecker, sf: ts.SourceFile, id: ts.Identifier
   if (!alias) return [];
   const out: ts.Identifier[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isIdentifier(node) && node !== id && node.text === id.text && checker.getSymbolAtLocation(node) === alias) out.push(node);
+    if (
+      ts.isIdentifier(node) &&
+      node !== id &&
+      node.text === id.text &&
+      checker.getSymbolAtLocation(node) === alias
+    )
+      out.push(node);
     ts.forEachChild(node, visit);
   };
   visit(sf);
   return out;
 }
 
-function rankedFixes(file: string, sf: ts.SourceFile, id: ts.Identifier, names: string[], uses: ts.Identifier[] = [], suggested?: string): ts.CodeFixAction[] {
+function rankedFixes(
+  file: string,
+  sf: ts.SourceFile,
+  id: ts.Identifier,
+  names: string[],
+  uses: ts.Identifier[] = [],
+  suggested?: string,
+): ts.CodeFixAction[] {
   const wrong = id.text;
   if (wrong.length < MIN_NAME_LENGTH) return []; // `p.y` → `p.x` would be a guess, not a typo fix
   const limit = wrong.length <= 5 ? 1 : wrong.length <= 10 ? 2 : 3;
   const ranked = [...new Set(names)]
     .filter((n) => n !== wrong && !n.startsWith('__'))
-    .map((n) => ({ n, d: editDistance(wrong.toLowerCase(), n.toLowerCase()) + (sameCase(wrong, n) ? 0 : 0.5) }))
+    .map((n) => ({
+      n,
+      d: editDistance(wrong.toLowerCase(), n.toLowerCase()) + (sameCase(wrong, n) ? 0 : 0.5),
+    }))
     .filter((c) => c.d <= limit || c.n === suggested)
     .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
     .slice(0, 5);
@@ -105,7 +157,9 @@ function importDeclarationOf(spec: ts.ImportSpecifier): ts.ImportDeclaration | u
 }
 
 function sameCase(a: string, b: string): boolean {
-  return a.toLowerCase() !== a || b.toLowerCase() !== b ? editDistance(a, b) === editDistance(a.toLowerCase(), b.toLowerCase()) : true;
+  return a.toLowerCase() !== a || b.toLowerCase() !== b
+    ? editDistance(a, b) === editDistance(a.toLowerCase(), b.toLowerCase())
+    : true;
 }
 
 function identifierAt(sf: ts.SourceFile, pos: number): ts.Identifier | undefined {
@@ -122,13 +176,17 @@ function identifierAt(sf: ts.SourceFile, pos: number): ts.Identifier | undefined
 /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
 export function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return 99;
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [
+    i,
+    ...Array<number>(b.length).fill(0),
+  ]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
       d[i]![j] = v;
     }
   }

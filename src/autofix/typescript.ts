@@ -53,8 +53,12 @@ export const typescriptFixer: Fixer = {
     // point at: a test failing on a ReferenceError often sits on an error the language service
     // can fix (JavaScript is checked in memory, as with `checkJs`).
     const inRepo = (f: Failure) => f.file && !f.file.split('/').includes('node_modules');
-    const named = failures.filter((f) => inRepo(f) && (f.tool === 'tsc' || TS_FILE.test(f.file!) || JS_FILE.test(f.file!)));
-    const targets = [...new Set(named.map((f) => path.resolve(ctx.root, f.file!)))].filter(existsSync);
+    const named = failures.filter(
+      (f) => inRepo(f) && (f.tool === 'tsc' || TS_FILE.test(f.file!) || JS_FILE.test(f.file!)),
+    );
+    const targets = [...new Set(named.map((f) => path.resolve(ctx.root, f.file!)))].filter(
+      existsSync,
+    );
     if (targets.length === 0) return [];
     const history = await loadHistory(ctx.root, ctx.base);
     const session = new FixSession(ctx.root, targets, failures, history);
@@ -77,8 +81,19 @@ class FixSession {
   private readonly versions = new Map<string, number>();
   private readonly service: ts.LanguageService;
   private readonly originals = new Map<string, string>();
-  private readonly format = { ...ts.getDefaultFormatCodeSettings('\n'), indentSize: 2, tabSize: 2, convertTabsToSpaces: true, semicolons: ts.SemicolonPreference.Ignore };
-  private readonly preferences: ts.UserPreferences = { quotePreference: 'auto', importModuleSpecifierPreference: 'shortest', importModuleSpecifierEnding: 'auto', includePackageJsonAutoImports: 'off' };
+  private readonly format = {
+    ...ts.getDefaultFormatCodeSettings('\n'),
+    indentSize: 2,
+    tabSize: 2,
+    convertTabsToSpaces: true,
+    semicolons: ts.SemicolonPreference.Ignore,
+  };
+  private readonly preferences: ts.UserPreferences = {
+    quotePreference: 'auto',
+    importModuleSpecifierPreference: 'shortest',
+    importModuleSpecifierEnding: 'auto',
+    includePackageJsonAutoImports: 'off',
+  };
 
   /** Renames the diff made that a repair must not undo or spread (see rename-direction.ts). */
   private readonly directed: DirectedRename[] = [];
@@ -122,7 +137,10 @@ class FixSession {
   }
 
   private errors(file: string): ts.Diagnostic[] {
-    return [...this.service.getSyntacticDiagnostics(file), ...this.service.getSemanticDiagnostics(file)].filter((d) => d.category === ts.DiagnosticCategory.Error);
+    return [
+      ...this.service.getSyntacticDiagnostics(file),
+      ...this.service.getSemanticDiagnostics(file),
+    ].filter((d) => d.category === ts.DiagnosticCategory.Error);
   }
 
   private errorCount(files: Iterable<string>): number {
@@ -151,7 +169,10 @@ class FixSession {
       tried.add(diagKey(diagnostic, this.read(file) ?? ''));
       // Candidates in order (TypeScript's own fix first); the first that lowers the error count wins.
       for (const fix of candidates) {
-        const touched = new Set([file, ...fix.changes.map((c) => path.resolve(this.root, c.fileName))]);
+        const touched = new Set([
+          file,
+          ...fix.changes.map((c) => path.resolve(this.root, c.fileName)),
+        ]);
         const before = this.errorCount(touched);
         const snapshot = new Map([...touched].map((f) => [f, this.read(f) ?? ''] as const));
         for (const change of fix.changes) {
@@ -162,13 +183,23 @@ class FixSession {
           for (const [f, text] of snapshot) this.write(f, text); // made nothing better: undo in memory
           continue;
         }
-        applied.push({ description: `${path.relative(this.root, file)}:${lineOf(snapshot.get(file) ?? '', diagnostic.start ?? 0)} TS${diagnostic.code}: ${fix.description}`, state: new Map(this.overlay) });
+        applied.push({
+          description: `${path.relative(this.root, file)}:${lineOf(snapshot.get(file) ?? '', diagnostic.start ?? 0)} TS${diagnostic.code}: ${fix.description}`,
+          state: new Map(this.overlay),
+        });
         break;
       }
     }
     if (applied.length === 0) return [];
-    const prefixes = applied.map((_, i) => i + 1).reverse().slice(0, MAX_FALLBACK_PREFIXES + 1);
-    return prefixes.map((n) => ({ fixer: 'typescript', descriptions: applied.slice(0, n).map((a) => a.description), edits: this.editsFrom(applied[n - 1]!.state) }));
+    const prefixes = applied
+      .map((_, i) => i + 1)
+      .reverse()
+      .slice(0, MAX_FALLBACK_PREFIXES + 1);
+    return prefixes.map((n) => ({
+      fixer: 'typescript',
+      descriptions: applied.slice(0, n).map((a) => a.description),
+      edits: this.editsFrom(applied[n - 1]!.state),
+    }));
   }
 
   private editsFrom(files: Map<string, string>): FileEdit[] {
@@ -179,12 +210,18 @@ class FixSession {
       const rel = path.relative(this.root, abs);
       if (rel.startsWith('..') || path.isAbsolute(rel)) continue; // never edit outside the repo (e.g. node_modules types are inside, but lib files are not)
       if (rel.split(path.sep).includes('node_modules')) continue;
-      edits.push({ path: rel.split(path.sep).join('/'), before: existsSync(abs) ? before : null, after });
+      edits.push({
+        path: rel.split(path.sep).join('/'),
+        before: existsSync(abs) ? before : null,
+        after,
+      });
     }
     return edits;
   }
 
-  private nextDiagnostic(tried: Set<string>): { diagnostic: ts.Diagnostic; candidates: ts.CodeFixAction[]; file: string } | undefined {
+  private nextDiagnostic(
+    tried: Set<string>,
+  ): { diagnostic: ts.Diagnostic; candidates: ts.CodeFixAction[]; file: string } | undefined {
     for (const file of this.targets) {
       const text = this.read(file) ?? '';
       const js = JS_FILE.test(file);
@@ -193,9 +230,18 @@ class FixSession {
         // In JavaScript only what a failure points at: checkJs finds much that runs fine.
         if (js && !this.pointedAt(file, text, diagnostic)) continue;
         const fixes = this.service
-          .getCodeFixesAtPosition(file, diagnostic.start, diagnostic.start + (diagnostic.length ?? 0), [diagnostic.code], this.format, this.preferences)
+          .getCodeFixesAtPosition(
+            file,
+            diagnostic.start,
+            diagnostic.start + (diagnostic.length ?? 0),
+            [diagnostic.code],
+            this.format,
+            this.preferences,
+          )
           .filter((f) => SAFE_FIXES.has(f.fixName) && !f.commands && f.changes.length > 0);
-        const spelled = spellingFixes(this.service, file, diagnostic).filter((s) => !fixes.some((f) => f.description === s.description));
+        const spelled = spellingFixes(this.service, file, diagnostic).filter(
+          (s) => !fixes.some((f) => f.description === s.description),
+        );
         const candidates = [...fixes, ...spelled].filter((f) => !this.towardsRenamed(f));
         if (candidates.length > 0) return { diagnostic, candidates, file };
         tried.add(diagKey(diagnostic, text));
@@ -210,7 +256,11 @@ class FixSession {
    */
   private towardsRenamed(fix: ts.CodeFixAction): boolean {
     const names = new Set(this.directed.flatMap((d) => [d.rename.to, d.rename.from]));
-    return fix.changes.some((c) => c.textChanges.some((t) => [...names].some((n) => new RegExp(`(^|[^\\w$])${n}([^\\w$]|$)`).test(t.newText))));
+    return fix.changes.some((c) =>
+      c.textChanges.some((t) =>
+        [...names].some((n) => new RegExp(`(^|[^\\w$])${n}([^\\w$]|$)`).test(t.newText)),
+      ),
+    );
   }
 
   /** A JavaScript diagnostic counts when a failure names its file and line, or its name. */
@@ -218,7 +268,13 @@ class FixSession {
     const rel = path.relative(this.root, file).split(path.sep).join('/');
     const line = lineOf(text, d.start ?? 0);
     const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(d.start ?? 0))?.[0];
-    return this.failures.some((f) => (f.file === rel && f.line === line) || (word !== undefined && word.length >= 3 && new RegExp(`(^|[^\\w$.])${word.replace(/\$/g, '\\$')}([^\\w$]|$)`).test(f.message)));
+    return this.failures.some(
+      (f) =>
+        (f.file === rel && f.line === line) ||
+        (word !== undefined &&
+          word.length >= 3 &&
+          new RegExp(`(^|[^\\w$.])${word.replace(/\$/g, '\\$')}([^\\w$]|$)`).test(f.message)),
+    );
   }
 }
 
@@ -237,20 +293,46 @@ function lineOf(text: string, pos: number): number {
 function applyTextChanges(text: string, changes: readonly ts.TextChange[]): string {
   // Apply from the end so earlier offsets stay valid; insertions at one offset keep their given order.
   let out = text;
-  const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => b.c.span.start - a.c.span.start || b.i - a.i);
+  const ordered = changes
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => b.c.span.start - a.c.span.start || b.i - a.i);
   for (const { c } of ordered) {
     out = out.slice(0, c.span.start) + c.newText + out.slice(c.span.start + c.span.length);
   }
   return out;
 }
 
-function readProject(root: string, targets: string[]): { options: ts.CompilerOptions; fileNames: string[] } {
+function readProject(
+  root: string,
+  targets: string[],
+): { options: ts.CompilerOptions; fileNames: string[] } {
   // JavaScript gets the same checks in memory (`allowJs` + `checkJs`); the repo's config is untouched.
-  const js: ts.CompilerOptions = targets.some((t) => JS_FILE.test(t)) ? { allowJs: true, checkJs: true } : {};
+  const js: ts.CompilerOptions = targets.some((t) => JS_FILE.test(t))
+    ? { allowJs: true, checkJs: true }
+    : {};
   const configPath = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json');
   if (configPath && path.dirname(configPath) === root) {
-    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
-    if (parsed) return { options: { ...parsed.options, ...js }, fileNames: [...new Set([...parsed.fileNames, ...targets])] };
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      configPath,
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+    );
+    if (parsed)
+      return {
+        options: { ...parsed.options, ...js },
+        fileNames: [...new Set([...parsed.fileNames, ...targets])],
+      };
   }
-  return { options: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, noEmit: true, allowJs: true, ...js }, fileNames: targets };
+  return {
+    options: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      strict: true,
+      noEmit: true,
+      allowJs: true,
+      ...js,
+    },
+    fileNames: targets,
+  };
 }

@@ -34,7 +34,11 @@ export class Budget {
     private readonly ledger: Ledger,
     private readonly limits: BudgetLimits,
     readonly runId: string,
-    private readonly opts: { ttlMs?: number; onWarn?: (message: string) => void; now?: () => number } = {},
+    private readonly opts: {
+      ttlMs?: number;
+      onWarn?: (message: string) => void;
+      now?: () => number;
+    } = {},
   ) {}
 
   private now(): number {
@@ -42,35 +46,88 @@ export class Budget {
   }
 
   async reserve(usd: number, meta: CallMeta = {}): Promise<Reservation> {
-    if (!(usd >= 0) || !Number.isFinite(usd)) throw new BudgetExceededError(`Refusing a request whose worst case is not a finite amount (${usd})`);
+    if (!(usd >= 0) || !Number.isFinite(usd))
+      throw new BudgetExceededError(
+        `Refusing a request whose worst case is not a finite amount (${usd})`,
+      );
     const id = newId();
     const now = this.now();
     return this.ledger.transact((state) => {
       const committed = this.committed(state, now);
       for (const [name, limit, used] of this.checks(committed)) {
         if (limit !== undefined && used + usd > limit + 1e-12) {
-          throw new BudgetExceededError(`The ${name} budget of $${limit.toFixed(4)} cannot cover the next request: $${used.toFixed(4)} spent or reserved, this one could cost up to $${usd.toFixed(4)}`);
+          throw new BudgetExceededError(
+            `The ${name} budget of $${limit.toFixed(4)} cannot cover the next request: $${used.toFixed(4)} spent or reserved, this one could cost up to $${usd.toFixed(4)}`,
+          );
         }
       }
       this.maybeWarn(committed, usd);
       const at = new Date(now).toISOString();
       // A crashed run's expired reservations are released for good, so the ledger does not carry them forever.
-      const expired = [...state.open.values()].filter((r) => Date.parse(r.expiresAt) <= now).map((r) => ({ v: 1 as const, kind: 'release' as const, id: r.id, run: r.run, at }));
-      return { result: { id, usd }, append: [...expired, { v: 1, kind: 'reserve', id, run: this.runId, at, usd, expiresAt: new Date(now + (this.opts.ttlMs ?? DEFAULT_TTL_MS)).toISOString(), ...meta }] };
+      const expired = [...state.open.values()]
+        .filter((r) => Date.parse(r.expiresAt) <= now)
+        .map((r) => ({ v: 1 as const, kind: 'release' as const, id: r.id, run: r.run, at }));
+      return {
+        result: { id, usd },
+        append: [
+          ...expired,
+          {
+            v: 1,
+            kind: 'reserve',
+            id,
+            run: this.runId,
+            at,
+            usd,
+            expiresAt: new Date(now + (this.opts.ttlMs ?? DEFAULT_TTL_MS)).toISOString(),
+            ...meta,
+          },
+        ],
+      };
     });
   }
 
-  settle(res: Reservation, usd: number, meta: CallMeta & { usage?: Usage; outcome?: string; reason?: string; batch?: boolean } = {}): Promise<void> {
+  settle(
+    res: Reservation,
+    usd: number,
+    meta: CallMeta & { usage?: Usage; outcome?: string; reason?: string; batch?: boolean } = {},
+  ): Promise<void> {
     // A cost that is not a finite non-negative amount settles at the reservation, never below.
     if (!(usd >= 0 && Number.isFinite(usd))) {
-      meta = { ...meta, reason: `${meta.reason ? `${meta.reason}; ` : ''}cost ${usd} replaced by the reservation` };
+      meta = {
+        ...meta,
+        reason: `${meta.reason ? `${meta.reason}; ` : ''}cost ${usd} replaced by the reservation`,
+      };
       usd = res.usd;
     }
-    return this.ledger.transact(() => ({ result: undefined, append: [{ v: 1, kind: 'settle', id: res.id, run: this.runId, at: new Date(this.now()).toISOString(), usd, ...meta }] }));
+    return this.ledger.transact(() => ({
+      result: undefined,
+      append: [
+        {
+          v: 1,
+          kind: 'settle',
+          id: res.id,
+          run: this.runId,
+          at: new Date(this.now()).toISOString(),
+          usd,
+          ...meta,
+        },
+      ],
+    }));
   }
 
   release(res: Reservation): Promise<void> {
-    return this.ledger.transact(() => ({ result: undefined, append: [{ v: 1, kind: 'release', id: res.id, run: this.runId, at: new Date(this.now()).toISOString() }] }));
+    return this.ledger.transact(() => ({
+      result: undefined,
+      append: [
+        {
+          v: 1,
+          kind: 'release',
+          id: res.id,
+          run: this.runId,
+          at: new Date(this.now()).toISOString(),
+        },
+      ],
+    }));
   }
 
   /** Settled spend of this run (what the report shows). */
@@ -98,7 +155,11 @@ export class Budget {
     return out;
   }
 
-  private checks(c: { run: number; day: number; month: number }): [string, number | undefined, number][] {
+  private checks(c: {
+    run: number;
+    day: number;
+    month: number;
+  }): [string, number | undefined, number][] {
     return [
       ['per-run', this.limits.perRun, c.run],
       ['daily', this.limits.daily, c.day],
@@ -112,7 +173,9 @@ export class Budget {
     for (const [name, limit, used] of this.checks(c)) {
       if (limit !== undefined && used + next >= limit * at) {
         this.warned = true;
-        this.opts.onWarn(`Spend is at ${Math.round(((used + next) / limit) * 100)}% of the ${name} budget ($${limit})`);
+        this.opts.onWarn(
+          `Spend is at ${Math.round(((used + next) / limit) * 100)}% of the ${name} budget ($${limit})`,
+        );
         return;
       }
     }

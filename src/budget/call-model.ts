@@ -97,7 +97,10 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
   const escalations: string[] = [];
   // No secret enters a prompt: repo files and tool output can hold tokens; they are masked before any send.
   const redact = o.redact ?? makeRedactor();
-  const request: ChatRequest = { ...o.request, messages: o.request.messages.map((m) => ({ ...m, content: redact(m.content) })) };
+  const request: ChatRequest = {
+    ...o.request,
+    messages: o.request.messages.map((m) => ({ ...m, content: redact(m.content) })),
+  };
   for (const step of o.steps) {
     const label = `${step.tier}/${step.provider.name}/${step.model}`;
     const known = o.recorder.faulty.get(step.provider.name);
@@ -120,23 +123,57 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
       // Charged at the reservation: the call may have been billed and its real cost is unknown.
       const chargeWorst = async (outcome: string, reason: string, usage: Usage = zero()) => {
         await o.budget.settle(reservation, worst, { ...meta, outcome, reason: redact(reason) });
-        o.recorder.add({ ...meta, usage, usd: worst, outcome: 'failed', reason: outcome, detail: redact(reason), estimated: true, latencyMs: 0 });
+        o.recorder.add({
+          ...meta,
+          usage,
+          usd: worst,
+          outcome: 'failed',
+          reason: outcome,
+          detail: redact(reason),
+          estimated: true,
+          latencyMs: 0,
+        });
       };
       let result: ChatResult;
       try {
         // An in-process model is bounded by its token limit and cannot stall on a socket: no deadline.
-        const chat = (signal?: AbortSignal) => step.provider.chat(step.model, { ...req, ...(signal ? { signal } : {}) });
-        result = step.provider.type === 'llama' ? await chat() : await withDeadline(step.timeoutMs ?? DEFAULT_DEADLINE_MS, req.signal, step.provider.name, chat);
+        const chat = (signal?: AbortSignal) =>
+          step.provider.chat(step.model, { ...req, ...(signal ? { signal } : {}) });
+        result =
+          step.provider.type === 'llama'
+            ? await chat()
+            : await withDeadline(
+                step.timeoutMs ?? DEFAULT_DEADLINE_MS,
+                req.signal,
+                step.provider.name,
+                chat,
+              );
       } catch (thrown) {
         // Anything else a backend throws after the request left is its fault, not a crash of the run.
-        const err = thrown instanceof ProviderError ? thrown : new ProviderError(`${step.provider.name}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, 'bad-response', step.provider.name);
+        const err =
+          thrown instanceof ProviderError
+            ? thrown
+            : new ProviderError(
+                `${step.provider.name}: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+                'bad-response',
+                step.provider.name,
+              );
         const why = `${err.fault}${err.status ? ` (HTTP ${err.status})` : ''}: ${excerpt(redact(err.message))}`;
         // A timeout or a malformed answer may have been billed: the reservation. A refused request was not.
-        const billed = err.fault === 'timeout' || err.fault === 'aborted' || err.fault === 'bad-response';
+        const billed =
+          err.fault === 'timeout' || err.fault === 'aborted' || err.fault === 'bad-response';
         if (billed) await chargeWorst(err.fault, err.message);
         else {
           await o.budget.release(reservation);
-          o.recorder.add({ ...meta, usage: zero(), usd: 0, outcome: 'failed', reason: err.fault, detail: redact(err.message), latencyMs: 0 });
+          o.recorder.add({
+            ...meta,
+            usage: zero(),
+            usd: 0,
+            outcome: 'failed',
+            reason: err.fault,
+            detail: redact(err.message),
+            latencyMs: 0,
+          });
         }
         if (err.fault === 'aborted') throw err;
         if (err.fault === 'timeout' || err.fault === 'bad-response') {
@@ -145,10 +182,14 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
           escalations.push(`${label}: ${why}`);
           break;
         }
-        const wait = err.retryAfterMs ?? Math.min(backoff.maxMs, backoff.baseMs * 2 ** retries) * (0.5 + Math.random() / 2);
+        const wait =
+          err.retryAfterMs ??
+          Math.min(backoff.maxMs, backoff.baseMs * 2 ** retries) * (0.5 + Math.random() / 2);
         if (err.retryable && retries < maxRetries && wait <= MAX_RETRY_AFTER_MS) {
           retries++;
-          o.onEvent?.(`${label}: ${err.fault}${err.status ? ` (HTTP ${err.status})` : ''}, retry ${retries}/${maxRetries} in ${Math.round(wait)} ms`);
+          o.onEvent?.(
+            `${label}: ${err.fault}${err.status ? ` (HTTP ${err.status})` : ''}, retry ${retries}/${maxRetries} in ${Math.round(wait)} ms`,
+          );
           await sleep(wait);
           continue;
         }
@@ -156,7 +197,10 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
         break;
       }
       // Usage is checked, never trusted: a lie is charged the reservation and ends the provider's run.
-      const bounds = step.priced.pricingProvider === null ? undefined : { maxInput, maxOutput: req.maxOutputTokens };
+      const bounds =
+        step.priced.pricingProvider === null
+          ? undefined
+          : { maxInput, maxOutput: req.maxOutputTokens };
       const lie = usageProblem(result.usage, bounds);
       if (lie) {
         await chargeWorst('invalid-usage', lie);
@@ -173,15 +217,37 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
         priceProblem = `pricing failed (${err instanceof Error ? err.message : String(err)}), charged the reservation`;
         usd = worst;
       }
-      await o.budget.settle(reservation, usd, { ...meta, usage: result.usage, outcome: result.finishReason, ...(priceProblem ? { reason: priceProblem } : {}) });
+      await o.budget.settle(reservation, usd, {
+        ...meta,
+        usage: result.usage,
+        outcome: result.finishReason,
+        ...(priceProblem ? { reason: priceProblem } : {}),
+      });
       const { json, problem } = inspect(result, o);
-      o.recorder.add({ ...meta, usage: result.usage, usd, outcome: problem ? 'failed' : 'ok', ...(problem ? { reason: problem } : {}), ...(priceProblem ? { detail: priceProblem, estimated: true } : {}), latencyMs: result.latencyMs });
+      o.recorder.add({
+        ...meta,
+        usage: result.usage,
+        usd,
+        outcome: problem ? 'failed' : 'ok',
+        ...(problem ? { reason: problem } : {}),
+        ...(priceProblem ? { detail: priceProblem, estimated: true } : {}),
+        latencyMs: result.latencyMs,
+      });
       if (!problem) o.cache?.store(step, req, result, usd, json);
       if (!problem) return { result, ...(json !== undefined ? { json } : {}), step, escalations };
       if (result.finishReason !== 'refusal' && corrections < CORRECTIONS) {
         corrections++;
         o.onEvent?.(redact(`${label}: ${problem}; asking once more`));
-        messages = [...request.messages, { role: 'assistant', content: redact(result.text.slice(0, 4000)) }, { role: 'user', content: redact(`That answer was rejected: ${problem}. Reply again with only the JSON object the schema describes, complete and shorter if needed.`) }];
+        messages = [
+          ...request.messages,
+          { role: 'assistant', content: redact(result.text.slice(0, 4000)) },
+          {
+            role: 'user',
+            content: redact(
+              `That answer was rejected: ${problem}. Reply again with only the JSON object the schema describes, complete and shorter if needed.`,
+            ),
+          },
+        ];
         continue;
       }
       escalations.push(redact(`${label}: ${problem}`));
@@ -191,8 +257,12 @@ export async function callModel(o: CallModelOptions): Promise<CallModelResult> {
   throw new ModelCallFailedError(escalations);
 }
 
-function inspect(result: ChatResult, o: CallModelOptions): { json?: unknown; problem: string | null } {
-  if (result.finishReason === 'length') return { problem: `the answer was cut at the ${o.request.maxOutputTokens}-token limit` };
+function inspect(
+  result: ChatResult,
+  o: CallModelOptions,
+): { json?: unknown; problem: string | null } {
+  if (result.finishReason === 'length')
+    return { problem: `the answer was cut at the ${o.request.maxOutputTokens}-token limit` };
   if (result.finishReason === 'refusal') return { problem: 'the model refused' };
   if (!o.request.jsonSchema) return { problem: null };
   let json = result.json;
@@ -200,11 +270,15 @@ function inspect(result: ChatResult, o: CallModelOptions): { json?: unknown; pro
     try {
       json = JSON.parse(stripFences(result.text));
     } catch (err) {
-      return { problem: `the answer is not valid JSON (${err instanceof Error ? err.message : String(err)})` };
+      return {
+        problem: `the answer is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+      };
     }
   }
   const problem = o.validate?.(json) ?? null;
-  return problem ? { json, problem: `the JSON does not match the schema: ${problem}` } : { json, problem: null };
+  return problem
+    ? { json, problem: `the JSON does not match the schema: ${problem}` }
+    : { json, problem: null };
 }
 
 function stripFences(text: string): string {
@@ -213,5 +287,11 @@ function stripFences(text: string): string {
 }
 
 function zero(): Usage {
-  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+  };
 }

@@ -18,8 +18,33 @@ import type { Usage } from '../providers/types.js';
  * - A reservation that is never settled (crash, SIGKILL) expires after its TTL.
  */
 export type LedgerEntry =
-  | { v: 1; kind: 'reserve'; id: string; run: string; at: string; usd: number; expiresAt: string; tier?: string; provider?: string; model?: string }
-  | { v: 1; kind: 'settle'; id: string; run: string; at: string; usd: number; tier?: string; provider?: string; model?: string; usage?: Usage; outcome?: string; reason?: string; batch?: boolean }
+  | {
+      v: 1;
+      kind: 'reserve';
+      id: string;
+      run: string;
+      at: string;
+      usd: number;
+      expiresAt: string;
+      tier?: string;
+      provider?: string;
+      model?: string;
+    }
+  | {
+      v: 1;
+      kind: 'settle';
+      id: string;
+      run: string;
+      at: string;
+      usd: number;
+      tier?: string;
+      provider?: string;
+      model?: string;
+      usage?: Usage;
+      outcome?: string;
+      reason?: string;
+      batch?: boolean;
+    }
   | { v: 1; kind: 'release'; id: string; run: string; at: string };
 
 // Validated on read: a line distiq did not write (or one edited since) must not move a sum.
@@ -31,12 +56,42 @@ const stamp = z.string().refine((v) => {
   const t = Date.parse(v);
   return Number.isFinite(t) && t >= EARLIEST && t <= Date.now() + MAX_CLOCK_SKEW_MS;
 }, 'an ISO timestamp between 2024 and now');
-const base = { v: z.literal(1), id: z.string().min(1).max(200), run: z.string().min(1).max(200), at: stamp };
-const meta = { tier: z.string().max(200).optional(), provider: z.string().max(200).optional(), model: z.string().max(200).optional() };
-const usageSchema = z.object({ inputTokens: tokens, outputTokens: tokens, cacheReadTokens: tokens, cacheWriteTokens: tokens, cacheWrite1hTokens: tokens });
+const base = {
+  v: z.literal(1),
+  id: z.string().min(1).max(200),
+  run: z.string().min(1).max(200),
+  at: stamp,
+};
+const meta = {
+  tier: z.string().max(200).optional(),
+  provider: z.string().max(200).optional(),
+  model: z.string().max(200).optional(),
+};
+const usageSchema = z.object({
+  inputTokens: tokens,
+  outputTokens: tokens,
+  cacheReadTokens: tokens,
+  cacheWriteTokens: tokens,
+  cacheWrite1hTokens: tokens,
+});
 const entrySchema = z.discriminatedUnion('kind', [
-  z.object({ ...base, ...meta, kind: z.literal('reserve'), usd: amount, expiresAt: z.string().refine((v) => Number.isFinite(Date.parse(v)), 'an ISO timestamp') }),
-  z.object({ ...base, ...meta, kind: z.literal('settle'), usd: amount, usage: usageSchema.optional(), outcome: z.string().max(200).optional(), reason: z.string().max(2000).optional(), batch: z.boolean().optional() }),
+  z.object({
+    ...base,
+    ...meta,
+    kind: z.literal('reserve'),
+    usd: amount,
+    expiresAt: z.string().refine((v) => Number.isFinite(Date.parse(v)), 'an ISO timestamp'),
+  }),
+  z.object({
+    ...base,
+    ...meta,
+    kind: z.literal('settle'),
+    usd: amount,
+    usage: usageSchema.optional(),
+    outcome: z.string().max(200).optional(),
+    reason: z.string().max(2000).optional(),
+    batch: z.boolean().optional(),
+  }),
   z.object({ ...base, kind: z.literal('release') }),
 ]);
 
@@ -66,7 +121,12 @@ export function parseLedgerLine(line: string): { entry: LedgerEntry } | { proble
 
 export interface LedgerState {
   /** Settled spend, every entry (for period sums). */
-  settled: { at: number; usd: number; run: string; entry: Extract<LedgerEntry, { kind: 'settle' }> }[];
+  settled: {
+    at: number;
+    usd: number;
+    run: string;
+    entry: Extract<LedgerEntry, { kind: 'settle' }>;
+  }[];
   /** Open reservations by id. */
   open: Map<string, Extract<LedgerEntry, { kind: 'reserve' }>>;
 }
@@ -103,9 +163,15 @@ export class Ledger {
     return this.transact((state) => ({ result: state }));
   }
 
-  private async locked<T>(fn: (state: LedgerState) => { result: T; append?: LedgerEntry[] }): Promise<T> {
+  private async locked<T>(
+    fn: (state: LedgerState) => { result: T; append?: LedgerEntry[] },
+  ): Promise<T> {
     this.ensureFile();
-    const release = await lockfile.lock(this.file, { retries: { retries: 400, minTimeout: 5, maxTimeout: 50, factor: 1.3 }, stale: 10_000, realpath: false });
+    const release = await lockfile.lock(this.file, {
+      retries: { retries: 400, minTimeout: 5, maxTimeout: 50, factor: 1.3 },
+      stale: 10_000,
+      realpath: false,
+    });
     try {
       await this.catchUp();
       const { result, append } = fn(this.state);
@@ -190,7 +256,11 @@ export function useLedgerFile(file: string | undefined): void {
  * a self-hosted runner), else `budget.ledger` from the config, relative to the repository root,
  * else distiq's state folder in the git directory (out of reach of edits).
  */
-export function ledgerFile(root: string, configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function ledgerFile(
+  root: string,
+  configured: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const chosen = ledgerOverride || env.DISTIQ_LEDGER?.trim() || configured;
   return chosen ? path.resolve(root, chosen) : statePath(root, 'ledger.jsonl');
 }

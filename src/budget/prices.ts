@@ -43,7 +43,8 @@ export class PriceBook {
   ) {}
 
   cost(m: PricedModel, usage: Usage, opts: { batch?: boolean; latencyMs?: number } = {}): number {
-    if (m.pricingProvider === null) return m.perHourUsd ? (m.perHourUsd * (opts.latencyMs ?? 0)) / 3_600_000 : 0;
+    if (m.pricingProvider === null)
+      return m.perHourUsd ? (m.perHourUsd * (opts.latencyMs ?? 0)) / 3_600_000 : 0;
     const base = this.listPrice(m, usage);
     return opts.batch ? base * this.batchDiscount : base;
   }
@@ -55,9 +56,27 @@ export class PriceBook {
   worstCase(m: PricedModel, inputTokens: number, maxOutputTokens: number): number {
     if (m.pricingProvider === null) return 0;
     const variants: Usage[] = [
-      { inputTokens, outputTokens: maxOutputTokens, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 },
-      { inputTokens, outputTokens: maxOutputTokens, cacheReadTokens: 0, cacheWriteTokens: inputTokens, cacheWrite1hTokens: 0 },
-      { inputTokens, outputTokens: maxOutputTokens, cacheReadTokens: 0, cacheWriteTokens: inputTokens, cacheWrite1hTokens: inputTokens },
+      {
+        inputTokens,
+        outputTokens: maxOutputTokens,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
+      },
+      {
+        inputTokens,
+        outputTokens: maxOutputTokens,
+        cacheReadTokens: 0,
+        cacheWriteTokens: inputTokens,
+        cacheWrite1hTokens: 0,
+      },
+      {
+        inputTokens,
+        outputTokens: maxOutputTokens,
+        cacheReadTokens: 0,
+        cacheWriteTokens: inputTokens,
+        cacheWrite1hTokens: inputTokens,
+      },
     ];
     return Math.max(...variants.map((u) => this.listPrice(m, u)));
   }
@@ -88,7 +107,10 @@ export class PriceBook {
       ...(u.cacheWriteTokens ? { cache_write_tokens: u.cacheWriteTokens } : {}),
       ...(u.cacheWrite1hTokens ? { cache_write_1h_tokens: u.cacheWrite1hTokens } : {}),
     };
-    const price = calcPrice(usage, m.model, { ...(m.pricingProvider ? { providerId: m.pricingProvider } : {}), ...(m.apiUrl ? { providerApiUrl: m.apiUrl } : {}) });
+    const price = calcPrice(usage, m.model, {
+      ...(m.pricingProvider ? { providerId: m.pricingProvider } : {}),
+      ...(m.apiUrl ? { providerApiUrl: m.apiUrl } : {}),
+    });
     if (!price) throw new UnknownPriceError(m.model, m.pricingProvider);
     return price.total_price;
   }

@@ -29,9 +29,14 @@ export async function loadConfig(root: string, explicitFile?: string): Promise<L
     const where = file ?? (err as { filepath?: string }).filepath ?? root;
     const syntax = syntaxError(err, where);
     if (syntax) throw syntax;
-    throw new ConfigError(where, [{ keyPath: '', expected: 'a readable, well-formed config file', found: firstLine(err) }]);
+    throw new ConfigError(where, [
+      { keyPath: '', expected: 'a readable, well-formed config file', found: firstLine(err) },
+    ]);
   }
-  const loaded = !result || result.isEmpty ? { config: ConfigSchema.parse({}), file: result?.filepath ?? null } : { config: validateConfig(result.config, result.filepath), file: result.filepath };
+  const loaded =
+    !result || result.isEmpty
+      ? { config: ConfigSchema.parse({}), file: result?.filepath ?? null }
+      : { config: validateConfig(result.config, result.filepath), file: result.filepath };
   registerConfigSecrets(loaded.config);
   configureSandbox(loaded.config.validation); // every validation command of this process runs under it
   return loaded;
@@ -40,7 +45,10 @@ export async function loadConfig(root: string, explicitFile?: string): Promise<L
 /** The one secret registry learns the config's secret names before anything runs or prints. */
 export function registerConfigSecrets(config: DistiqConfig): void {
   const providers = [...Object.values(DEFAULT_PROVIDERS), ...Object.values(config.providers)];
-  registerSecretNames([...config.secrets.envVars, ...providers.map((p) => ('apiKeyEnv' in p ? p.apiKeyEnv : undefined))]);
+  registerSecretNames([
+    ...config.secrets.envVars,
+    ...providers.map((p) => ('apiKeyEnv' in p ? p.apiKeyEnv : undefined)),
+  ]);
 }
 
 export function validateConfig(raw: unknown, file: string): DistiqConfig {
@@ -60,15 +68,35 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
         found: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
       };
     case 'invalid_type':
-      return { keyPath, expected: issue.expected, found: issue.input === undefined ? 'nothing' : found };
+      return {
+        keyPath,
+        expected: issue.expected,
+        found: issue.input === undefined ? 'nothing' : found,
+      };
     case 'invalid_value':
-      return { keyPath, expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`, found };
+      return {
+        keyPath,
+        expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        found,
+      };
     case 'too_small':
-      return { keyPath, expected: `${issue.origin === 'array' ? 'at least ' + issue.minimum + ' item(s)' : (issue.inclusive ? '≥ ' : '> ') + issue.minimum}`, found };
+      return {
+        keyPath,
+        expected: `${issue.origin === 'array' ? 'at least ' + issue.minimum + ' item(s)' : (issue.inclusive ? '≥ ' : '> ') + issue.minimum}`,
+        found,
+      };
     case 'too_big':
-      return { keyPath, expected: `${issue.origin === 'array' ? 'at most ' + issue.maximum + ' item(s)' : (issue.inclusive ? '≤ ' : '< ') + issue.maximum}`, found };
+      return {
+        keyPath,
+        expected: `${issue.origin === 'array' ? 'at most ' + issue.maximum + ' item(s)' : (issue.inclusive ? '≤ ' : '< ') + issue.maximum}`,
+        found,
+      };
     case 'invalid_union':
-      return { keyPath, expected: 'a shell command string, or {"run": "<command>", "timeoutSec": <seconds>}', found };
+      return {
+        keyPath,
+        expected: 'a shell command string, or {"run": "<command>", "timeoutSec": <seconds>}',
+        found,
+      };
     default:
       return { keyPath, expected: issue.message, found };
   }
@@ -86,17 +114,36 @@ function describeValue(value: unknown): string {
  * parser's own reason, line and column and the code frame it printed.
  */
 function syntaxError(err: unknown, file: string): ConfigSyntaxError | null {
-  const e = err as Error & { reason?: string; mark?: { line: number; column: number }; codeFrame?: string };
+  const e = err as Error & {
+    reason?: string;
+    mark?: { line: number; column: number };
+    codeFrame?: string;
+  };
   if (e?.name === 'YAMLException' && e.mark) {
     const frame = e.message.split('\n\n').slice(1).join('\n\n').replace(/\s+$/, '');
-    return new ConfigSyntaxError(file, e.reason ?? firstLine(err), e.mark.line + 1, e.mark.column + 1, frame);
+    return new ConfigSyntaxError(
+      file,
+      e.reason ?? firstLine(err),
+      e.mark.line + 1,
+      e.mark.column + 1,
+      frame,
+    );
   }
   if (e?.name === 'JSONError') {
     // "JSON Error in FILE: <frame> <reason> in JSON at position N while parsing '…' <frame>"
-    const detail = /([^\n]*?) in JSON at position \d+/.exec(e.message)?.[1]?.trim() ?? /Unexpected end of JSON input/.exec(e.message)?.[0] ?? firstLine(err);
+    const detail =
+      /([^\n]*?) in JSON at position \d+/.exec(e.message)?.[1]?.trim() ??
+      /Unexpected end of JSON input/.exec(e.message)?.[0] ??
+      firstLine(err);
     const pos = /at position (\d+)/.exec(e.message)?.[1];
     const where = pos === undefined ? endOf(file) : lineColumn(file, Number(pos));
-    return new ConfigSyntaxError(file, detail, where?.line ?? null, where?.column ?? null, stripVTControlCharacters(e.codeFrame ?? '').replace(/^\n+|\s+$/g, ''));
+    return new ConfigSyntaxError(
+      file,
+      detail,
+      where?.line ?? null,
+      where?.column ?? null,
+      stripVTControlCharacters(e.codeFrame ?? '').replace(/^\n+|\s+$/g, ''),
+    );
   }
   return null;
 }

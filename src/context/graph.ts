@@ -1,9 +1,12 @@
 import type { Definition, RepoIndex } from './index-types.js';
 
 /** name → the definitions of that name, with their files. */
-export function definitionsByName(index: RepoIndex): Map<string, { path: string; def: Definition }[]> {
+export function definitionsByName(
+  index: RepoIndex,
+): Map<string, { path: string; def: Definition }[]> {
   const out = new Map<string, { path: string; def: Definition }[]>();
-  for (const f of index.files.values()) for (const d of f.defs) out.set(d.name, [...(out.get(d.name) ?? []), { path: f.path, def: d }]);
+  for (const f of index.files.values())
+    for (const d of f.defs) out.set(d.name, [...(out.get(d.name) ?? []), { path: f.path, def: d }]);
   return out;
 }
 
@@ -12,7 +15,12 @@ export function definitionsByName(index: RepoIndex): Map<string, { path: string;
  * in B (split among the files defining it) and for every import. `seeds` bias the walk toward the
  * files in play, as aider's repo map does.
  */
-export function rankFiles(index: RepoIndex, seeds: Map<string, number> = new Map(), iterations = 30, damping = 0.85): Map<string, number> {
+export function rankFiles(
+  index: RepoIndex,
+  seeds: Map<string, number> = new Map(),
+  iterations = 30,
+  damping = 0.85,
+): Map<string, number> {
   const files = [...index.files.keys()].sort();
   const id = new Map(files.map((f, i) => [f, i]));
   const defs = definitionsByName(index);
@@ -26,7 +34,8 @@ export function rankFiles(index: RepoIndex, seeds: Map<string, number> = new Map
         out[from]!.set(to, (out[from]!.get(to) ?? 0) + 1 / targets.length);
       }
     }
-    for (const imp of f.resolved) if (imp !== f.path) out[from]!.set(id.get(imp)!, (out[from]!.get(id.get(imp)!) ?? 0) + 1);
+    for (const imp of f.resolved)
+      if (imp !== f.path) out[from]!.set(id.get(imp)!, (out[from]!.get(id.get(imp)!) ?? 0) + 1);
   }
   const n = files.length;
   if (n === 0) return new Map();

@@ -19,7 +19,13 @@ const CACHE_VERSION = 5; // bump when what a file entry records changes
  * signatures, references, and imports resolved to repo files. Each file is cached by its git blob
  * hash under the state dir's index/, so a re-index parses only files whose content changed.
  */
-export async function buildIndex(root: string, opts: { onWarn?: (m: string) => void; /** false: refresh the cache and stats only (distiq index) */ load?: boolean } = {}): Promise<RepoIndex> {
+export async function buildIndex(
+  root: string,
+  opts: {
+    onWarn?: (m: string) => void;
+    /** false: refresh the cache and stats only (distiq index) */ load?: boolean;
+  } = {},
+): Promise<RepoIndex> {
   const started = performance.now();
   let peakRss = process.memoryUsage().rss;
   const dir = statePath(root, 'index');
@@ -27,7 +33,17 @@ export async function buildIndex(root: string, opts: { onWarn?: (m: string) => v
   const listed = await listFiles(root);
   const files = new Map<string, FileEntry>();
   const next: Manifest = { version: CACHE_VERSION, files: {} };
-  const stats = { files: 0, parsed: 0, cached: 0, definitions: 0, references: 0, importEdges: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, parseFailed: 0 }, durationMs: 0, peakRssMb: 0 };
+  const stats = {
+    files: 0,
+    parsed: 0,
+    cached: 0,
+    definitions: 0,
+    references: 0,
+    importEdges: 0,
+    skipped: { binary: 0, tooLarge: 0, unreadable: 0, parseFailed: 0 },
+    durationMs: 0,
+    peakRssMb: 0,
+  };
   const parsers = new Map<LangId, Parser>();
   const load = opts.load !== false;
   mkdirSync(dir, { recursive: true });
@@ -49,7 +65,10 @@ export async function buildIndex(root: string, opts: { onWarn?: (m: string) => v
     todo.push({ rel, hash, lang });
   }
   ensureStateDir(dir);
-  const results = todo.length >= PARALLEL_THRESHOLD && WORKERS > 1 ? await inWorkers(root, dir, todo, load) : await processAll(root, dir, todo, load, parsers);
+  const results =
+    todo.length >= PARALLEL_THRESHOLD && WORKERS > 1
+      ? await inWorkers(root, dir, todo, load)
+      : await processAll(root, dir, todo, load, parsers);
   for (const r of results) {
     if (r.status !== 'ok') {
       stats.skipped[r.status]++;
@@ -64,10 +83,20 @@ export async function buildIndex(root: string, opts: { onWarn?: (m: string) => v
   for (const p of parsers.values()) p.delete();
   // Import edges depend on which files exist: re-resolved for every file only when the set changed.
   const known = new Set(Object.keys(next.files));
-  const sameSet = known.size === Object.keys(manifest.files).length && [...known].every((k) => k in manifest.files);
+  const sameSet =
+    known.size === Object.keys(manifest.files).length &&
+    [...known].every((k) => k in manifest.files);
   for (const [rel, m] of Object.entries(next.files)) {
     const reuse = sameSet && m.resolved && manifest.files[rel]?.hash === m.hash;
-    const resolved = reuse ? m.resolved! : [...new Set(m.imports.map((i) => resolveImport(rel, i, known)).filter((r): r is string => Boolean(r)))];
+    const resolved = reuse
+      ? m.resolved!
+      : [
+          ...new Set(
+            m.imports
+              .map((i) => resolveImport(rel, i, known))
+              .filter((r): r is string => Boolean(r)),
+          ),
+        ];
     m.resolved = resolved;
     const e = files.get(rel);
     if (e) e.resolved = resolved;
@@ -75,8 +104,15 @@ export async function buildIndex(root: string, opts: { onWarn?: (m: string) => v
     stats.references += m.refs;
     stats.importEdges += resolved.length;
   }
-  const skipped = stats.skipped.binary + stats.skipped.tooLarge + stats.skipped.unreadable + stats.skipped.parseFailed;
-  if (skipped > 0) opts.onWarn?.(`${skipped} file(s) skipped: ${stats.skipped.binary} binary, ${stats.skipped.tooLarge} over 1 MiB, ${stats.skipped.unreadable} unreadable, ${stats.skipped.parseFailed} failed to parse`);
+  const skipped =
+    stats.skipped.binary +
+    stats.skipped.tooLarge +
+    stats.skipped.unreadable +
+    stats.skipped.parseFailed;
+  if (skipped > 0)
+    opts.onWarn?.(
+      `${skipped} file(s) skipped: ${stats.skipped.binary} binary, ${stats.skipped.tooLarge} over 1 MiB, ${stats.skipped.unreadable} unreadable, ${stats.skipped.parseFailed} failed to parse`,
+    );
   stats.files = known.size;
   if (stats.parsed > 0 || !sameSet) writeManifest(dir, next);
   stats.durationMs = Math.round(performance.now() - started);
@@ -102,7 +138,13 @@ const PARALLEL_THRESHOLD = 200;
 const WORKERS = Math.min(4, os.availableParallelism());
 
 /** Reads, checks and indexes files, writing their blobs; returns entries only when asked to load them. */
-export async function processAll(root: string, dir: string, items: WorkItem[], load: boolean, parsers = new Map<LangId, Parser>()): Promise<WorkResult[]> {
+export async function processAll(
+  root: string,
+  dir: string,
+  items: WorkItem[],
+  load: boolean,
+  parsers = new Map<LangId, Parser>(),
+): Promise<WorkResult[]> {
   const out: WorkResult[] = [];
   for (const { rel, hash, lang } of items) {
     let buf: Buffer;
@@ -121,18 +163,43 @@ export async function processAll(root: string, dir: string, items: WorkItem[], l
       continue;
     }
     try {
-      const entry = await indexFile(rel, buf.toString('utf8'), hash ?? blobHash(buf), lang, parsers);
+      const entry = await indexFile(
+        rel,
+        buf.toString('utf8'),
+        hash ?? blobHash(buf),
+        lang,
+        parsers,
+      );
       writeBlob(dir, entry);
-      out.push({ rel, status: 'ok', manifest: { hash: entry.hash, defs: entry.defs.length, refs: entry.refs.names.length, imports: entry.imports }, ...(load ? { entry } : {}) });
+      out.push({
+        rel,
+        status: 'ok',
+        manifest: {
+          hash: entry.hash,
+          defs: entry.defs.length,
+          refs: entry.refs.names.length,
+          imports: entry.imports,
+        },
+        ...(load ? { entry } : {}),
+      });
     } catch (err) {
-      out.push({ rel, status: 'parseFailed', error: err instanceof Error ? err.message : String(err) });
+      out.push({
+        rel,
+        status: 'parseFailed',
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
   return out;
 }
 
 /** A cold index on a large repo: the files split across worker threads, one per core. */
-async function inWorkers(root: string, dir: string, items: WorkItem[], load: boolean): Promise<WorkResult[]> {
+async function inWorkers(
+  root: string,
+  dir: string,
+  items: WorkItem[],
+  load: boolean,
+): Promise<WorkResult[]> {
   const { Worker } = await import('node:worker_threads');
   const chunks: WorkItem[][] = Array.from({ length: WORKERS }, () => []);
   items.forEach((item, i) => chunks[i % WORKERS]!.push(item));
@@ -140,10 +207,15 @@ async function inWorkers(root: string, dir: string, items: WorkItem[], load: boo
     chunks.map(
       (chunk) =>
         new Promise<WorkResult[]>((resolve, reject) => {
-          const w = new Worker(new URL('./index-worker.js', import.meta.url), { workerData: { root, dir, items: chunk, load } });
+          const w = new Worker(new URL('./index-worker.js', import.meta.url), {
+            workerData: { root, dir, items: chunk, load },
+          });
           w.once('message', (m: WorkResult[]) => resolve(m));
           w.once('error', reject);
-          w.once('exit', (code) => code !== 0 && reject(new Error(`index worker exited with ${code}`)));
+          w.once(
+            'exit',
+            (code) => code !== 0 && reject(new Error(`index worker exited with ${code}`)),
+          );
         }),
     ),
   );
@@ -152,7 +224,10 @@ async function inWorkers(root: string, dir: string, items: WorkItem[], load: boo
 
 interface Manifest {
   version: number;
-  files: Record<string, { hash: string; defs: number; refs: number; imports: string[]; resolved?: string[] }>;
+  files: Record<
+    string,
+    { hash: string; defs: number; refs: number; imports: string[]; resolved?: string[] }
+  >;
 }
 
 function readManifest(dir: string): Manifest {
@@ -199,7 +274,10 @@ async function listFiles(root: string): Promise<{ path: string; hash: string | n
   const [staged, modified, untracked] = await Promise.all([
     run('git', ['ls-files', '-s', '-z'], { cwd: root, maxBuffer: 256 * 1024 * 1024 }),
     run('git', ['ls-files', '-m', '-z'], { cwd: root, maxBuffer: 64 * 1024 * 1024 }),
-    run('git', ['ls-files', '-o', '--exclude-standard', '-z'], { cwd: root, maxBuffer: 64 * 1024 * 1024 }),
+    run('git', ['ls-files', '-o', '--exclude-standard', '-z'], {
+      cwd: root,
+      maxBuffer: 64 * 1024 * 1024,
+    }),
   ]);
   const dirty = new Set(modified.stdout.split('\0').filter(Boolean));
   const out: { path: string; hash: string | null }[] = [];
@@ -208,7 +286,8 @@ async function listFiles(root: string): Promise<{ path: string; hash: string | n
     if (m && !dirty.has(m[2]!)) out.push({ path: m[2]!, hash: m[1]! });
     else if (m) out.push({ path: m[2]!, hash: null });
   }
-  for (const p of untracked.stdout.split('\0').filter(Boolean)) if (!p.startsWith('.distiq/')) out.push({ path: p, hash: null });
+  for (const p of untracked.stdout.split('\0').filter(Boolean))
+    if (!p.startsWith('.distiq/')) out.push({ path: p, hash: null });
   return out;
 }
 
@@ -217,7 +296,13 @@ function blobHash(buf: Buffer): string {
   return createHash('sha1').update(`blob ${buf.length}\0`).update(buf).digest('hex');
 }
 
-async function indexFile(rel: string, text: string, hash: string, lang: LangId, parsers: Map<LangId, Parser>): Promise<FileEntry> {
+async function indexFile(
+  rel: string,
+  text: string,
+  hash: string,
+  lang: LangId,
+  parsers: Map<LangId, Parser>,
+): Promise<FileEntry> {
   const { language, query } = await loadLanguage(lang);
   let parser = parsers.get(lang);
   if (!parser) {
@@ -256,7 +341,13 @@ async function indexFile(rel: string, text: string, hash: string, lang: LangId, 
           if (seen.kind === 'constant' && kind === 'definition.function') seen.kind = 'function';
           continue;
         }
-        const def: Definition = { name: name.text, kind: kind.slice('definition.'.length), startLine: node.startPosition.row + 1, endLine: node.endPosition.row + 1, signature: signatureOf(lines, node.startPosition.row) };
+        const def: Definition = {
+          name: name.text,
+          kind: kind.slice('definition.'.length),
+          startLine: node.startPosition.row + 1,
+          endLine: node.endPosition.row + 1,
+          signature: signatureOf(lines, node.startPosition.row),
+        };
         seenDefs.set(key, def);
         defs.push(def);
       } else {
@@ -273,11 +364,26 @@ async function indexFile(rel: string, text: string, hash: string, lang: LangId, 
     if (!/^\s*(import\b|from\s+\S+\s+import\b|use\s|package\s)/.test(lines[i]!)) continue;
     // A multi-line import runs to its module specifier (or a closing parenthesis in Python/Go).
     let end = i;
-    while (end < lines.length - 1 && end - i < 60 && !/(from\s*['"][^'"]*['"]|^\s*\)|;)\s*$/.test(lines[end]!) && !/^\s*(import|use)\b.*['"]\s*;?\s*$/.test(lines[end]!)) end++;
+    while (
+      end < lines.length - 1 &&
+      end - i < 60 &&
+      !/(from\s*['"][^'"]*['"]|^\s*\)|;)\s*$/.test(lines[end]!) &&
+      !/^\s*(import|use)\b.*['"]\s*;?\s*$/.test(lines[end]!)
+    )
+      end++;
     importEnd = end + 1;
     i = end;
   }
-  return { path: rel, hash, lines: lines.length, importEnd, defs, refs: { names: refNames, lines: refLines }, imports: [...new Set(imports)], resolved: [] };
+  return {
+    path: rel,
+    hash,
+    lines: lines.length,
+    importEnd,
+    defs,
+    refs: { names: refNames, lines: refLines },
+    imports: [...new Set(imports)],
+    resolved: [],
+  };
 }
 
 /** The head of a definition: up to its opening brace or arrow, across at most 4 lines, whitespace folded. */
@@ -287,7 +393,9 @@ function signatureOf(lines: string[], row: number): string {
     head += ' ' + lines[i]!.trim();
     if (/[{:=]\s*$|=>|;\s*$/.test(lines[i]!) || (i === row && /\)\s*[:{]/.test(lines[i]!))) break;
   }
-  head = head.trim().replace(/\s+/g, ' ').replace(/\s*\{\s*$/, '');
+  head = head
+    .trim()
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\{\s*$/, '');
   return head.length > 200 ? `${head.slice(0, 197)}...` : head;
 }
-

@@ -4,7 +4,12 @@ import { buildIndex } from './index.js';
 import type { RepoIndex } from './index-types.js';
 import { lineReader } from './line-reader.js';
 import { type BaseChoice, loadHistory } from '../autofix/history.js';
-import { type ChangedHunks, localizeFailures, localizeQuery, type SpanCandidate } from './localize.js';
+import {
+  type ChangedHunks,
+  localizeFailures,
+  localizeQuery,
+  type SpanCandidate,
+} from './localize.js';
 import { packContext } from './pack.js';
 import { buildRepoMap } from './repo-map.js';
 import type { PlanTask } from '../plan/types.js';
@@ -33,7 +38,12 @@ interface Span {
  * only what the prefix lacks is sent; a shared file that an earlier task changed is sent fresh.
  */
 export class JobContext {
-  private shared: { text: string; tokens: number; spans: Span[]; snapshot: Map<string, string> } = { text: '', tokens: 0, spans: [], snapshot: new Map() };
+  private shared: { text: string; tokens: number; spans: Span[]; snapshot: Map<string, string> } = {
+    text: '',
+    tokens: 0,
+    spans: [],
+    snapshot: new Map(),
+  };
 
   private constructor(
     private readonly root: string,
@@ -50,7 +60,13 @@ export class JobContext {
     if (index.files.size === 0) return null;
     const map = buildRepoMap(index, { tokens: Math.floor(tokens / 8) });
     const history = base ? await loadHistory(root, base).catch(() => undefined) : undefined;
-    return new JobContext(root, index, tokens, { text: map.text, tokens: map.tokens }, history?.hunks);
+    return new JobContext(
+      root,
+      index,
+      tokens,
+      { text: map.text, tokens: map.tokens },
+      history?.hunks,
+    );
   }
 
   /** Files defining `name` (for grouping failures by cause). */
@@ -63,9 +79,13 @@ export class JobContext {
   /** The indexed file a relative module specifier written in `fromFile` resolves to. */
   moduleFile = (fromFile: string, specifier: string): string | undefined => {
     if (!specifier.startsWith('.')) return undefined;
-    const bare = path.posix.join(path.posix.dirname(fromFile), specifier).replace(/\.(c|m)?[jt]sx?$/, '');
+    const bare = path.posix
+      .join(path.posix.dirname(fromFile), specifier)
+      .replace(/\.(c|m)?[jt]sx?$/, '');
     const exts = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
-    return [...exts.map((e) => bare + e), ...exts.map((e) => `${bare}/index${e}`)].find((p) => this.index.files.has(p));
+    return [...exts.map((e) => bare + e), ...exts.map((e) => `${bare}/index${e}`)].find((p) =>
+      this.index.files.has(p),
+    );
   };
 
   /** The identifier at a position (1-based line and column), or the first one after it on the line. */
@@ -73,7 +93,8 @@ export class JobContext {
     const text = lineReader(this.root)(file)?.[line - 1];
     if (!text) return undefined;
     const re = /[A-Za-z_$][\w$]*/g;
-    for (let m = re.exec(text); m; m = re.exec(text)) if (m.index + m[0].length >= column) return m[0];
+    for (let m = re.exec(text); m; m = re.exec(text))
+      if (m.index + m[0].length >= column) return m[0];
     return undefined;
   };
 
@@ -86,9 +107,20 @@ export class JobContext {
     const lines = lineReader(this.root);
     const perTask = tasks.map((t) => candidatesFor(this.index, t, lines, this.hunks));
     const users = new Map<string, number>();
-    for (const c of perTask) for (const p of new Set(c.map((s) => s.path))) users.set(p, (users.get(p) ?? 0) + 1);
-    const packed = packContext(perTask.flat().filter((s) => (users.get(s.path) ?? 0) > 1), lines, Math.floor(this.tokens / 2), { numbered: false });
-    this.shared = { text: packed.text, tokens: packed.tokens, spans: packed.spans, snapshot: new Map(packed.spans.map((s) => [s.path, (lines(s.path) ?? []).join('\n')])) };
+    for (const c of perTask)
+      for (const p of new Set(c.map((s) => s.path))) users.set(p, (users.get(p) ?? 0) + 1);
+    const packed = packContext(
+      perTask.flat().filter((s) => (users.get(s.path) ?? 0) > 1),
+      lines,
+      Math.floor(this.tokens / 2),
+      { numbered: false },
+    );
+    this.shared = {
+      text: packed.text,
+      tokens: packed.tokens,
+      spans: packed.spans,
+      snapshot: new Map(packed.spans.map((s) => [s.path, (lines(s.path) ?? []).join('\n')])),
+    };
   }
 
   /** Tokens of the stable prefix's context part (map + shared code). */
@@ -103,7 +135,10 @@ export class JobContext {
   /** For the planner: the map, and the code a free-text query ranks highest. */
   forQuery(query: string, tokens: number): { repoMap: string; spans: string } {
     const lines = lineReader(this.root);
-    return { repoMap: this.repoMap.text, spans: packContext(localizeQuery(this.index, query), lines, tokens, { numbered: false }).text };
+    return {
+      repoMap: this.repoMap.text,
+      spans: packContext(localizeQuery(this.index, query), lines, tokens, { numbered: false }).text,
+    };
   }
 
   /** The task's context now: its candidates minus what the (still current) shared block already shows. */
@@ -111,10 +146,26 @@ export class JobContext {
     const lines = lineReader(this.root);
     const unchanged = (p: string) => this.shared.snapshot.get(p) === (lines(p) ?? []).join('\n');
     const own = candidatesFor(this.index, { ...task, failures }, lines, this.hunks).filter(
-      (c) => !(unchanged(c.path) && this.shared.spans.some((s) => s.path === c.path && s.startLine <= c.startLine && s.endLine >= c.endLine)),
+      (c) =>
+        !(
+          unchanged(c.path) &&
+          this.shared.spans.some(
+            (s) => s.path === c.path && s.startLine <= c.startLine && s.endLine >= c.endLine,
+          )
+        ),
     );
-    const packed = packContext(own, lines, Math.max(Math.floor(this.tokens / 4), this.tokens - this.shared.tokens), { numbered: false });
-    return { repoMap: this.repoMap.text, shared: this.shared.text, spans: packed.text, tokens: { repoMap: this.repoMap.tokens, shared: this.shared.tokens, spans: packed.tokens } };
+    const packed = packContext(
+      own,
+      lines,
+      Math.max(Math.floor(this.tokens / 4), this.tokens - this.shared.tokens),
+      { numbered: false },
+    );
+    return {
+      repoMap: this.repoMap.text,
+      shared: this.shared.text,
+      spans: packed.text,
+      tokens: { repoMap: this.repoMap.tokens, shared: this.shared.tokens, spans: packed.tokens },
+    };
   }
 }
 
@@ -129,21 +180,45 @@ function hunksFor(task: PlanTask, hunks: ChangedHunks | undefined): ChangedHunks
 }
 
 /** fix: localized failures; implement: the task text ranked over the index, plus the files it plans to touch. */
-function candidatesFor(index: RepoIndex, task: PlanTask, lines: (p: string) => string[] | undefined, hunks?: ChangedHunks): SpanCandidate[] {
-  if (task.failures.length > 0) return localizeFailures(index, task.failures, (p, l) => lines(p)?.[l - 1], { hunks: hunksFor(task, hunks) });
-  const out = localizeQuery(index, `${task.title}\n${task.goal}\n${task.changes.map((c) => c.changes.map((x) => x.reason).join('\n')).join('\n')}`, 12);
+function candidatesFor(
+  index: RepoIndex,
+  task: PlanTask,
+  lines: (p: string) => string[] | undefined,
+  hunks?: ChangedHunks,
+): SpanCandidate[] {
+  if (task.failures.length > 0)
+    return localizeFailures(index, task.failures, (p, l) => lines(p)?.[l - 1], {
+      hunks: hunksFor(task, hunks),
+    });
+  const out = localizeQuery(
+    index,
+    `${task.title}\n${task.goal}\n${task.changes.map((c) => c.changes.map((x) => x.reason).join('\n')).join('\n')}`,
+    12,
+  );
   for (const file of task.changes.filter((c) => c.action !== 'create')) {
     const text = lines(file.path);
     if (!text) continue;
     if (text.length <= WHOLE_FILE_LINES) {
-      out.push({ path: file.path, startLine: 1, endLine: text.length, reason: `planned ${file.action} of ${file.path}`, score: 20 });
+      out.push({
+        path: file.path,
+        startLine: 1,
+        endLine: text.length,
+        reason: `planned ${file.action} of ${file.path}`,
+        score: 20,
+      });
       continue;
     }
     const whole = text.join('\n');
     for (const ch of file.changes) {
       const at = ch.old ? whole.indexOf(ch.old) : -1;
       const line = at < 0 ? 1 : whole.slice(0, at).split('\n').length;
-      out.push({ path: file.path, startLine: Math.max(1, line - 15), endLine: Math.min(text.length, line + ch.old.split('\n').length + 15), reason: `planned change in ${file.path}: ${ch.reason}`, score: 20 });
+      out.push({
+        path: file.path,
+        startLine: Math.max(1, line - 15),
+        endLine: Math.min(text.length, line + ch.old.split('\n').length + 15),
+        reason: `planned change in ${file.path}: ${ch.reason}`,
+        score: 20,
+      });
     }
   }
   return out;

@@ -9,9 +9,18 @@ const require = createRequire(import.meta.url);
 export type LangId = 'typescript' | 'tsx' | 'javascript' | 'python' | 'go' | 'rust' | 'java';
 
 const EXT: Record<string, LangId> = {
-  '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'tsx',
-  '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascript',
-  '.py': 'python', '.go': 'go', '.rs': 'rust', '.java': 'java',
+  '.ts': 'typescript',
+  '.mts': 'typescript',
+  '.cts': 'typescript',
+  '.tsx': 'tsx',
+  '.js': 'javascript',
+  '.mjs': 'javascript',
+  '.cjs': 'javascript',
+  '.jsx': 'javascript',
+  '.py': 'python',
+  '.go': 'go',
+  '.rs': 'rust',
+  '.java': 'java',
 };
 
 // TypeScript and JavaScript use distiq's own lean queries instead of the grammars' tags.scm: those are
@@ -21,10 +30,26 @@ const GRAMMAR: Record<LangId, { pkg: string; wasm: string; tags: string[] }> = {
   typescript: { pkg: 'tree-sitter-typescript', wasm: 'tree-sitter-typescript.wasm', tags: [] },
   tsx: { pkg: 'tree-sitter-typescript', wasm: 'tree-sitter-tsx.wasm', tags: [] },
   javascript: { pkg: 'tree-sitter-javascript', wasm: 'tree-sitter-javascript.wasm', tags: [] },
-  python: { pkg: 'tree-sitter-python', wasm: 'tree-sitter-python.wasm', tags: ['tree-sitter-python/queries/tags.scm'] },
-  go: { pkg: 'tree-sitter-go', wasm: 'tree-sitter-go.wasm', tags: ['tree-sitter-go/queries/tags.scm'] },
-  rust: { pkg: 'tree-sitter-rust', wasm: 'tree-sitter-rust.wasm', tags: ['tree-sitter-rust/queries/tags.scm'] },
-  java: { pkg: 'tree-sitter-java', wasm: 'tree-sitter-java.wasm', tags: ['tree-sitter-java/queries/tags.scm'] },
+  python: {
+    pkg: 'tree-sitter-python',
+    wasm: 'tree-sitter-python.wasm',
+    tags: ['tree-sitter-python/queries/tags.scm'],
+  },
+  go: {
+    pkg: 'tree-sitter-go',
+    wasm: 'tree-sitter-go.wasm',
+    tags: ['tree-sitter-go/queries/tags.scm'],
+  },
+  rust: {
+    pkg: 'tree-sitter-rust',
+    wasm: 'tree-sitter-rust.wasm',
+    tags: ['tree-sitter-rust/queries/tags.scm'],
+  },
+  java: {
+    pkg: 'tree-sitter-java',
+    wasm: 'tree-sitter-java.wasm',
+    tags: ['tree-sitter-java/queries/tags.scm'],
+  },
 };
 
 const JS_COMMON = `
@@ -80,7 +105,9 @@ const loaded = new Map<LangId, Promise<{ language: Language; query: Query }>>();
 
 export function treeSitter(): Promise<typeof import('web-tree-sitter')> {
   mod ??= import('web-tree-sitter').then(async (m) => {
-    await m.Parser.init(bundled ? { locateFile: (file: string) => path.join(bundled, file) } : undefined);
+    await m.Parser.init(
+      bundled ? { locateFile: (file: string) => path.join(bundled, file) } : undefined,
+    );
     return m;
   });
   return mod;
@@ -93,7 +120,9 @@ export function loadGrammar(id: LangId): Promise<Language> {
   let p = grammars.get(id);
   if (!p) {
     const g = GRAMMAR[id];
-    p = treeSitter().then((m) => m.Language.load(path.join(path.dirname(resolveAsset(`${g.pkg}/package.json`)), g.wasm)));
+    p = treeSitter().then((m) =>
+      m.Language.load(path.join(path.dirname(resolveAsset(`${g.pkg}/package.json`)), g.wasm)),
+    );
     grammars.set(id, p);
   }
   return p;
@@ -105,7 +134,10 @@ export function loadLanguage(id: LangId): Promise<{ language: Language; query: Q
   if (!p) {
     p = (async () => {
       const [m, language] = await Promise.all([treeSitter(), loadGrammar(id)]);
-      const source = [...GRAMMAR[id].tags.map((t) => readFileSync(resolveAsset(t), 'utf8')), EXTRA[id]].join('\n');
+      const source = [
+        ...GRAMMAR[id].tags.map((t) => readFileSync(resolveAsset(t), 'utf8')),
+        EXTRA[id],
+      ].join('\n');
       return { language, query: new m.Query(language, source) };
     })();
     loaded.set(id, p);

@@ -17,10 +17,17 @@ export interface PackedContext {
  * scores added, every reason kept), the best-scoring spans are taken while they fit (counted with a real
  * tokenizer), and the result is printed in path and line order so equal inputs give equal prompts.
  */
-export function packContext(candidates: SpanCandidate[], readLines: (path: string) => string[] | undefined, budget: number, opts: { numbered?: boolean } = {}): PackedContext {
+export function packContext(
+  candidates: SpanCandidate[],
+  readLines: (path: string) => string[] | undefined,
+  budget: number,
+  opts: { numbered?: boolean } = {},
+): PackedContext {
   const numbered = opts.numbered !== false;
   const merged = mergeSpans(candidates);
-  merged.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.startLine - b.startLine);
+  merged.sort(
+    (a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.startLine - b.startLine,
+  );
   const chosen: PackedSpan[] = [];
   let used = 0;
   for (const s of merged) {
@@ -92,8 +99,20 @@ function mergeSpans(candidates: SpanCandidate[]): SpanCandidate[] {
 }
 
 /** Numbered for people; plain for models, whose `search` strings must match the file byte for byte. */
-function render(path: string, start: number, end: number, lines: string[], reason: string, numbered: boolean): string {
+function render(
+  path: string,
+  start: number,
+  end: number,
+  lines: string[],
+  reason: string,
+  numbered: boolean,
+): string {
   const width = String(end).length;
-  const body = numbered ? lines.slice(start - 1, end).map((l, i) => `${String(start + i).padStart(width)}│ ${l}`) : lines.slice(start - 1, end);
-  return [`${path}:${start}-${end} (${reason.length > 200 ? reason.slice(0, 197) + '...' : reason})`, ...body].join('\n');
+  const body = numbered
+    ? lines.slice(start - 1, end).map((l, i) => `${String(start + i).padStart(width)}│ ${l}`)
+    : lines.slice(start - 1, end);
+  return [
+    `${path}:${start}-${end} (${reason.length > 200 ? reason.slice(0, 197) + '...' : reason})`,
+    ...body,
+  ].join('\n');
 }

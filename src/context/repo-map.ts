@@ -14,16 +14,32 @@ export interface RepoMap {
  * their file's PageRank and how often their name is referenced, the best that fit chosen by binary
  * search, printed in path and line order so the same repo gives the same bytes (a cacheable prefix).
  */
-export function buildRepoMap(index: RepoIndex, opts: { tokens: number; seeds?: Map<string, number>; mentioned?: Set<string> }): RepoMap {
+export function buildRepoMap(
+  index: RepoIndex,
+  opts: { tokens: number; seeds?: Map<string, number>; mentioned?: Set<string> },
+): RepoMap {
   const rank = rankFiles(index, opts.seeds);
   const refCount = new Map<string, number>();
-  for (const f of index.files.values()) for (const n of f.refs.names) refCount.set(n, (refCount.get(n) ?? 0) + 1);
+  for (const f of index.files.values())
+    for (const n of f.refs.names) refCount.set(n, (refCount.get(n) ?? 0) + 1);
   const scored = [...index.files.values()].flatMap((f) =>
-    f.defs.map((d) => ({ path: f.path, def: d, score: (rank.get(f.path) ?? 0) * (1 + Math.log1p(refCount.get(d.name) ?? 0)) * (opts.mentioned?.has(d.name) ? 10 : 1) })),
+    f.defs.map((d) => ({
+      path: f.path,
+      def: d,
+      score:
+        (rank.get(f.path) ?? 0) *
+        (1 + Math.log1p(refCount.get(d.name) ?? 0)) *
+        (opts.mentioned?.has(d.name) ? 10 : 1),
+    })),
   );
-  scored.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.def.startLine - b.def.startLine);
+  scored.sort(
+    (a, b) =>
+      b.score - a.score || a.path.localeCompare(b.path) || a.def.startLine - b.def.startLine,
+  );
   const render = (n: number) => {
-    const chosen = scored.slice(0, n).sort((a, b) => a.path.localeCompare(b.path) || a.def.startLine - b.def.startLine);
+    const chosen = scored
+      .slice(0, n)
+      .sort((a, b) => a.path.localeCompare(b.path) || a.def.startLine - b.def.startLine);
     const lines: string[] = [];
     let last = '';
     for (const c of chosen) {

@@ -26,7 +26,16 @@ export function isSyntaxCheckable(file: string): boolean {
   return languageOf(file) !== undefined;
 }
 
-const TS_KINDS: Record<string, number> = { '.ts': 3, '.mts': 3, '.cts': 3, '.tsx': 4, '.js': 1, '.mjs': 1, '.cjs': 1, '.jsx': 2 }; // ts.ScriptKind
+const TS_KINDS: Record<string, number> = {
+  '.ts': 3,
+  '.mts': 3,
+  '.cts': 3,
+  '.tsx': 4,
+  '.js': 1,
+  '.mjs': 1,
+  '.cjs': 1,
+  '.jsx': 2,
+}; // ts.ScriptKind
 
 /**
  * Syntax problems in `content`, or null when no grammar covers the file type.
@@ -34,7 +43,10 @@ const TS_KINDS: Record<string, number> = { '.ts': 3, '.mts': 3, '.cts': 3, '.tsx
  * newline-separated call signatures, which real code such as effect uses), so for TypeScript and
  * JavaScript a reported problem is confirmed by TypeScript's own parser, whose verdict wins.
  */
-export async function syntaxProblems(file: string, content: string): Promise<SyntaxProblem[] | null> {
+export async function syntaxProblems(
+  file: string,
+  content: string,
+): Promise<SyntaxProblem[] | null> {
   const raw = await treeSitterProblems(file, content);
   if (raw === null) return null;
   const kind = TS_KINDS[path.extname(file).toLowerCase()];
@@ -42,7 +54,10 @@ export async function syntaxProblems(file: string, content: string): Promise<Syn
 }
 
 /** tree-sitter's ERROR and MISSING nodes, unconfirmed. */
-export async function treeSitterProblems(file: string, content: string): Promise<SyntaxProblem[] | null> {
+export async function treeSitterProblems(
+  file: string,
+  content: string,
+): Promise<SyntaxProblem[] | null> {
   const parser = await parserFor(file);
   if (!parser) return null;
   const tree = parser.parse(content);
@@ -57,25 +72,49 @@ export async function treeSitterProblems(file: string, content: string): Promise
   }
 }
 
-async function typescriptSyntax(file: string, content: string, kind: number): Promise<SyntaxProblem[]> {
+async function typescriptSyntax(
+  file: string,
+  content: string,
+  kind: number,
+): Promise<SyntaxProblem[]> {
   const { default: ts } = await import('typescript');
-  const sf = ts.createSourceFile(file, content, ts.ScriptTarget.Latest, false, kind as import('typescript').ScriptKind);
+  const sf = ts.createSourceFile(
+    file,
+    content,
+    ts.ScriptTarget.Latest,
+    false,
+    kind as import('typescript').ScriptKind,
+  );
   // parseDiagnostics: the syntax errors of this one file, without a program or type check.
-  const diags = (sf as unknown as { parseDiagnostics: import('typescript').DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+  const diags =
+    (sf as unknown as { parseDiagnostics: import('typescript').DiagnosticWithLocation[] })
+      .parseDiagnostics ?? [];
   return diags.map((d) => {
     const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
-    return { line: line + 1, column: character + 1, message: `syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')} (TS${d.code})` };
+    return {
+      line: line + 1,
+      column: character + 1,
+      message: `syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')} (TS${d.code})`,
+    };
   });
 }
 
 function collect(node: Node, out: SyntaxProblem[]): void {
   if (node.isMissing) {
-    out.push({ line: node.startPosition.row + 1, column: node.startPosition.column + 1, message: `syntax error: missing ${JSON.stringify(node.type)}` });
+    out.push({
+      line: node.startPosition.row + 1,
+      column: node.startPosition.column + 1,
+      message: `syntax error: missing ${JSON.stringify(node.type)}`,
+    });
     return;
   }
   if (node.type === 'ERROR') {
     const text = node.text.split('\n')[0]!.slice(0, 40);
-    out.push({ line: node.startPosition.row + 1, column: node.startPosition.column + 1, message: `syntax error: unexpected ${JSON.stringify(text)}` });
+    out.push({
+      line: node.startPosition.row + 1,
+      column: node.startPosition.column + 1,
+      message: `syntax error: unexpected ${JSON.stringify(text)}`,
+    });
     return;
   }
   if (!node.hasError) return;
@@ -87,14 +126,21 @@ function collect(node: Node, out: SyntaxProblem[]): void {
  * findings are compared first, so a grammar gap present in both versions costs nothing; only new
  * raw findings are confirmed (TypeScript's parser for TS/JS).
  */
-export async function newSyntaxProblems(file: string, before: string | null, after: string): Promise<SyntaxProblem[]> {
+export async function newSyntaxProblems(
+  file: string,
+  before: string | null,
+  after: string,
+): Promise<SyntaxProblem[]> {
   const rawAfter = (await treeSitterProblems(file, after)) ?? [];
   if (rawAfter.length === 0) return [];
   const rawBefore = before === null ? [] : ((await treeSitterProblems(file, before)) ?? []);
   if (subtract(rawAfter, rawBefore).length === 0) return [];
   const kind = TS_KINDS[path.extname(file).toLowerCase()];
   if (kind === undefined) return subtract(rawAfter, rawBefore);
-  return subtract(await typescriptSyntax(file, after, kind), before === null ? [] : await typescriptSyntax(file, before, kind));
+  return subtract(
+    await typescriptSyntax(file, after, kind),
+    before === null ? [] : await typescriptSyntax(file, before, kind),
+  );
 }
 
 function subtract(now: SyntaxProblem[], had: SyntaxProblem[]): SyntaxProblem[] {

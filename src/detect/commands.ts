@@ -3,7 +3,8 @@ import path from 'node:path';
 import { COMMAND_KINDS, type CommandKind, type DistiqConfig } from '../config/schema.js';
 import { readJson } from '../util-json.js';
 
-export type CommandSource = 'config' | 'package.json' | 'tsconfig.json' | 'Cargo.toml' | 'go.mod' | 'pytest' | 'Makefile';
+export type CommandSource =
+  'config' | 'package.json' | 'tsconfig.json' | 'Cargo.toml' | 'go.mod' | 'pytest' | 'Makefile';
 
 export interface ResolvedCommand {
   kind: CommandKind;
@@ -29,7 +30,13 @@ export function resolveCommands(root: string, config: DistiqConfig): ResolvedCom
       const run = typeof spec === 'string' ? spec : spec.run;
       const timeoutSec = typeof spec === 'string' ? undefined : spec.timeoutSec;
       const scoped = typeof spec === 'string' ? undefined : spec.scoped;
-      out[kind] = { kind, run, timeoutMs: timeoutSec ? timeoutSec * 1000 : defaultMs, source: 'config', ...(scoped ? { scoped } : {}) };
+      out[kind] = {
+        kind,
+        run,
+        timeoutMs: timeoutSec ? timeoutSec * 1000 : defaultMs,
+        source: 'config',
+        ...(scoped ? { scoped } : {}),
+      };
     } else if (detected[kind]) {
       out[kind] = { kind, ...detected[kind], timeoutMs: defaultMs };
     }
@@ -40,7 +47,14 @@ export function resolveCommands(root: string, config: DistiqConfig): ResolvedCom
 export function detectCommands(root: string): Detected {
   // Earlier detectors win; a JS repo with a Makefile keeps its package.json scripts.
   const found: Detected = {};
-  for (const detector of [fromPackageJson, fromTsconfig, fromCargo, fromGoMod, fromPytest, fromMakefile]) {
+  for (const detector of [
+    fromPackageJson,
+    fromTsconfig,
+    fromCargo,
+    fromGoMod,
+    fromPytest,
+    fromMakefile,
+  ]) {
     const d = detector(root);
     for (const kind of COMMAND_KINDS) if (!found[kind] && d[kind]) found[kind] = d[kind];
   }
@@ -50,7 +64,8 @@ export function detectCommands(root: string): Detected {
 function packageManager(root: string): string {
   if (existsSync(path.join(root, 'pnpm-lock.yaml'))) return 'pnpm run --silent';
   if (existsSync(path.join(root, 'yarn.lock'))) return 'yarn run';
-  if (existsSync(path.join(root, 'bun.lockb')) || existsSync(path.join(root, 'bun.lock'))) return 'bun run';
+  if (existsSync(path.join(root, 'bun.lockb')) || existsSync(path.join(root, 'bun.lock')))
+    return 'bun run';
   return 'npm run --silent';
 }
 
@@ -67,7 +82,9 @@ function fromPackageJson(root: string): Detected {
   const pm = packageManager(root);
   const out: Detected = {};
   for (const kind of COMMAND_KINDS) {
-    const name = SCRIPT_NAMES[kind].find((n) => typeof scripts[n] === 'string' && !isNpmPlaceholderTest(scripts[n] as string));
+    const name = SCRIPT_NAMES[kind].find(
+      (n) => typeof scripts[n] === 'string' && !isNpmPlaceholderTest(scripts[n] as string),
+    );
     if (name) out[kind] = { run: `${pm} ${name}`, source: 'package.json' };
   }
   return out;
@@ -79,7 +96,9 @@ function isNpmPlaceholderTest(script: string): boolean {
 }
 
 function fromTsconfig(root: string): Detected {
-  return existsSync(path.join(root, 'tsconfig.json')) ? { typecheck: { run: 'tsc --noEmit -p tsconfig.json', source: 'tsconfig.json' } } : {};
+  return existsSync(path.join(root, 'tsconfig.json'))
+    ? { typecheck: { run: 'tsc --noEmit -p tsconfig.json', source: 'tsconfig.json' } }
+    : {};
 }
 
 function fromCargo(root: string): Detected {
@@ -101,15 +120,25 @@ function fromGoMod(root: string): Detected {
 
 function fromPytest(root: string): Detected {
   const has = (f: string) => existsSync(path.join(root, f));
-  const pyproject = has('pyproject.toml') ? readFileSync(path.join(root, 'pyproject.toml'), 'utf8') : '';
-  const usesPytest = has('pytest.ini') || has('conftest.py') || /\[tool\.pytest/.test(pyproject) || (pyproject !== '' && has('tests'));
+  const pyproject = has('pyproject.toml')
+    ? readFileSync(path.join(root, 'pyproject.toml'), 'utf8')
+    : '';
+  const usesPytest =
+    has('pytest.ini') ||
+    has('conftest.py') ||
+    /\[tool\.pytest/.test(pyproject) ||
+    (pyproject !== '' && has('tests'));
   return usesPytest ? { test: { run: 'python3 -m pytest -q', source: 'pytest' } } : {};
 }
 
 function fromMakefile(root: string): Detected {
-  const file = ['GNUmakefile', 'Makefile', 'makefile'].map((f) => path.join(root, f)).find(existsSync);
+  const file = ['GNUmakefile', 'Makefile', 'makefile']
+    .map((f) => path.join(root, f))
+    .find(existsSync);
   if (!file) return {};
-  const targets = new Set([...readFileSync(file, 'utf8').matchAll(/^([A-Za-z0-9_.-]+)\s*:(?!=)/gm)].map((m) => m[1]));
+  const targets = new Set(
+    [...readFileSync(file, 'utf8').matchAll(/^([A-Za-z0-9_.-]+)\s*:(?!=)/gm)].map((m) => m[1]),
+  );
   const out: Detected = {};
   if (targets.has('build')) out.build = { run: 'make build', source: 'Makefile' };
   else if (targets.has('all')) out.build = { run: 'make all', source: 'Makefile' };

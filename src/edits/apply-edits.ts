@@ -1,5 +1,13 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, constants, promises as fs, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  constants,
+  promises as fs,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DistiqError, ExitCode } from '../errors.js';
@@ -9,21 +17,33 @@ import { loadPathPolicy, refusedPath } from './path-policy.js';
 import { type EditGuard, refusedEdit } from './protected-paths.js';
 
 export class UnsafePathError extends DistiqError {
-  constructor(readonly editPath: string, reason: string) {
+  constructor(
+    readonly editPath: string,
+    reason: string,
+  ) {
     super(`Refused to write ${JSON.stringify(editPath)}: ${reason}`, ExitCode.NOT_FIXED);
   }
 }
 
 export class StaleEditError extends DistiqError {
   constructor(readonly editPath: string) {
-    super(`Refused to write ${editPath}: it changed on disk after the repair was computed`, ExitCode.NOT_FIXED);
+    super(
+      `Refused to write ${editPath}: it changed on disk after the repair was computed`,
+      ExitCode.NOT_FIXED,
+    );
   }
 }
 
 /** Edits change bytes of text files only: a binary or non-UTF-8 file would be corrupted by a string edit. */
 export class UneditableFileError extends DistiqError {
-  constructor(readonly editPath: string, why: string) {
-    super(`Refused to edit ${editPath}: ${why}; distiq edits only UTF-8 text files`, ExitCode.NOT_FIXED);
+  constructor(
+    readonly editPath: string,
+    why: string,
+  ) {
+    super(
+      `Refused to edit ${editPath}: ${why}; distiq edits only UTF-8 text files`,
+      ExitCode.NOT_FIXED,
+    );
   }
 }
 
@@ -58,20 +78,28 @@ interface Original {
  */
 export function resolveSafePath(root: string, rel: string): string {
   if (rel === '' || rel.includes('\0')) throw new UnsafePathError(rel, 'empty or invalid path');
-  if (path.isAbsolute(rel) || /^[A-Za-z]:[\\/]/.test(rel)) throw new UnsafePathError(rel, 'absolute paths are not allowed; use a path relative to the repo root');
+  if (path.isAbsolute(rel) || /^[A-Za-z]:[\\/]/.test(rel))
+    throw new UnsafePathError(
+      rel,
+      'absolute paths are not allowed; use a path relative to the repo root',
+    );
   const realRoot = realpathSync(root);
   const abs = path.resolve(realRoot, rel);
   const inside = path.relative(realRoot, abs);
-  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) throw new UnsafePathError(rel, 'it is outside the repository root');
-  if (inside.split(path.sep)[0] === '.git') throw new UnsafePathError(rel, 'writing inside .git/ is never allowed');
+  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside))
+    throw new UnsafePathError(rel, 'it is outside the repository root');
+  if (inside.split(path.sep)[0] === '.git')
+    throw new UnsafePathError(rel, 'writing inside .git/ is never allowed');
   // Follow symlinks on the existing part of the path: it must still land inside the repo.
   let probe = abs;
   while (probe !== realRoot) {
     try {
       const real = realpathSync(probe);
       const realInside = path.relative(realRoot, real);
-      if (realInside.startsWith('..') || path.isAbsolute(realInside)) throw new UnsafePathError(rel, 'a symlink on its path leads outside the repository');
-      if (realInside.split(path.sep)[0] === '.git') throw new UnsafePathError(rel, 'a symlink on its path leads into .git/');
+      if (realInside.startsWith('..') || path.isAbsolute(realInside))
+        throw new UnsafePathError(rel, 'a symlink on its path leads outside the repository');
+      if (realInside.split(path.sep)[0] === '.git')
+        throw new UnsafePathError(rel, 'a symlink on its path leads into .git/');
       break;
     } catch (err) {
       if (err instanceof UnsafePathError) throw err;
@@ -87,9 +115,17 @@ export function resolveSafePath(root: string, rel: string): string {
  * and encoding. Before the first write, the originals go to a journal in distiq's state dir (inside
  * the git dir), so that a run killed between applying and proving is undone by the next run.
  */
-export async function applyEdits(root: string, edits: FileEdit[], guard: EditGuard): Promise<AppliedEdits> {
+export async function applyEdits(
+  root: string,
+  edits: FileEdit[],
+  guard: EditGuard,
+): Promise<AppliedEdits> {
   const refused = refusedEdit(edits, guard);
-  if (refused) throw new UnsafePathError(edits.find((e) => refusedPath(guard.policy, e.path, guard.scope))?.path ?? '', refused);
+  if (refused)
+    throw new UnsafePathError(
+      edits.find((e) => refusedPath(guard.policy, e.path, guard.scope))?.path ?? '',
+      refused,
+    );
   const plan = edits.map((e) => ({ edit: e, abs: resolveSafePath(root, e.path) }));
   const originals: Original[] = [];
   for (const { edit, abs } of plan) {
@@ -99,12 +135,23 @@ export async function applyEdits(root: string, edits: FileEdit[], guard: EditGua
       if (why) throw new UneditableFileError(edit.path, why);
     }
     // Byte for byte: a string compare would hide a re-encoding.
-    const same = current === null ? edit.before === null : edit.before !== null && current.equals(Buffer.from(edit.before, 'utf8'));
+    const same =
+      current === null
+        ? edit.before === null
+        : edit.before !== null && current.equals(Buffer.from(edit.before, 'utf8'));
     if (!same) throw new StaleEditError(edit.path);
     const mode = current === null ? null : (await fs.stat(abs)).mode;
     originals.push({ abs, content: current, mode });
   }
-  const journal = await writeJournal(root, plan.map(({ edit }, i) => ({ path: edit.path, original: originals[i]!.content, mode: originals[i]!.mode, written: edit.after })));
+  const journal = await writeJournal(
+    root,
+    plan.map(({ edit }, i) => ({
+      path: edit.path,
+      original: originals[i]!.content,
+      mode: originals[i]!.mode,
+      written: edit.after,
+    })),
+  );
   let rolledBack = false;
   const rollback = async () => {
     if (rolledBack) return;
@@ -145,11 +192,19 @@ interface JournalEntry {
 
 const STALE_JOURNAL_MS = 60 * 60_000;
 
-async function writeJournal(root: string, files: { path: string; original: Buffer | null; mode: number | null; written: string | null }[]): Promise<string> {
+async function writeJournal(
+  root: string,
+  files: { path: string; original: Buffer | null; mode: number | null; written: string | null }[],
+): Promise<string> {
   const dir = statePath(root, 'journal');
   ensureStateDir(dir);
   const file = path.join(dir, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
-  const entries: JournalEntry[] = files.map((f) => ({ path: f.path, original: f.original === null ? null : f.original.toString('base64'), mode: f.mode, written: f.written === null ? null : sha256(Buffer.from(f.written, 'utf8')) }));
+  const entries: JournalEntry[] = files.map((f) => ({
+    path: f.path,
+    original: f.original === null ? null : f.original.toString('base64'),
+    mode: f.mode,
+    written: f.written === null ? null : sha256(Buffer.from(f.written, 'utf8')),
+  }));
   const body = JSON.stringify({ pid: process.pid, at: Date.now(), files: entries });
   await atomicWrite(file, Buffer.from(JSON.stringify({ body, mac: journalMac(body) })), null);
   return file;
@@ -189,7 +244,12 @@ function journalKey(): Buffer {
 function verifiedBody(raw: string): { pid: number; at: number; files: JournalEntry[] } | null {
   try {
     const outer = JSON.parse(raw) as { body?: unknown; mac?: unknown };
-    if (typeof outer.body !== 'string' || typeof outer.mac !== 'string' || !/^[0-9a-f]{64}$/.test(outer.mac)) return null;
+    if (
+      typeof outer.body !== 'string' ||
+      typeof outer.mac !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(outer.mac)
+    )
+      return null;
     const want = Buffer.from(journalMac(outer.body), 'hex');
     if (!timingSafeEqual(want, Buffer.from(outer.mac, 'hex'))) return null;
     const j = JSON.parse(outer.body) as { pid: number; at: number; files: JournalEntry[] };
@@ -204,7 +264,9 @@ async function quarantine(root: string, file: string, why: string): Promise<void
   ensureStateDir(dir);
   const to = path.join(dir, `${Date.now()}-${path.basename(file)}`);
   await fs.rename(file, to).catch(() => fs.rm(file, { force: true }));
-  process.stderr.write(`distiq: warning: journal ${path.basename(file)} was not applied (${why}); quarantined in ${to}\n`);
+  process.stderr.write(
+    `distiq: warning: journal ${path.basename(file)} was not applied (${why}); quarantined in ${to}\n`,
+  );
 }
 
 /**
@@ -228,7 +290,12 @@ export async function recoverInterruptedEdits(root: string): Promise<string[]> {
       await quarantine(root, file, 'distiq did not write it: its signature does not match');
       continue;
     }
-    if (journal.pid !== process.pid && isAlive(journal.pid) && Date.now() - journal.at < STALE_JOURNAL_MS) continue;
+    if (
+      journal.pid !== process.pid &&
+      isAlive(journal.pid) &&
+      Date.now() - journal.at < STALE_JOURNAL_MS
+    )
+      continue;
     const bad = await badEntry(root, journal.files);
     if (bad) {
       await quarantine(root, file, bad);
@@ -237,14 +304,19 @@ export async function recoverInterruptedEdits(root: string): Promise<string[]> {
     for (const entry of [...journal.files].reverse()) {
       const abs = resolveSafePath(root, entry.path);
       const current = await readOrNull(abs);
-      const stillOurs = entry.written === null ? current === null : current !== null && sha256(current) === entry.written;
+      const stillOurs =
+        entry.written === null
+          ? current === null
+          : current !== null && sha256(current) === entry.written;
       if (stillOurs) {
         if (entry.original === null) await fs.rm(abs, { force: true });
         else await atomicWrite(abs, Buffer.from(entry.original, 'base64'), entry.mode);
         restored.push(entry.path);
       }
       const base = path.basename(abs);
-      for (const n of await fs.readdir(path.dirname(abs)).catch(() => [] as string[])) if (n.startsWith(`.${base}.distiq-`) && n.endsWith('.tmp')) await fs.rm(path.join(path.dirname(abs), n), { force: true });
+      for (const n of await fs.readdir(path.dirname(abs)).catch(() => [] as string[]))
+        if (n.startsWith(`.${base}.distiq-`) && n.endsWith('.tmp'))
+          await fs.rm(path.join(path.dirname(abs), n), { force: true });
     }
     await fs.rm(file, { force: true });
   }
@@ -257,7 +329,8 @@ async function badEntry(root: string, files: JournalEntry[]): Promise<string | n
   for (const e of files) {
     if (typeof e.path !== 'string') return 'an entry without a path';
     const refusal = refusedPath(policy, e.path);
-    if (refusal && refusal.code !== 'untracked' && refusal.code !== 'scope') return `${e.path}: ${refusal.reason}`;
+    if (refusal && refusal.code !== 'untracked' && refusal.code !== 'scope')
+      return `${e.path}: ${refusal.reason}`;
     let abs: string;
     try {
       abs = resolveSafePath(root, e.path);
@@ -294,8 +367,15 @@ async function readOrNull(abs: string): Promise<Buffer | null> {
 
 /** Temp file in the same directory, then rename: a crash never leaves a half-written file. */
 async function atomicWrite(abs: string, content: Buffer, mode: number | null): Promise<void> {
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.distiq-${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode ?? 0o644);
+  const tmp = path.join(
+    path.dirname(abs),
+    `.${path.basename(abs)}.distiq-${randomBytes(4).toString('hex')}.tmp`,
+  );
+  const handle = await fs.open(
+    tmp,
+    constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY,
+    mode ?? 0o644,
+  );
   try {
     await handle.writeFile(content);
     await handle.sync();

@@ -29,14 +29,25 @@ const GIT_FILES = ['config', 'info/exclude', 'info/attributes', 'commondir'];
 
 /** A git that never runs the repo's fsmonitor or other configured commands while we look. */
 async function git(root: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', ['-c', 'core.fsmonitor=false', '-c', 'core.untrackedCache=false', ...args], { cwd: root, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
+  const { stdout } = await run(
+    'git',
+    ['-c', 'core.fsmonitor=false', '-c', 'core.untrackedCache=false', ...args],
+    { cwd: root, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' },
+  );
   return stdout;
 }
 
 export async function snapshotProofSurface(root: string): Promise<ProofSurface> {
   const entries = new Map<string, Entry>();
   const listed = new Set<string>();
-  const status = await git(root, ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--ignored=no', '--no-renames']);
+  const status = await git(root, [
+    'status',
+    '--porcelain=v2',
+    '-z',
+    '--untracked-files=all',
+    '--ignored=no',
+    '--no-renames',
+  ]);
   for (const rel of statusPaths(status)) {
     listed.add(rel);
     entries.set(`worktree:${rel}`, await readEntry(path.join(root, rel)));
@@ -48,7 +59,9 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
   await addFolder(entries, 'bin', path.join(root, 'node_modules', '.bin'));
   // Where distiq's own config is searched (cosmiconfig), ignored by git or not: it runs in distiq.
   await addFolder(entries, 'cfgdir', path.join(root, '.config'));
-  for (const n of await fs.readdir(root).catch(() => [] as string[])) if (/^(\.distiqrc|distiq\.config\.)/.test(n)) entries.set(`cfg:${n}`, await readEntry(path.join(root, n)));
+  for (const n of await fs.readdir(root).catch(() => [] as string[]))
+    if (/^(\.distiqrc|distiq\.config\.)/.test(n))
+      entries.set(`cfg:${n}`, await readEntry(path.join(root, n)));
   return { entries, listed };
 }
 
@@ -57,7 +70,13 @@ const pathCache = new Map<string, Promise<string[]>>();
 function gitPaths(root: string): Promise<string[]> {
   let p = pathCache.get(root);
   if (!p) {
-    p = git(root, ['rev-parse', '--path-format=absolute', ...GIT_FILES.flatMap((f) => ['--git-path', f]), '--git-path', 'hooks']).then((out) => out.trim().split('\n'));
+    p = git(root, [
+      'rev-parse',
+      '--path-format=absolute',
+      ...GIT_FILES.flatMap((f) => ['--git-path', f]),
+      '--git-path',
+      'hooks',
+    ]).then((out) => out.trim().split('\n'));
     pathCache.set(root, p);
   }
   return p;
@@ -88,13 +107,19 @@ export function describeKey(root: string, key: string, surface: ProofSurface): s
  * what did not exist is removed. A worktree file git did not list before matched the index then,
  * so the index's blob is its content.
  */
-export async function restoreSurface(root: string, before: ProofSurface, after: ProofSurface, keys: string[]): Promise<void> {
+export async function restoreSurface(
+  root: string,
+  before: ProofSurface,
+  after: ProofSurface,
+  keys: string[],
+): Promise<void> {
   for (const k of keys) {
     let want = before.entries.get(k);
     const now = after.entries.get(k);
     const abs = want?.abs ?? now?.abs;
     if (!abs) continue;
-    if (!want && k.startsWith('worktree:')) want = await fromIndex(root, k.slice('worktree:'.length), abs);
+    if (!want && k.startsWith('worktree:'))
+      want = await fromIndex(root, k.slice('worktree:'.length), abs);
     await fs.rm(abs, { force: true, recursive: true });
     if (!want) {
       await removeEmptyParents(root, abs); // folders the command created for its planted file
@@ -121,7 +146,11 @@ async function fromIndex(root: string, rel: string, abs: string): Promise<Entry 
   const line = (await git(root, ['ls-files', '-s', '-z', '--', rel])).split('\0')[0] ?? '';
   const m = /^(\d+) ([0-9a-f]+) \d\t/.exec(line);
   if (!m) return undefined; // not in the index: it did not exist
-  const { stdout } = await run('git', ['cat-file', 'blob', m[2]!], { cwd: root, encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 });
+  const { stdout } = await run('git', ['cat-file', 'blob', m[2]!], {
+    cwd: root,
+    encoding: 'buffer',
+    maxBuffer: 512 * 1024 * 1024,
+  });
   if (m[1] === '120000') return { kind: 'link', abs, target: stdout.toString('utf8'), pointee: '' };
   return { kind: 'file', abs, bytes: stdout, mode: m[1] === '100755' ? 0o755 : 0o644 };
 }
@@ -144,9 +173,15 @@ async function readEntry(abs: string): Promise<Entry> {
   if (st.isSymbolicLink()) {
     const target = await fs.readlink(abs);
     const real = await fs.stat(abs).catch(() => null);
-    return { kind: 'link', abs, target, pointee: real ? `${real.size}:${real.mtimeMs}:${real.mode}` : 'dangling' };
+    return {
+      kind: 'link',
+      abs,
+      target,
+      pointee: real ? `${real.size}:${real.mtimeMs}:${real.mode}` : 'dangling',
+    };
   }
-  if (st.isDirectory()) return { kind: 'file', abs, bytes: Buffer.from('(directory)'), mode: st.mode };
+  if (st.isDirectory())
+    return { kind: 'file', abs, bytes: Buffer.from('(directory)'), mode: st.mode };
   return { kind: 'file', abs, bytes: await fs.readFile(abs), mode: st.mode };
 }
 

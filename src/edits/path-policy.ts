@@ -54,20 +54,67 @@ export interface PolicyOptions {
 
 /** Extensions of the languages distiq supports, plus documentation. */
 const SOURCE_EXT = new Set([
-  '.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx',
-  '.py', '.pyi', '.go', '.rs', '.java',
-  '.md', '.mdx', '.rst', '.txt',
+  '.ts',
+  '.mts',
+  '.cts',
+  '.tsx',
+  '.js',
+  '.mjs',
+  '.cjs',
+  '.jsx',
+  '.py',
+  '.pyi',
+  '.go',
+  '.rs',
+  '.java',
+  '.md',
+  '.mdx',
+  '.rst',
+  '.txt',
 ]);
 
 /** Files a tool loads as configuration or runs as part of the build, by folded base name. */
 const CONFIG_NAMES = new Set([
-  'package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml',
-  'pnpm-workspace.yaml', 'bun.lockb', 'bunfig.toml', 'deno.json', 'deno.jsonc',
-  'makefile', 'gnumakefile', 'cargo.toml', 'cargo.lock', 'build.rs', 'rust-toolchain',
-  'rust-toolchain.toml', 'go.mod', 'go.sum', 'go.work', 'pyproject.toml', 'setup.cfg', 'setup.py',
-  'conftest.py', 'tox.ini', 'pytest.ini', 'noxfile.py', 'requirements.txt', 'pipfile',
-  'manage.py', 'dockerfile', 'build.gradle', 'settings.gradle', 'pom.xml', 'gradlew',
-  'cmakelists.txt', 'justfile', 'taskfile.yml', 'lefthook.yml', 'lefthook-local.yml',
+  'package.json',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'pnpm-workspace.yaml',
+  'bun.lockb',
+  'bunfig.toml',
+  'deno.json',
+  'deno.jsonc',
+  'makefile',
+  'gnumakefile',
+  'cargo.toml',
+  'cargo.lock',
+  'build.rs',
+  'rust-toolchain',
+  'rust-toolchain.toml',
+  'go.mod',
+  'go.sum',
+  'go.work',
+  'pyproject.toml',
+  'setup.cfg',
+  'setup.py',
+  'conftest.py',
+  'tox.ini',
+  'pytest.ini',
+  'noxfile.py',
+  'requirements.txt',
+  'pipfile',
+  'manage.py',
+  'dockerfile',
+  'build.gradle',
+  'settings.gradle',
+  'pom.xml',
+  'gradlew',
+  'cmakelists.txt',
+  'justfile',
+  'taskfile.yml',
+  'lefthook.yml',
+  'lefthook-local.yml',
 ]);
 
 /** `vitest.config.ts`, `eslint.config.mjs`, `jest.setup.js`, `.babelrc.js`, `webpack.prod.js`… */
@@ -85,18 +132,34 @@ const STATE_NAMES = new Set(['.distiq', 'distiq-state']);
 /** Reads what the policy needs from git, once per proof (cheap: one ls-files and two rev-parse). */
 export function loadPathPolicy(root: string, opts: PolicyOptions = {}): PathPolicy {
   const realRoot = realpathSync(root);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'core.fsmonitor=false', ...args], { cwd: realRoot, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'core.fsmonitor=false', ...args], {
+      cwd: realRoot,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
   const tracked = new Set(git('ls-files', '-z').split('\0').filter(Boolean));
   let hooks: string | null = null;
   try {
     const abs = path.resolve(realRoot, git('rev-parse', '--git-path', 'hooks').trim());
     const rel = path.relative(realRoot, abs);
-    if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) hooks = fold(rel.split(path.sep).join('/'));
+    if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel))
+      hooks = fold(rel.split(path.sep).join('/'));
   } catch {
     hooks = null;
   }
-  const allow = opts.allowPaths && opts.allowPaths.length > 0 ? picomatch([...opts.allowPaths], { dot: true }) : null;
-  return { root: realRoot, tracked, hooks, scripts: scriptFiles(realRoot, tracked, opts.commands ?? []), allow, allowWorkflowEdits: Boolean(opts.allowWorkflowEdits) };
+  const allow =
+    opts.allowPaths && opts.allowPaths.length > 0
+      ? picomatch([...opts.allowPaths], { dot: true })
+      : null;
+  return {
+    root: realRoot,
+    tracked,
+    hooks,
+    scripts: scriptFiles(realRoot, tracked, opts.commands ?? []),
+    allow,
+    allowWorkflowEdits: Boolean(opts.allowWorkflowEdits),
+  };
 }
 
 export interface EditScope {
@@ -111,35 +174,77 @@ export interface EditScope {
  * lower case, ignorable code points and trailing dots/spaces dropped), so that a case variant or
  * a unicode look-alike of `.git` or `package.json` is refused on case-insensitive filesystems too.
  */
-export function refusedPath(policy: PathPolicy, rel: string, scope: EditScope = {}): Refusal | null {
-  if (rel === '' || rel.includes('\0') || rel.includes('\\')) return r('invalid', 'an empty or invalid path (no NUL, no backslash)');
-  if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) return r('outside', 'absolute paths are not allowed; use a path relative to the repo root');
+export function refusedPath(
+  policy: PathPolicy,
+  rel: string,
+  scope: EditScope = {},
+): Refusal | null {
+  if (rel === '' || rel.includes('\0') || rel.includes('\\'))
+    return r('invalid', 'an empty or invalid path (no NUL, no backslash)');
+  if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel))
+    return r('outside', 'absolute paths are not allowed; use a path relative to the repo root');
   const norm = path.posix.normalize(rel);
-  if (norm === '.' || norm === '..' || norm.startsWith('../')) return r('outside', 'it is outside the repository root');
+  if (norm === '.' || norm === '..' || norm.startsWith('../'))
+    return r('outside', 'it is outside the repository root');
   const segs = norm.split('/').filter((s) => s !== '');
   const folded = segs.map(foldSegment);
   const joined = folded.join('/');
-  if (folded.some((s) => s === '.git' || s === 'git~1')) return r('git', 'a path with a .git segment (repository metadata, gitfiles, nested repos) is never written');
-  if (folded.some((s) => s === 'node_modules')) return r('node_modules', 'node_modules/ holds installed tools, never edited');
-  if (folded.some((s) => STATE_NAMES.has(s))) return r('state', "distiq's own state is never edited");
-  if (policy.hooks && (joined === policy.hooks || joined.startsWith(`${policy.hooks}/`))) return r('hooks', `${policy.hooks}/ is the git hooks path: hooks run on developers' machines`);
+  if (folded.some((s) => s === '.git' || s === 'git~1'))
+    return r(
+      'git',
+      'a path with a .git segment (repository metadata, gitfiles, nested repos) is never written',
+    );
+  if (folded.some((s) => s === 'node_modules'))
+    return r('node_modules', 'node_modules/ holds installed tools, never edited');
+  if (folded.some((s) => STATE_NAMES.has(s)))
+    return r('state', "distiq's own state is never edited");
+  if (policy.hooks && (joined === policy.hooks || joined.startsWith(`${policy.hooks}/`)))
+    return r('hooks', `${policy.hooks}/ is the git hooks path: hooks run on developers' machines`);
   const widened = policy.allow?.(norm) ?? false;
   const workflow = folded[0] === '.github';
-  if (workflow && !policy.allowWorkflowEdits && !widened) return r('workflow', '.github/ (CI workflows, actions) is not changed unless the config sets execute.allowWorkflowEdits');
+  if (workflow && !policy.allowWorkflowEdits && !widened)
+    return r(
+      'workflow',
+      '.github/ (CI workflows, actions) is not changed unless the config sets execute.allowWorkflowEdits',
+    );
   const link = symlinkOnPath(policy.root, segs);
   if (link) return r('symlink', `${link} is a symlink; edits never write through symlinks`);
   if (!widened && !workflow) {
     const dot = folded.find((s) => s.startsWith('.'));
-    if (dot) return r('dotpath', `${dot} is a dotfile or dot-directory (tool configuration, editor settings); widen execute.allowPaths to allow it`);
+    if (dot)
+      return r(
+        'dotpath',
+        `${dot} is a dotfile or dot-directory (tool configuration, editor settings); widen execute.allowPaths to allow it`,
+      );
     const base = folded.at(-1)!;
-    if (CONFIG_NAMES.has(base) || CONFIG_PATTERNS.some((p) => p.test(base))) return r('config', `${base} is a tool configuration or build script: changing it could make the proof prove nothing`);
-    if (policy.scripts.has(joined)) return r('script', 'a validation command or package script runs this file directly: changing it could make the proof prove nothing');
-    if (!SOURCE_EXT.has(path.posix.extname(base))) return r('language', `only source, test and documentation files of supported languages are edited (${[...SOURCE_EXT].join(' ')})`);
+    if (CONFIG_NAMES.has(base) || CONFIG_PATTERNS.some((p) => p.test(base)))
+      return r(
+        'config',
+        `${base} is a tool configuration or build script: changing it could make the proof prove nothing`,
+      );
+    if (policy.scripts.has(joined))
+      return r(
+        'script',
+        'a validation command or package script runs this file directly: changing it could make the proof prove nothing',
+      );
+    if (!SOURCE_EXT.has(path.posix.extname(base)))
+      return r(
+        'language',
+        `only source, test and documentation files of supported languages are edited (${[...SOURCE_EXT].join(' ')})`,
+      );
   }
   const created = scope.created?.includes(norm) ?? false;
-  if (!policy.tracked.has(norm) && !created) return r('untracked', 'only files tracked by git (or created by the plan) are edited; check the exact spelling');
+  if (!policy.tracked.has(norm) && !created)
+    return r(
+      'untracked',
+      'only files tracked by git (or created by the plan) are edited; check the exact spelling',
+    );
   const files = scope.files ?? [];
-  if (files.length > 0 && !files.includes(norm) && !created) return r('scope', `it is outside this task's files (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''})`);
+  if (files.length > 0 && !files.includes(norm) && !created)
+    return r(
+      'scope',
+      `it is outside this task's files (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''})`,
+    );
   return null;
 }
 
@@ -160,8 +265,11 @@ export function fold(s: string): string {
 function foldSegment(seg: string): string {
   return seg
     .normalize('NFKC')
-    // eslint-disable-next-line no-misleading-character-class -- these are lone invisible code points to strip, not combined characters
-    .replace(/[\u00AD\u034F\u180B-\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFE00-\uFE0F\uFEFF]/g, '')
+    .replace(
+      // eslint-disable-next-line no-misleading-character-class -- lone invisible code points to strip, not combined characters
+      /[\u00AD\u034F\u180B-\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFE00-\uFE0F\uFEFF]/g,
+      '',
+    )
     .toLowerCase()
     .normalize('NFKC')
     .replace(/[. ]+$/, (m) => (m.length === seg.length ? m : ''));
@@ -194,8 +302,12 @@ function scriptFiles(root: string, tracked: Set<string>, commands: readonly stri
   for (const f of tracked) {
     if (path.posix.basename(f) !== 'package.json') continue;
     try {
-      const pkg = JSON.parse(readFileSync(path.join(root, f), 'utf8')) as { scripts?: Record<string, unknown> };
-      for (const v of Object.values(pkg.scripts ?? {})) if (typeof v === 'string') add(path.posix.dirname(f) === '.' ? '' : path.posix.dirname(f), v);
+      const pkg = JSON.parse(readFileSync(path.join(root, f), 'utf8')) as {
+        scripts?: Record<string, unknown>;
+      };
+      for (const v of Object.values(pkg.scripts ?? {}))
+        if (typeof v === 'string')
+          add(path.posix.dirname(f) === '.' ? '' : path.posix.dirname(f), v);
     } catch {
       // unreadable package.json: its scripts cannot name anything we know
     }

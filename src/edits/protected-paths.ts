@@ -16,7 +16,8 @@ export interface EditGuard {
  * The reason goes back to the model as feedback.
  */
 export function refusedEdit(edits: FileEdit[], guard: EditGuard): string | null {
-  if (edits.length > MAX_FILES) return `the edits touch ${edits.length} files; at most ${MAX_FILES} per attempt`;
+  if (edits.length > MAX_FILES)
+    return `the edits touch ${edits.length} files; at most ${MAX_FILES} per attempt`;
   const bytes = edits.reduce((a, e) => a + Buffer.byteLength(e.after ?? ''), 0);
   if (bytes > MAX_BYTES) return `the edits write ${bytes} bytes; at most ${MAX_BYTES} per attempt`;
   for (const e of edits) {

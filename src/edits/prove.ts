@@ -6,7 +6,14 @@ import type { EditGuard } from './protected-paths.js';
 
 export type ProofResult<V> =
   | { kept: true; reason: string; validation: V; changed: string[] }
-  | { kept: false; reason: string; validation?: V; interrupted?: boolean; tampered?: string[]; refused?: boolean };
+  | {
+      kept: false;
+      reason: string;
+      validation?: V;
+      interrupted?: boolean;
+      tampered?: string[];
+      refused?: boolean;
+    };
 
 export interface ProveOptions<V> {
   root: string;
@@ -54,12 +61,23 @@ export async function proveEdits<V>(o: ProveOptions<V>): Promise<ProofResult<V>>
   }
   if (o.signal?.aborted) {
     await applied.rollback(); // validation was cut short: the edit is unproven
-    return { kept: false, reason: 'interrupted', interrupted: true, ...(tampered.length ? { tampered } : {}) };
+    return {
+      kept: false,
+      reason: 'interrupted',
+      interrupted: true,
+      ...(tampered.length ? { tampered } : {}),
+    };
   }
   if (tampered.length > 0) {
     await applied.rollback();
-    const shown = tampered.slice(0, 10).join(', ') + (tampered.length > 10 ? `, … (${tampered.length})` : '');
-    return { kept: false, validation, tampered, reason: `the validation commands changed files beyond the edit (restored): ${shown}; a proof may not change the tree, hooks, git config, node_modules/.bin or package manager configs` };
+    const shown =
+      tampered.slice(0, 10).join(', ') + (tampered.length > 10 ? `, … (${tampered.length})` : '');
+    return {
+      kept: false,
+      validation,
+      tampered,
+      reason: `the validation commands changed files beyond the edit (restored): ${shown}; a proof may not change the tree, hooks, git config, node_modules/.bin or package manager configs`,
+    };
   }
   const verdict = o.judge(validation);
   if (!verdict.keep) {

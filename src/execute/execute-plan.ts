@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { ListrTask } from 'listr2';
 import type { Budget } from '../budget/budget.js';
-import { type CallRecord, CallRecorder, callModel, ModelCallFailedError } from '../budget/call-model.js';
+import {
+  type CallRecord,
+  CallRecorder,
+  callModel,
+  ModelCallFailedError,
+} from '../budget/call-model.js';
 import type { PriceBook } from '../budget/prices.js';
 import type { FileEdit } from '../autofix/fixer.js';
 import type { JobContext } from '../context/job-context.js';
@@ -11,7 +16,12 @@ import { resolveSafePath } from '../edits/apply-edits.js';
 import { type EditGuard } from '../edits/protected-paths.js';
 import { loadPathPolicy } from '../edits/path-policy.js';
 import { proveEdits } from '../edits/prove.js';
-import { describeKey, restoreSurface, snapshotProofSurface, surfaceChanges } from '../edits/integrity.js';
+import {
+  describeKey,
+  restoreSurface,
+  snapshotProofSurface,
+  surfaceChanges,
+} from '../edits/integrity.js';
 import { judgeRepair } from '../pipeline/judge-repair.js';
 import { type Validation, validate, validateScoped } from '../pipeline/validate.js';
 import type { PlanTask } from '../plan/types.js';
@@ -19,14 +29,21 @@ import type { ChatMessage } from '../providers/types.js';
 import type { RepairReport } from '../report/fix-report.js';
 import type { TierLadder } from '../routing/router.js';
 import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
-import { EDITS_JSON_SCHEMA, EditApplyError, type Edits, EditsSchema, resolveEdits } from './edit-format.js';
+import {
+  EDITS_JSON_SCHEMA,
+  EditApplyError,
+  type Edits,
+  EditsSchema,
+  resolveEdits,
+} from './edit-format.js';
 import { Mutex } from './mutex.js';
 import { refusedEdit } from '../edits/protected-paths.js';
 import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
 import type { ReplayCache } from '../memory/replay-cache.js';
 
-export type TaskStatus = 'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
+export type TaskStatus =
+  'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
 
 export interface TaskOutcome {
   task: PlanTask;
@@ -82,7 +99,23 @@ export interface ExecutionState {
 }
 
 export function newExecutionState(current: Validation, plan: PlanTask[]): ExecutionState {
-  return { current, changed: new Set(), repairs: [], outcomes: plan.map((task) => ({ task, status: 'skipped', tierPath: [], escalations: [], attempts: 0, changed: [], calls: [] })), overBudget: false, scopedProofs: 0, peakConcurrency: 0 };
+  return {
+    current,
+    changed: new Set(),
+    repairs: [],
+    outcomes: plan.map((task) => ({
+      task,
+      status: 'skipped',
+      tierPath: [],
+      escalations: [],
+      attempts: 0,
+      changed: [],
+      calls: [],
+    })),
+    overBudget: false,
+    scopedProofs: 0,
+    peakConcurrency: 0,
+  };
 }
 
 /**
@@ -92,7 +125,10 @@ export function newExecutionState(current: Validation, plan: PlanTask[]): Execut
  * whole working tree: each proof sees exactly the proven edits plus its own.
  */
 export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrTask[] {
-  const scheduler = new TaskScheduler(state.outcomes.map((o) => o.task), deps.concurrency);
+  const scheduler = new TaskScheduler(
+    state.outcomes.map((o) => o.task),
+    deps.concurrency,
+  );
   const lock = new Mutex();
   return state.outcomes.map((outcome) => ({
     title: `${outcome.task.id} ${outcome.task.title}`,
@@ -113,7 +149,15 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
         }
         const recorder = new TaskRecorder(deps.recorder);
         try {
-          await runTask(outcome, deps, state, lock, scheduler, recorder, (line) => (listrTask.output = line));
+          await runTask(
+            outcome,
+            deps,
+            state,
+            lock,
+            scheduler,
+            recorder,
+            (line) => (listrTask.output = line),
+          );
         } catch (err) {
           // An unexpected fault ends this task only (its edit in progress was rolled back by prove).
           outcome.status = 'failed';
@@ -135,12 +179,18 @@ export async function finalValidation(deps: ExecuteDeps, state: ExecutionState):
   if (state.scopedProofs === 0 || deps.signal?.aborted) return;
   // The full run executes the kept code again: whatever it changes is put back, as in a proof.
   const before = await snapshotProofSurface(deps.root);
-  state.current = await validate(deps.commands, { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal });
+  state.current = await validate(deps.commands, {
+    root: deps.root,
+    secretEnvVars: deps.secretEnvVars,
+    signal: deps.signal,
+  });
   const after = await snapshotProofSurface(deps.root);
   const keys = surfaceChanges(before, after);
   if (keys.length > 0) {
     await restoreSurface(deps.root, before, after, keys);
-    process.stderr.write(`distiq: warning: the final validation changed ${keys.map((k) => describeKey(deps.root, k, before.entries.has(k) ? before : after)).join(', ')}; restored\n`);
+    process.stderr.write(
+      `distiq: warning: the final validation changed ${keys.map((k) => describeKey(deps.root, k, before.entries.has(k) ? before : after)).join(', ')}; restored\n`,
+    );
   }
 }
 
@@ -163,7 +213,15 @@ type Proof = { kept: true; reason: string } | { kept: false; reason: string };
  * only with a recorded reason. A budget refusal stops the task (and the job); Ctrl-C rolls back
  * only the edit in progress.
  */
-async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: ExecutionState, lock: Mutex, scheduler: TaskScheduler, recorder: TaskRecorder, progress: (line: string) => void): Promise<void> {
+async function runTask(
+  outcome: TaskOutcome,
+  deps: ExecuteDeps,
+  state: ExecutionState,
+  lock: Mutex,
+  scheduler: TaskScheduler,
+  recorder: TaskRecorder,
+  progress: (line: string) => void,
+): Promise<void> {
   const { task } = outcome;
   // Waiting for the proof lock is not a model call: the slot goes to another task meanwhile.
   const proveLocked = async (makeEdits: () => FileEdit[], tier: string) => {
@@ -177,7 +235,10 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
   const feedback: string[] = [];
   const start = deps.ladders.findIndex((l) => tierRank(l.tier) >= tierRank(task.tier));
   const ladders = start < 0 ? deps.ladders.slice(-1) : deps.ladders.slice(start);
-  if (ladders[0] && ladders[0].tier !== task.tier && task.tier !== 'autofix') outcome.escalations.push(`${task.tier} → ${ladders[0].tier}: the planned tier has no usable model`);
+  if (ladders[0] && ladders[0].tier !== task.tier && task.tier !== 'autofix')
+    outcome.escalations.push(
+      `${task.tier} → ${ladders[0].tier}: the planned tier has no usable model`,
+    );
   let done = deps.job === 'fix' && !stillFailing(task, state.current);
   const finish = () => {
     outcome.calls = recorder.records;
@@ -215,14 +276,21 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
       try {
         const call = await callModel({
           steps: ladder.steps,
-          request: { messages: messagesFor(task, deps, state, feedback), jsonSchema: { name: 'edits', schema: EDITS_JSON_SCHEMA }, maxOutputTokens: deps.maxOutputTokens, signal: deps.signal },
+          request: {
+            messages: messagesFor(task, deps, state, feedback),
+            jsonSchema: { name: 'edits', schema: EDITS_JSON_SCHEMA },
+            maxOutputTokens: deps.maxOutputTokens,
+            signal: deps.signal,
+          },
           budget: deps.budget,
           prices: deps.prices,
           recorder,
           maxRetries: deps.maxRetries,
           validate: (json) => {
             const parsed = EditsSchema.safeParse(json);
-            return parsed.success ? null : parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
+            return parsed.success
+              ? null
+              : parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
           },
           onEvent: progress,
           cache: deps.cache,
@@ -247,14 +315,22 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
       if (deps.signal?.aborted) return finish();
       if (proof.kept) {
         done = deps.job === 'implement' || !stillFailing(task, state.current);
-        if (!done) feedback.push(`progress, but still failing: ${remainingOf(task, state.current).map((f) => f.message.split('\n')[0]).join('; ')}`);
+        if (!done)
+          feedback.push(
+            `progress, but still failing: ${remainingOf(task, state.current)
+              .map((f) => f.message.split('\n')[0])
+              .join('; ')}`,
+          );
       } else {
         deps.cache?.forget(answerJson);
         feedback.push(proof.reason);
       }
     }
     const next = ladders[i + 1];
-    if (!done && !state.overBudget && !deps.signal?.aborted && next) outcome.escalations.push(`${ladder.tier} → ${next.tier}: validation still failing after ${deps.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`);
+    if (!done && !state.overBudget && !deps.signal?.aborted && next)
+      outcome.escalations.push(
+        `${ladder.tier} → ${next.tier}: validation still failing after ${deps.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`,
+      );
   }
   finish();
 }
@@ -263,10 +339,23 @@ async function runTask(outcome: TaskOutcome, deps: ExecuteDeps, state: Execution
  * Under the lock: turn the answer into whole-file edits against the tree as it is now, refuse what
  * may not be written, check syntax, apply, run the commands, keep or roll back exactly.
  */
-async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: string, deps: ExecuteDeps, state: ExecutionState): Promise<Proof> {
+async function prove(
+  outcome: TaskOutcome,
+  makeEdits: () => FileEdit[],
+  tier: string,
+  deps: ExecuteDeps,
+  state: ExecutionState,
+): Promise<Proof> {
   const { task } = outcome;
   const reject = (reason: string, files: string[] = []): Proof => {
-    state.repairs.push({ fixer: tier === 'plan' ? 'plan' : 'model', tier, descriptions: [`${task.id} ${task.title}`], files, outcome: 'rejected', reason });
+    state.repairs.push({
+      fixer: tier === 'plan' ? 'plan' : 'model',
+      tier,
+      descriptions: [`${task.id} ${task.title}`],
+      files,
+      outcome: 'rejected',
+      reason,
+    });
     return { kept: false, reason };
   };
   if (deps.signal?.aborted) return { kept: false, reason: 'interrupted' };
@@ -280,9 +369,17 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
   if (edits.length === 0) return reject('the edits changed nothing');
   const guard = editGuard(task, deps, state);
   const refused = refusedEdit(edits, guard);
-  if (refused) return reject(refused, edits.map((e) => e.path));
+  if (refused)
+    return reject(
+      refused,
+      edits.map((e) => e.path),
+    );
   const broken = await syntaxRegressions(edits);
-  if (broken.length > 0) return reject(`the edit breaks the syntax: ${broken.slice(0, 3).join('; ')}`, edits.map((e) => e.path));
+  if (broken.length > 0)
+    return reject(
+      `the edit breaks the syntax: ${broken.slice(0, 3).join('; ')}`,
+      edits.map((e) => e.path),
+    );
   let scoped = false;
   const proof = await proveEdits<Validation>({
     root: deps.root,
@@ -290,16 +387,33 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
     guard,
     signal: deps.signal,
     validate: async () => {
-      const res = await validateScoped(deps.commands, [...new Set([...task.files, ...edits.map((e) => e.path)])], state.current, { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal });
+      const res = await validateScoped(
+        deps.commands,
+        [...new Set([...task.files, ...edits.map((e) => e.path)])],
+        state.current,
+        { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal },
+      );
       scoped = res.scoped;
       return res.validation;
     },
     judge: (after) => judgeRepair(state.current, after, { requireProgress: deps.job === 'fix' }),
   });
   if (proof.kept === false && proof.interrupted) return { kept: false, reason: 'interrupted' };
-  if (proof.kept === false && (proof.refused || !proof.validation)) return reject(proof.reason, edits.map((e) => e.path));
+  if (proof.kept === false && (proof.refused || !proof.validation))
+    return reject(
+      proof.reason,
+      edits.map((e) => e.path),
+    );
   if (scoped) state.scopedProofs++;
-  state.repairs.push({ fixer: tier === 'plan' ? 'plan' : 'model', tier, descriptions: [`${task.id} ${task.title}`], files: edits.map((e) => e.path), outcome: proof.kept ? 'kept' : 'rejected', reason: proof.reason, ...(proof.kept === false && proof.tampered ? { tampered: proof.tampered } : {}) });
+  state.repairs.push({
+    fixer: tier === 'plan' ? 'plan' : 'model',
+    tier,
+    descriptions: [`${task.id} ${task.title}`],
+    files: edits.map((e) => e.path),
+    outcome: proof.kept ? 'kept' : 'rejected',
+    reason: proof.reason,
+    ...(proof.kept === false && proof.tampered ? { tampered: proof.tampered } : {}),
+  });
   if (!proof.kept) return { kept: false, reason: proof.reason };
   const after = proof.validation;
   deps.onProven?.(task.id, diffFailures(state.current.failures, after.failures).fixed, edits, tier);
@@ -309,7 +423,9 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
   try {
     await deps.context?.refresh(); // lines moved: re-index (only the edited files are parsed again)
   } catch (err) {
-    outcome.escalations.push(`re-index failed (${errorMessage(err)}); later prompts use the previous index`);
+    outcome.escalations.push(
+      `re-index failed (${errorMessage(err)}); later prompts use the previous index`,
+    );
   }
   return { kept: true, reason: proof.reason };
 }
@@ -320,26 +436,50 @@ async function prove(outcome: TaskOutcome, makeEdits: () => FileEdit[], tier: st
  * itself created and kept earlier in the job, are writable although git does not track them yet.
  */
 function editGuard(task: PlanTask, deps: ExecuteDeps, state: ExecutionState): EditGuard {
-  const policy = loadPathPolicy(deps.root, { allowPaths: deps.allowPaths, allowWorkflowEdits: deps.allowWorkflowEdits, commands: deps.commands.flatMap((c) => [c.run, c.scoped ?? '']) });
+  const policy = loadPathPolicy(deps.root, {
+    allowPaths: deps.allowPaths,
+    allowWorkflowEdits: deps.allowWorkflowEdits,
+    commands: deps.commands.flatMap((c) => [c.run, c.scoped ?? '']),
+  });
   const planned = task.changes.map((c) => c.path);
-  const created = [...task.changes.filter((c) => c.action === 'create').map((c) => c.path), ...state.changed];
+  const created = [
+    ...task.changes.filter((c) => c.action === 'create').map((c) => c.path),
+    ...state.changed,
+  ];
   return { policy, scope: { files: [...new Set([...task.files, ...planned])], created } };
 }
 
-function messagesFor(task: PlanTask, deps: ExecuteDeps, state: ExecutionState, feedback: string[]): ChatMessage[] {
+function messagesFor(
+  task: PlanTask,
+  deps: ExecuteDeps,
+  state: ExecutionState,
+  feedback: string[],
+): ChatMessage[] {
   if (deps.job === 'fix') {
     const failures = remainingOf(task, state.current);
-    return repairMessages(deps.root, { failures }, feedback, deps.context?.forTask(task, failures), deps.examples?.(failures));
+    return repairMessages(
+      deps.root,
+      { failures },
+      feedback,
+      deps.context?.forTask(task, failures),
+      deps.examples?.(failures),
+    );
   }
-  const items = task.items.map((n) => deps.items[n - 1]).filter((t): t is string => t !== undefined);
+  const items = task.items
+    .map((n) => deps.items[n - 1])
+    .filter((t): t is string => t !== undefined);
   return implementMessages(task, items, feedback, deps.context?.forTask(task));
 }
 
 /** The planner's changes as edits: modify = search/replace, create = the new content, delete = delete. */
 function planEdits(root: string, task: PlanTask): FileEdit[] {
-  const asModelEdits = task.changes.filter((f) => f.action !== 'delete').flatMap((f) =>
-    f.action === 'create' ? [{ path: f.path, search: '', replace: f.changes.map((c) => c.new).join('\n') }] : f.changes.map((c) => ({ path: f.path, search: c.old, replace: c.new })),
-  );
+  const asModelEdits = task.changes
+    .filter((f) => f.action !== 'delete')
+    .flatMap((f) =>
+      f.action === 'create'
+        ? [{ path: f.path, search: '', replace: f.changes.map((c) => c.new).join('\n') }]
+        : f.changes.map((c) => ({ path: f.path, search: c.old, replace: c.new })),
+    );
   const edits = asModelEdits.length ? resolveEdits(root, asModelEdits) : [];
   for (const f of task.changes.filter((c) => c.action === 'delete')) {
     const abs = resolveSafePath(root, f.path);
@@ -359,7 +499,8 @@ async function syntaxRegressions(edits: FileEdit[]): Promise<string[]> {
   const out: string[] = [];
   for (const e of edits) {
     if (e.after === null || !isSyntaxCheckable(e.path)) continue;
-    for (const p of await newSyntaxProblems(e.path, e.before, e.after)) out.push(`${e.path}:${p.line}: ${p.message}`);
+    for (const p of await newSyntaxProblems(e.path, e.before, e.after))
+      out.push(`${e.path}:${p.line}: ${p.message}`);
   }
   return out;
 }
@@ -370,7 +511,10 @@ function tierRank(tier: string): number {
 }
 
 function remainingOf(task: PlanTask, v: Validation): PlanTask['failures'] {
-  return diffFailures(task.failures, v.failures.filter((f) => task.failures.some((t) => failureKey(t) === failureKey(f)))).remaining;
+  return diffFailures(
+    task.failures,
+    v.failures.filter((f) => task.failures.some((t) => failureKey(t) === failureKey(f))),
+  ).remaining;
 }
 
 function stillFailing(task: PlanTask, v: Validation): boolean {

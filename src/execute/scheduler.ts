@@ -18,13 +18,20 @@ export class PlanGraphError extends DistiqError {
 /** Ids in an order where every task comes after what it depends on; unknown ids and cycles are errors. */
 export function topologicalOrder(tasks: Schedulable[]): string[] {
   const byId = new Map(tasks.map((t) => [t.id, t]));
-  if (byId.size !== tasks.length) throw new PlanGraphError(`task ids must be unique (${tasks.map((t) => t.id).join(', ')})`);
-  for (const t of tasks) for (const d of t.dependsOn) if (!byId.has(d)) throw new PlanGraphError(`task ${t.id} depends on ${d}, which is not in the plan`);
+  if (byId.size !== tasks.length)
+    throw new PlanGraphError(`task ids must be unique (${tasks.map((t) => t.id).join(', ')})`);
+  for (const t of tasks)
+    for (const d of t.dependsOn)
+      if (!byId.has(d))
+        throw new PlanGraphError(`task ${t.id} depends on ${d}, which is not in the plan`);
   const state = new Map<string, 'visiting' | 'done'>();
   const order: string[] = [];
   const visit = (id: string, path: string[]) => {
     if (state.get(id) === 'done') return;
-    if (state.get(id) === 'visiting') throw new PlanGraphError(`tasks depend on each other in a cycle: ${[...path.slice(path.indexOf(id)), id].join(' → ')}`);
+    if (state.get(id) === 'visiting')
+      throw new PlanGraphError(
+        `tasks depend on each other in a cycle: ${[...path.slice(path.indexOf(id)), id].join(' → ')}`,
+      );
     state.set(id, 'visiting');
     for (const d of byId.get(id)!.dependsOn) visit(d, [...path, id]);
     state.set(id, 'done');
@@ -49,7 +56,10 @@ export class TaskScheduler {
   private readonly paused = new Set<string>();
   private readonly resumers: { id: string; resolve: () => void }[] = [];
   private readonly finished = new Map<string, Finish>();
-  private readonly waiting = new Map<string, (grant: { run: true } | { run: false; reason: string }) => void>();
+  private readonly waiting = new Map<
+    string,
+    (grant: { run: true } | { run: false; reason: string }) => void
+  >();
   /** Highest number of tasks that ran at once (for reports and benchmarks). */
   peak = 0;
 
@@ -57,7 +67,8 @@ export class TaskScheduler {
     tasks: Schedulable[],
     private readonly concurrency: number,
   ) {
-    if (!(concurrency >= 1)) throw new PlanGraphError(`concurrency must be at least 1, got ${concurrency}`);
+    if (!(concurrency >= 1))
+      throw new PlanGraphError(`concurrency must be at least 1, got ${concurrency}`);
     this.order = topologicalOrder(tasks);
     this.tasks = new Map(tasks.map((t) => [t.id, t]));
   }
@@ -116,7 +127,10 @@ export class TaskScheduler {
       if (failedDep) {
         this.waiting.delete(id);
         this.finished.set(id, 'failed');
-        resolve({ run: false, reason: `skipped: it depends on ${failedDep}, which did not succeed` });
+        resolve({
+          run: false,
+          reason: `skipped: it depends on ${failedDep}, which did not succeed`,
+        });
         continue;
       }
       if (this.slotsInUse() >= this.concurrency || this.resumers.length > 0) continue;

@@ -8,7 +8,10 @@ export async function repoRoot(cwd: string): Promise<string> {
   try {
     return (await simpleGit({ baseDir: cwd }).revparse(['--show-toplevel'])).trim();
   } catch {
-    throw new UsageError(`${cwd} is not inside a git repository`, 'Run distiq from a git checkout (git init, or pass --cwd).');
+    throw new UsageError(
+      `${cwd} is not inside a git repository`,
+      'Run distiq from a git checkout (git init, or pass --cwd).',
+    );
   }
 }
 
@@ -25,27 +28,45 @@ export async function assertCleanTree(root: string): Promise<void> {
 
 export async function assertNewBranchName(root: string, name: string): Promise<void> {
   const git = simpleGit({ baseDir: root });
-  if (name.startsWith('-')) throw new UsageError(`Invalid branch name ${JSON.stringify(name)}: it may not start with "-"`);
+  if (name.startsWith('-'))
+    throw new UsageError(`Invalid branch name ${JSON.stringify(name)}: it may not start with "-"`);
   try {
     await git.raw(['check-ref-format', '--branch', name]);
   } catch {
-    throw new UsageError(`Invalid branch name ${JSON.stringify(name)}`, 'Use a name git accepts, e.g. distiq/fix-build.');
+    throw new UsageError(
+      `Invalid branch name ${JSON.stringify(name)}`,
+      'Use a name git accepts, e.g. distiq/fix-build.',
+    );
   }
   const exists = await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${name}`]).then(
     (out) => out.trim() !== '',
     () => false,
   );
-  if (exists) throw new UsageError(`Branch ${name} already exists`, 'Pick another --branch name; distiq never overwrites a branch.');
+  if (exists)
+    throw new UsageError(
+      `Branch ${name} already exists`,
+      'Pick another --branch name; distiq never overwrites a branch.',
+    );
 }
 
 /** Creates `branch` at HEAD, switches to it (the working tree comes along) and commits exactly `files`. */
-export async function commitOnNewBranch(root: string, branch: string, files: string[], message: string): Promise<string> {
+export async function commitOnNewBranch(
+  root: string,
+  branch: string,
+  files: string[],
+  message: string,
+): Promise<string> {
   const git = simpleGit({ baseDir: root });
   await git.raw(['switch', '-c', branch, '--']);
   await git.raw(['add', '--', ...files]);
   // The user's own identity when git has one; a neutral one otherwise (fresh CI machines).
-  const hasIdentity = await git.raw(['config', 'user.email']).then((v) => v.trim() !== '', () => false);
-  const identity = hasIdentity ? [] : ['-c', 'user.name=distiq', '-c', 'user.email=distiq@users.noreply.github.com'];
+  const hasIdentity = await git.raw(['config', 'user.email']).then(
+    (v) => v.trim() !== '',
+    () => false,
+  );
+  const identity = hasIdentity
+    ? []
+    : ['-c', 'user.name=distiq', '-c', 'user.email=distiq@users.noreply.github.com'];
   await git.raw([...identity, 'commit', '--no-verify', '-m', message, '--', ...files]);
   return (await git.revparse(['HEAD'])).trim();
 }

@@ -34,7 +34,10 @@ export function pinnedLlamaVersion(): string {
   if (typeof __DISTIQ_LLAMA_VERSION__ === 'string') return __DISTIQ_LLAMA_VERSION__;
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
   const range: string =
-    pkg.peerDependencies?.['node-llama-cpp'] ?? pkg.optionalDependencies?.['node-llama-cpp'] ?? pkg.dependencies?.['node-llama-cpp'] ?? '';
+    pkg.peerDependencies?.['node-llama-cpp'] ??
+    pkg.optionalDependencies?.['node-llama-cpp'] ??
+    pkg.dependencies?.['node-llama-cpp'] ??
+    '';
   return range.replace(/^[\^~=]/, '');
 }
 

@@ -22,7 +22,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const outputs = (o: Record<string, string>) => setOutputs(env.GITHUB_OUTPUT, o);
   try {
     const command = input('command', env) || 'auto';
-    if (!['auto', 'fix', 'implement', 'review'].includes(command)) throw new DistiqError(`input "command" must be auto, fix, implement or review, got "${command}"`, 2);
+    if (!['auto', 'fix', 'implement', 'review'].includes(command))
+      throw new DistiqError(
+        `input "command" must be auto, fix, implement or review, got "${command}"`,
+        2,
+      );
     const budget = input('budget', env);
     const tiers = input('tiers', env);
     const inputs: EventInputs = {
@@ -32,11 +36,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       ...(tiers ? { tiers: parseTiers(tiers) } : {}),
     };
     useRunPolicy(env);
-    const result = await runGithubEvent({ cwd: env.GITHUB_WORKSPACE || process.cwd(), env: runEnv, inputs, progressStream: process.stdout });
+    const result = await runGithubEvent({
+      cwd: env.GITHUB_WORKSPACE || process.cwd(),
+      env: runEnv,
+      inputs,
+      progressStream: process.stdout,
+    });
     for (const line of annotations(result.remaining)) process.stdout.write(`${redact(line)}\n`);
     // Problems after the outcome was settled are warnings: they never turn a result into an error.
-    for (const w of result.warnings ?? []) process.stdout.write(`::warning title=distiq::${escapeData(redact(w))}\n`);
-    const warnings = result.warnings?.length ? `\n\n${result.warnings.map((w) => `> ⚠️ ${w}`).join('\n')}` : '';
+    for (const w of result.warnings ?? [])
+      process.stdout.write(`::warning title=distiq::${escapeData(redact(w))}\n`);
+    const warnings = result.warnings?.length
+      ? `\n\n${result.warnings.map((w) => `> ⚠️ ${w}`).join('\n')}`
+      : '';
     appendSummary(env.GITHUB_STEP_SUMMARY, redact(result.summary + warnings));
     outputs({
       status: result.status,
@@ -46,16 +58,32 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       'report-json': result.reportFile ?? '',
       'local-tier': localTierOutput(result.localTier),
     });
-    process.stdout.write(redact(`distiq: ${result.status}${result.reason ? ` (${result.reason})` : ''}${result.prUrl ? ` ${result.prUrl}` : ''}\n`));
+    process.stdout.write(
+      redact(
+        `distiq: ${result.status}${result.reason ? ` (${result.reason})` : ''}${result.prUrl ? ` ${result.prUrl}` : ''}\n`,
+      ),
+    );
     return ['failed', 'partial', 'over-budget', 'error'].includes(result.status) ? 1 : 0;
   } catch (err) {
     // Before the run started (bad input, unreadable event or config): nothing was spent.
-    const message = redact(errorMessage(err) + (err instanceof DistiqError && err.hint ? ` (${err.hint})` : ''));
+    const message = redact(
+      errorMessage(err) + (err instanceof DistiqError && err.hint ? ` (${err.hint})` : ''),
+    );
     process.stdout.write(`::error title=distiq::${escapeData(message)}\n`);
     // A budget that cannot cover the first call (e.g. the daily limit, from the cached ledger) is over-budget.
     const status = err instanceof BudgetExceededError ? 'over-budget' : 'error';
-    appendSummary(env.GITHUB_STEP_SUMMARY, `## distiq: ${status}\n\n${message}\n\nNothing ran; spent $0.`);
-    outputs({ status, 'pr-url': '', 'review-url': '', 'cost-usd': (0).toFixed(6), 'report-json': '', 'local-tier': '' });
+    appendSummary(
+      env.GITHUB_STEP_SUMMARY,
+      `## distiq: ${status}\n\n${message}\n\nNothing ran; spent $0.`,
+    );
+    outputs({
+      status,
+      'pr-url': '',
+      'review-url': '',
+      'cost-usd': (0).toFixed(6),
+      'report-json': '',
+      'local-tier': '',
+    });
     return 1;
   } finally {
     useLedgerFile(undefined);
@@ -63,12 +91,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   }
 }
 
-const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeData = (s: string) =>
+  s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
 /** `ready`, `ready (installed)`, `unusable: <reason>`, or empty when the run had no local tier. */
 function localTierOutput(l: LocalTierState | undefined): string {
   if (!l) return '';
-  return l.status === 'ready' ? `ready${l.installed ? ' (installed)' : ''}` : `unusable: ${l.reason}`;
+  return l.status === 'ready'
+    ? `ready${l.installed ? ' (installed)' : ''}`
+    : `unusable: ${l.reason}`;
 }
 
 /**
@@ -90,13 +121,21 @@ function useRunPolicy(env: NodeJS.ProcessEnv): void {
 
 function positive(v: string): number {
   const n = Number(v);
-  if (!(Number.isFinite(n) && n > 0)) throw new DistiqError(`input "budget" must be a positive number of USD, got "${v}"`, 2);
+  if (!(Number.isFinite(n) && n > 0))
+    throw new DistiqError(`input "budget" must be a positive number of USD, got "${v}"`, 2);
   return n;
 }
 
 function parseTiers(v: string): TierName[] {
-  const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !(TIER_NAMES as readonly string[]).includes(n));
-  if (names.length === 0 || bad.length) throw new DistiqError(`input "tiers": unknown tier(s) ${bad.join(', ') || '(empty)'}; known: ${TIER_NAMES.join(', ')}`, 2);
+  if (names.length === 0 || bad.length)
+    throw new DistiqError(
+      `input "tiers": unknown tier(s) ${bad.join(', ') || '(empty)'}; known: ${TIER_NAMES.join(', ')}`,
+      2,
+    );
   return names as TierName[];
 }

@@ -17,7 +17,12 @@ export function parsePushInput(stdin: string): PushedRef[] {
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
     .filter((p) => p.length === 4)
-    .map(([localRef, localSha, remoteRef, remoteSha]) => ({ localRef: localRef!, localSha: localSha!, remoteRef: remoteRef!, remoteSha: remoteSha! }));
+    .map(([localRef, localSha, remoteRef, remoteSha]) => ({
+      localRef: localRef!,
+      localSha: localSha!,
+      remoteRef: remoteRef!,
+      remoteSha: remoteSha!,
+    }));
 }
 
 export async function git(cwd: string, ...args: string[]): Promise<string> {
@@ -48,30 +53,60 @@ export interface ChangedFile {
  * - a new branch, or a remote commit we never fetched, compares with the newest commit we know
  *   the remote already has (`--not --remotes`), or with the empty tree for a first push.
  */
-export async function changedFiles(cwd: string, remote: string | undefined, refs: PushedRef[]): Promise<ChangedFile[]> {
+export async function changedFiles(
+  cwd: string,
+  remote: string | undefined,
+  refs: PushedRef[],
+): Promise<ChangedFile[]> {
   const out = new Map<string, ChangedFile>();
   for (const ref of refs) {
     if (ZERO.test(ref.localSha)) continue;
     let base: string | null = null;
     if (!ZERO.test(ref.remoteSha) && (await exists(cwd, ref.remoteSha))) base = ref.remoteSha;
     else {
-      const fresh = (await git(cwd, 'rev-list', '--reverse', ref.localSha, '--not', remote ? `--remotes=${remote}` : '--remotes')).split('\n').filter(Boolean);
+      const fresh = (
+        await git(
+          cwd,
+          'rev-list',
+          '--reverse',
+          ref.localSha,
+          '--not',
+          remote ? `--remotes=${remote}` : '--remotes',
+        )
+      )
+        .split('\n')
+        .filter(Boolean);
       if (fresh.length === 0) continue; // every commit is already on the remote
-      const parents = (await git(cwd, 'rev-list', '--parents', '-n', '1', fresh[0]!)).trim().split(' ').slice(1);
+      const parents = (await git(cwd, 'rev-list', '--parents', '-n', '1', fresh[0]!))
+        .trim()
+        .split(' ')
+        .slice(1);
       base = parents[0] ?? null;
     }
     if (!base) {
-      for (const p of (await git(cwd, 'ls-tree', '-r', '--name-only', '-z', ref.localSha)).split('\0').filter(Boolean)) out.set(p, { path: p, sha: ref.localSha });
+      for (const p of (await git(cwd, 'ls-tree', '-r', '--name-only', '-z', ref.localSha))
+        .split('\0')
+        .filter(Boolean))
+        out.set(p, { path: p, sha: ref.localSha });
       continue;
     }
     // --name-status: M files have a base version to compare with; A (and R/C targets) do not.
-    const fields = (await git(cwd, 'diff', '--name-status', '--diff-filter=ACMR', '-z', base, ref.localSha)).split('\0').filter(Boolean);
-    for (let i = 0; i < fields.length; ) {
+    const fields = (
+      await git(cwd, 'diff', '--name-status', '--diff-filter=ACMR', '-z', base, ref.localSha)
+    )
+      .split('\0')
+      .filter(Boolean);
+    for (let i = 0; i < fields.length;) {
       const status = fields[i++]!;
       const renamed = status.startsWith('R') || status.startsWith('C');
       const p = renamed ? fields[i + 1]! : fields[i]!;
       i += renamed ? 2 : 1;
-      out.set(p, { path: p, sha: ref.localSha, rangeBase: base, ...(status === 'M' ? { base } : {}) });
+      out.set(p, {
+        path: p,
+        sha: ref.localSha,
+        rangeBase: base,
+        ...(status === 'M' ? { base } : {}),
+      });
     }
   }
   return [...out.values()];
@@ -82,13 +117,22 @@ export async function changedSinceUpstream(cwd: string): Promise<ChangedFile[]> 
   const head = (await git(cwd, 'rev-parse', 'HEAD')).trim();
   const upstream = await git(cwd, 'rev-parse', '--verify', '--quiet', '@{push}').then(
     (s) => s.trim(),
-    () => git(cwd, 'rev-parse', '--verify', '--quiet', '@{upstream}').then((s) => s.trim(), () => ''),
+    () =>
+      git(cwd, 'rev-parse', '--verify', '--quiet', '@{upstream}').then(
+        (s) => s.trim(),
+        () => '',
+      ),
   );
-  return changedFiles(cwd, undefined, [{ localRef: 'HEAD', localSha: head, remoteRef: '', remoteSha: upstream || '0'.repeat(40) }]);
+  return changedFiles(cwd, undefined, [
+    { localRef: 'HEAD', localSha: head, remoteRef: '', remoteSha: upstream || '0'.repeat(40) },
+  ]);
 }
 
 /** File contents at given commits, keyed `<sha>:<path>`, in one `git cat-file --batch` call. */
-export async function readAtCommits(cwd: string, files: { path: string; sha: string }[]): Promise<Map<string, string>> {
+export async function readAtCommits(
+  cwd: string,
+  files: { path: string; sha: string }[],
+): Promise<Map<string, string>> {
   if (files.length === 0) return new Map();
   const { spawn } = await import('node:child_process');
   const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'ignore'] });

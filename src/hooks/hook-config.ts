@@ -4,7 +4,21 @@ import type { DistiqConfig } from '../config/schema.js';
 
 export type PrePushConfig = DistiqConfig['hooks']['prePush'];
 
-const CONFIG_FILES = ['package.json', '.distiqrc', '.distiqrc.json', '.distiqrc.yaml', '.distiqrc.yml', '.distiqrc.js', '.distiqrc.ts', '.distiqrc.mjs', '.distiqrc.cjs', 'distiq.config.js', 'distiq.config.ts', 'distiq.config.mjs', 'distiq.config.cjs'];
+const CONFIG_FILES = [
+  'package.json',
+  '.distiqrc',
+  '.distiqrc.json',
+  '.distiqrc.yaml',
+  '.distiqrc.yml',
+  '.distiqrc.js',
+  '.distiqrc.ts',
+  '.distiqrc.mjs',
+  '.distiqrc.cjs',
+  'distiq.config.js',
+  'distiq.config.ts',
+  'distiq.config.mjs',
+  'distiq.config.cjs',
+];
 
 interface Cached {
   stamp: string;
@@ -33,7 +47,12 @@ export async function loadHookConfig(root: string, gitDir: string): Promise<Cach
   }
   const { loadConfig } = await import('../config/load.js');
   const { config } = await loadConfig(root);
-  const fresh: Cached = { stamp, prePush: config.hooks.prePush, secretEnvVars: config.secrets.envVars, config };
+  const fresh: Cached = {
+    stamp,
+    prePush: config.hooks.prePush,
+    secretEnvVars: config.secrets.envVars,
+    config,
+  };
   mkdirSync(path.dirname(cacheFile), { recursive: true });
   writeFileSync(cacheFile, JSON.stringify(fresh));
   return fresh;

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
@@ -36,9 +44,11 @@ function hookCommand(argsSh: string): string {
 }
 
 async function locate(cwd: string) {
-  const root = (await git(cwd, 'rev-parse', '--show-toplevel').catch(() => {
-    throw new UsageError(`${cwd} is not inside a git repository`);
-  })).trim();
+  const root = (
+    await git(cwd, 'rev-parse', '--show-toplevel').catch(() => {
+      throw new UsageError(`${cwd} is not inside a git repository`);
+    })
+  ).trim();
   const gitDir = path.resolve(root, (await git(root, 'rev-parse', '--git-dir')).trim());
   // --git-path hooks honours core.hooksPath (husky, custom folders).
   const hooksDir = path.resolve(root, (await git(root, 'rev-parse', '--git-path', 'hooks')).trim());
@@ -46,11 +56,15 @@ async function locate(cwd: string) {
   return { root, gitDir, hooksDir, hooksPath };
 }
 
-export async function detectManager(cwd: string): Promise<{ manager: Manager; root: string; gitDir: string; hooksDir: string }> {
+export async function detectManager(
+  cwd: string,
+): Promise<{ manager: Manager; root: string; gitDir: string; hooksDir: string }> {
   const loc = await locate(cwd);
   const { root, hooksPath } = loc;
-  if (LEFTHOOK_FILES.some((f) => existsSync(path.join(root, f)))) return { manager: 'lefthook', ...loc };
-  if (/(^|\/)\.husky(\/_)?\/?$/.test(hooksPath) || existsSync(path.join(root, '.husky', '_'))) return { manager: 'husky', ...loc };
+  if (LEFTHOOK_FILES.some((f) => existsSync(path.join(root, f))))
+    return { manager: 'lefthook', ...loc };
+  if (/(^|\/)\.husky(\/_)?\/?$/.test(hooksPath) || existsSync(path.join(root, '.husky', '_')))
+    return { manager: 'husky', ...loc };
   const pkg = readJson(path.join(root, 'package.json'));
   if (pkg && 'simple-git-hooks' in pkg) return { manager: 'simple-git-hooks', ...loc };
   return { manager: 'hooks-dir', ...loc };
@@ -71,15 +85,32 @@ export async function installHook(cwd: string): Promise<InstallResult> {
       const ours = current !== null && current.includes(MARKER);
       if (current !== null && !ours) {
         // Never overwrite a hook distiq did not write: it keeps running, after distiq, with the same input.
-        if (existsSync(chained)) throw new UsageError(`${chained} already exists; refusing to overwrite it`, 'Move it away, then run distiq hook install again.');
+        if (existsSync(chained))
+          throw new UsageError(
+            `${chained} already exists; refusing to overwrite it`,
+            'Move it away, then run distiq hook install again.',
+          );
         renameSync(file, chained);
       }
       const written = `#!/bin/sh\n# ${MARKER}: installed by \`distiq hook install\`; \`distiq hook uninstall\` restores what was here.\n# Bypass once: git push --no-verify, or DISTIQ_SKIP_HOOK=1 git push\nexec ${hookCommand('"$1" "$2"')}${existsSync(chained) ? ` --chain "${chained}"` : ''}\n`;
       mkdirSync(hooksDir, { recursive: true });
       writeFileSync(file, written);
       chmodSync(file, 0o755);
-      state = { manager, file, original: ours ? (previous?.original ?? null) : null, written, ...(existsSync(chained) ? { chained } : {}) };
-      result = { manager, file, action: current === written ? 'unchanged' : ours ? 'updated' : 'installed', ...(existsSync(chained) ? { note: `the existing hook runs after distiq (${path.basename(chained)})` } : {}) };
+      state = {
+        manager,
+        file,
+        original: ours ? (previous?.original ?? null) : null,
+        written,
+        ...(existsSync(chained) ? { chained } : {}),
+      };
+      result = {
+        manager,
+        file,
+        action: current === written ? 'unchanged' : ours ? 'updated' : 'installed',
+        ...(existsSync(chained)
+          ? { note: `the existing hook runs after distiq (${path.basename(chained)})` }
+          : {}),
+      };
       break;
     }
     case 'husky': {
@@ -89,12 +120,32 @@ export async function installHook(cwd: string): Promise<InstallResult> {
       const written = `${base ?? ''}${base && !base.endsWith('\n') ? '\n' : ''}${BLOCK_START}\n${hookCommand('"$1" "$2"')} || exit $?\n${BLOCK_END}\n`;
       writeFileSync(file, written);
       chmodSync(file, 0o755);
-      state = { manager, file, original: current !== null && current.includes(BLOCK_START) ? (previous?.original ?? base) : current, written };
-      result = { manager, file, action: current === written ? 'unchanged' : current?.includes(BLOCK_START) ? 'updated' : 'installed' };
+      state = {
+        manager,
+        file,
+        original:
+          current !== null && current.includes(BLOCK_START)
+            ? (previous?.original ?? base)
+            : current,
+        written,
+      };
+      result = {
+        manager,
+        file,
+        action:
+          current === written
+            ? 'unchanged'
+            : current?.includes(BLOCK_START)
+              ? 'updated'
+              : 'installed',
+      };
       break;
     }
     case 'lefthook': {
-      const file = path.join(root, LEFTHOOK_FILES.find((f) => existsSync(path.join(root, f)))!);
+      const file = path.join(
+        root,
+        LEFTHOOK_FILES.find((f) => existsSync(path.join(root, f)))!,
+      );
       const current = readFileSync(file, 'utf8');
       const YAML = await import('yaml');
       const doc = YAML.parseDocument(current);
@@ -107,8 +158,18 @@ export async function installHook(cwd: string): Promise<InstallResult> {
       const written = doc.toString();
       writeFileSync(file, written);
       const wasOurs = YAML.parseDocument(current).hasIn(['pre-push', 'commands', 'distiq']);
-      state = { manager, file, original: wasOurs ? (previous?.original ?? current) : current, written };
-      result = { manager, file, action: current === written ? 'unchanged' : wasOurs ? 'updated' : 'installed', note: refreshManager(root, 'lefthook', ['install']) };
+      state = {
+        manager,
+        file,
+        original: wasOurs ? (previous?.original ?? current) : current,
+        written,
+      };
+      result = {
+        manager,
+        file,
+        action: current === written ? 'unchanged' : wasOurs ? 'updated' : 'installed',
+        note: refreshManager(root, 'lefthook', ['install']),
+      };
       break;
     }
     case 'simple-git-hooks': {
@@ -118,11 +179,25 @@ export async function installHook(cwd: string): Promise<InstallResult> {
       const hooks = pkg['simple-git-hooks']!;
       const cmd = hookCommand('"$1" "$2"');
       // Theirs first: distiq reads the refs from upstream when their command consumed stdin.
-      hooks['pre-push'] = hooks['pre-push'] && !hooks['pre-push'].includes('hooks/main.js') ? `${hooks['pre-push']} && ${cmd}` : cmd;
-      const written = JSON.stringify(pkg, null, detectIndent(current)) + (current.endsWith('\n') ? '\n' : '');
+      hooks['pre-push'] =
+        hooks['pre-push'] && !hooks['pre-push'].includes('hooks/main.js')
+          ? `${hooks['pre-push']} && ${cmd}`
+          : cmd;
+      const written =
+        JSON.stringify(pkg, null, detectIndent(current)) + (current.endsWith('\n') ? '\n' : '');
       writeFileSync(file, written);
-      state = { manager, file, original: previous?.manager === manager ? previous.original : current, written };
-      result = { manager, file, action: current === written ? 'unchanged' : 'installed', note: refreshManager(root, 'simple-git-hooks', []) };
+      state = {
+        manager,
+        file,
+        original: previous?.manager === manager ? previous.original : current,
+        written,
+      };
+      result = {
+        manager,
+        file,
+        action: current === written ? 'unchanged' : 'installed',
+        note: refreshManager(root, 'simple-git-hooks', []),
+      };
       break;
     }
   }
@@ -131,7 +206,13 @@ export async function installHook(cwd: string): Promise<InstallResult> {
   return result;
 }
 
-export async function uninstallHook(cwd: string): Promise<{ manager: Manager | null; file: string | null; restored: 'exactly' | 'block-removed' | 'nothing-installed' }> {
+export async function uninstallHook(
+  cwd: string,
+): Promise<{
+  manager: Manager | null;
+  file: string | null;
+  restored: 'exactly' | 'block-removed' | 'nothing-installed';
+}> {
   const { gitDir, root } = await locate(cwd);
   const state = readState(gitDir);
   if (!state) return { manager: null, file: null, restored: 'nothing-installed' };
@@ -144,14 +225,16 @@ export async function uninstallHook(cwd: string): Promise<{ manager: Manager | n
     restored = 'exactly';
   } else {
     // Edited since: remove only what distiq added, keep the user's edits.
-    if (current !== null && state.manager === 'husky') writeFileSync(state.file, stripBlock(current));
+    if (current !== null && state.manager === 'husky')
+      writeFileSync(state.file, stripBlock(current));
     if (current !== null && state.manager === 'lefthook') {
       const YAML = await import('yaml');
       const doc = YAML.parseDocument(current);
       doc.deleteIn(['pre-push', 'commands', 'distiq']);
       writeFileSync(state.file, doc.toString());
     }
-    if (current !== null && state.manager === 'hooks-dir' && current.includes(MARKER)) rmSync(state.file, { force: true });
+    if (current !== null && state.manager === 'hooks-dir' && current.includes(MARKER))
+      rmSync(state.file, { force: true });
     restored = 'block-removed';
   }
   if (state.chained && existsSync(state.chained)) renameSync(state.chained, state.file);
@@ -164,7 +247,8 @@ export async function uninstallHook(cwd: string): Promise<{ manager: Manager | n
 /** Re-runs the manager's own installer so git's hook files match its config. */
 function refreshManager(root: string, bin: string, args: string[]): string | undefined {
   const local = path.join(root, 'node_modules', '.bin', bin);
-  if (!existsSync(local)) return `run \`${bin} ${args.join(' ')}\` to apply the change to .git/hooks`;
+  if (!existsSync(local))
+    return `run \`${bin} ${args.join(' ')}\` to apply the change to .git/hooks`;
   try {
     execFileSync(local, args, { cwd: root, stdio: 'ignore' });
     return undefined;

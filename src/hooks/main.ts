@@ -28,7 +28,9 @@ export async function main(argv: string[]): Promise<number> {
     if (result.blocked) return 1;
   } catch (err) {
     // A broken check must not lock the user out of pushing: report, then let the push go on.
-    process.stderr.write(`distiq hook: could not run (${err instanceof Error ? err.message : String(err)}); not blocking.\n`);
+    process.stderr.write(
+      `distiq hook: could not run (${err instanceof Error ? err.message : String(err)}); not blocking.\n`,
+    );
   }
   return chained ? runChained(path.resolve(chained), [remote ?? '', url ?? ''], stdin) : 0;
 }

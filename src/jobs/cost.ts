@@ -12,17 +12,45 @@ export interface CostSummary {
   usd: number;
   calls: number;
   runs: number;
-  byModel: { tier: string; provider: string; model: string; calls: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; usd: number }[];
+  byModel: {
+    tier: string;
+    provider: string;
+    model: string;
+    calls: number;
+    inputTokens: number;
+    outputTokens: number;
+    cacheReadTokens: number;
+    cacheWriteTokens: number;
+    usd: number;
+  }[];
   limits: { perRun: number; daily: number | null; monthly: number | null };
 }
 
 /** Spend recorded in the repo's ledger for the current UTC day, ISO week (from Monday) or month. */
-export async function summarizeCost(cwd: string, period: Period, configFile?: string, now = new Date()): Promise<CostSummary> {
+export async function summarizeCost(
+  cwd: string,
+  period: Period,
+  configFile?: string,
+  now = new Date(),
+): Promise<CostSummary> {
   const root = await repoRoot(cwd);
   const { config } = await loadConfig(root, configFile);
   const file = ledgerFile(root, config.budget.ledger);
   const since = periodStart(period, now);
-  const out: CostSummary = { period, since: new Date(since).toISOString(), ledger: file, usd: 0, calls: 0, runs: 0, byModel: [], limits: { perRun: config.budget.perRun, daily: config.budget.daily ?? null, monthly: config.budget.monthly ?? null } };
+  const out: CostSummary = {
+    period,
+    since: new Date(since).toISOString(),
+    ledger: file,
+    usd: 0,
+    calls: 0,
+    runs: 0,
+    byModel: [],
+    limits: {
+      perRun: config.budget.perRun,
+      daily: config.budget.daily ?? null,
+      monthly: config.budget.monthly ?? null,
+    },
+  };
   if (!existsSync(file)) return out;
   const state = await new Ledger(file).read();
   const runs = new Set<string>();
@@ -34,7 +62,17 @@ export async function summarizeCost(cwd: string, period: Period, configFile?: st
     out.calls++;
     const e = s.entry;
     const key = `${e.tier}|${e.provider}|${e.model}`;
-    const m = models.get(key) ?? { tier: e.tier ?? '?', provider: e.provider ?? '?', model: e.model ?? '?', calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 };
+    const m = models.get(key) ?? {
+      tier: e.tier ?? '?',
+      provider: e.provider ?? '?',
+      model: e.model ?? '?',
+      calls: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      usd: 0,
+    };
     m.calls++;
     m.usd += e.usd;
     m.inputTokens += e.usage?.inputTokens ?? 0;

@@ -34,13 +34,19 @@ export interface FixOptions {
 /** The `fix` job: flags and config merged into one request for the pipeline. */
 export async function runFix(opts: FixOptions): Promise<FixReport> {
   const root = await repoRoot(opts.cwd);
-  if (opts.pr && opts.branch) throw new UsageError('--pr and --branch do not go together: --pr commits on distiq\'s own branch');
+  if (opts.pr && opts.branch)
+    throw new UsageError(
+      "--pr and --branch do not go together: --pr commits on distiq's own branch",
+    );
   const { config, file } = await loadConfig(root, opts.configFile);
   const interactive = Boolean(process.stdout.isTTY) && !isCI();
   const tiers = opts.tiers ?? config.fix.tiers;
   // Spending that only a file in the repo asked for is said out loud, with the file.
   const paid = opts.tiers ? [] : tiers.filter((t) => t === 'cheap' || t === 'premium');
-  if (paid.length && configInRepo(file, root)) process.stderr.write(`distiq: paid model tiers ${paid.join(', ')} enabled by ${file} (fix.tiers); pass --tiers autofix to spend nothing\n`);
+  if (paid.length && configInRepo(file, root))
+    process.stderr.write(
+      `distiq: paid model tiers ${paid.join(', ')} enabled by ${file} (fix.tiers); pass --tiers autofix to spend nothing\n`,
+    );
   const models = buildModelDeps({
     root,
     config,
@@ -51,10 +57,17 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
     onWarn: (m) => process.stderr.write(`distiq: ${m}\n`),
   });
   if (!tiers.includes('autofix')) assertUsableModel(models, 'fix');
-  for (const l of models.ladders) for (const i of l.info) if (!i.usable && !opts.json) process.stderr.write(`distiq: ${l.tier} tier: ${i.provider}/${i.model} skipped: ${i.reason}\n`);
+  for (const l of models.ladders)
+    for (const i of l.info)
+      if (!i.usable && !opts.json)
+        process.stderr.write(
+          `distiq: ${l.tier} tier: ${i.provider}/${i.model} skipped: ${i.reason}\n`,
+        );
   const runId = newRunId();
   // --branch leaves the user on the new branch (documented); the report says where they came from.
-  const startBranch = opts.branch ? (await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])).trim() : null;
+  const startBranch = opts.branch
+    ? (await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])).trim()
+    : null;
   try {
     const report = await runFixJob({
       models,
@@ -76,9 +89,25 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
     if (opts.pr && report.status === 'fixed' && report.changedFiles.length > 0 && !report.dryRun) {
       const { connectGitHub, deliverLocally } = await import('./local-github.js');
       const github = await connectGitHub(root);
-      const current = (await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])).trim();
-      const pr = await deliverLocally({ root, config, report, gh: github.gh, repo: github.repo, branch: `${config.github.branchPrefix}fix-${current.replace(/[^\w.-]+/g, '-')}`, title: `distiq: fix ${report.failuresBefore} failure(s) on ${current}`, trigger: 'distiq fix --pr' });
-      report.pullRequest = { url: pr.prUrl, number: pr.prNumber, branch: pr.branch, created: pr.created };
+      const current = (
+        await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])
+      ).trim();
+      const pr = await deliverLocally({
+        root,
+        config,
+        report,
+        gh: github.gh,
+        repo: github.repo,
+        branch: `${config.github.branchPrefix}fix-${current.replace(/[^\w.-]+/g, '-')}`,
+        title: `distiq: fix ${report.failuresBefore} failure(s) on ${current}`,
+        trigger: 'distiq fix --pr',
+      });
+      report.pullRequest = {
+        url: pr.prUrl,
+        number: pr.prNumber,
+        branch: pr.branch,
+        created: pr.created,
+      };
     }
     if (report.branch && startBranch) report.branch.from = startBranch;
     const next = opts.dryRun ? null : nextStep(report, { root, config, configFile: file, tiers });

@@ -1,6 +1,12 @@
 import { simpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
-import { github, githubToken, type GitHub, type RepoRef, repoFrom } from '../forge/github/client.js';
+import {
+  github,
+  githubToken,
+  type GitHub,
+  type RepoRef,
+  repoFrom,
+} from '../forge/github/client.js';
 import { deliverPullRequest, type Delivery } from '../forge/github/deliver.js';
 import type { DistiqConfig } from '../config/schema.js';
 import type { FixReport } from '../report/fix-report.js';
@@ -9,7 +15,10 @@ import { pullRequestBody } from '../report/markdown.js';
 import { makeRedactor } from '../security/secrets.js';
 
 /** The same GitHub flows as the Action, from a developer's machine: token from GITHUB_TOKEN or `gh auth token`. */
-export async function connectGitHub(root: string, env: NodeJS.ProcessEnv = process.env): Promise<{ gh: GitHub; repo: RepoRef }> {
+export async function connectGitHub(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ gh: GitHub; repo: RepoRef }> {
   const origin = await simpleGit({ baseDir: root })
     .remote(['get-url', 'origin'])
     .then((u) => (u ?? '').trim())
@@ -19,17 +28,32 @@ export async function connectGitHub(root: string, env: NodeJS.ProcessEnv = proce
 }
 
 /** The checklist of an issue, as written now. */
-export async function issueChecklist(gh: GitHub, repo: RepoRef, number: number): Promise<{ title: string; body: string }> {
+export async function issueChecklist(
+  gh: GitHub,
+  repo: RepoRef,
+  number: number,
+): Promise<{ title: string; body: string }> {
   try {
     const { data } = await gh.rest.issues.get({ ...repo, issue_number: number });
     return { title: data.title, body: data.body ?? '' };
   } catch (err) {
-    throw new UsageError(`Issue #${number} of ${repo.owner}/${repo.repo} could not be read (${(err as { status?: number }).status ?? (err as Error).message})`);
+    throw new UsageError(
+      `Issue #${number} of ${repo.owner}/${repo.repo} could not be read (${(err as { status?: number }).status ?? (err as Error).message})`,
+    );
   }
 }
 
 /** `--pr`: the proven result goes on distiq's branch and into a pull request against the current branch. */
-export async function deliverLocally(opts: { root: string; config: DistiqConfig; report: FixReport | ImplementReport | { changedFiles: string[]; runId: string; body: string }; gh: GitHub; repo: RepoRef; branch: string; title: string; trigger: string }): Promise<Delivery> {
+export async function deliverLocally(opts: {
+  root: string;
+  config: DistiqConfig;
+  report: FixReport | ImplementReport | { changedFiles: string[]; runId: string; body: string };
+  gh: GitHub;
+  repo: RepoRef;
+  branch: string;
+  title: string;
+  trigger: string;
+}): Promise<Delivery> {
   const git = simpleGit({ baseDir: opts.root });
   const current = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
   const { data } = await opts.gh.rest.repos.get({ ...opts.repo });
@@ -44,7 +68,11 @@ export async function deliverLocally(opts: { root: string; config: DistiqConfig;
     defaultBranch: data.default_branch,
     files: opts.report.changedFiles,
     title: redact(opts.title),
-    body: redact('body' in opts.report ? opts.report.body : pullRequestBody(opts.report, { trigger: opts.trigger })),
+    body: redact(
+      'body' in opts.report
+        ? opts.report.body
+        : pullRequestBody(opts.report, { trigger: opts.trigger }),
+    ),
     commitMessage: opts.title,
     runId: opts.report.runId,
   });

@@ -20,7 +20,10 @@ export async function memoryInfo(cwd: string): Promise<MemoryInfo> {
 }
 
 /** `distiq memory export FILE`: the repo's fix memory as one validated JSON file. */
-export async function exportMemory(cwd: string, out: string): Promise<{ file: string; size: MemorySize }> {
+export async function exportMemory(
+  cwd: string,
+  out: string,
+): Promise<{ file: string; size: MemorySize }> {
   const m = openFixMemory(await repoRoot(cwd));
   const file = path.resolve(cwd, out);
   writeFileSync(file, serialize(m.all()));
@@ -31,7 +34,10 @@ export async function exportMemory(cwd: string, out: string): Promise<{ file: st
  * `distiq memory import FILE`: validated whole before anything is merged (a corrupt, foreign or
  * oversized file is refused with the reason); then merged, bounded and saved.
  */
-export async function importMemory(cwd: string, from: string): Promise<{ file: string; imported: number; known: number; size: MemorySize }> {
+export async function importMemory(
+  cwd: string,
+  from: string,
+): Promise<{ file: string; imported: number; known: number; size: MemorySize }> {
   const entries = readMemoryFile(path.resolve(cwd, from));
   const m = openFixMemory(await repoRoot(cwd));
   const imported = m.merge(entries);

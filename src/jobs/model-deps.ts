@@ -29,22 +29,68 @@ export function buildModelDeps(opts: {
   sharedWith?: ModelDeps;
 }): ModelDeps {
   const { config } = opts;
-  if (opts.budgetUsd !== undefined && !(opts.budgetUsd > 0 && Number.isFinite(opts.budgetUsd))) throw new UsageError(`--budget must be a positive number of USD, got ${opts.budgetUsd}`);
+  if (opts.budgetUsd !== undefined && !(opts.budgetUsd > 0 && Number.isFinite(opts.budgetUsd)))
+    throw new UsageError(`--budget must be a positive number of USD, got ${opts.budgetUsd}`);
   const prices = opts.sharedWith?.prices ?? new PriceBook(config.prices);
   // A role bounds the tiers its jobs may use: fix is an executor.
-  const allowed = opts.role ? opts.tiers.filter((t) => config.roles[opts.role!].includes(t)) : opts.tiers;
-  const excluded = opts.tiers.filter((t) => !allowed.includes(t)).map((tier) => ({ tier, reason: `not in roles.${opts.role} (${config.roles[opts.role!].join(', ')})` }));
-  const ladders = buildLadders({ config, configFile: opts.configFile ?? '(defaults)', root: opts.root, tiers: allowed, env: opts.env ?? process.env, prices, create: createProvider });
+  const allowed = opts.role
+    ? opts.tiers.filter((t) => config.roles[opts.role!].includes(t))
+    : opts.tiers;
+  const excluded = opts.tiers
+    .filter((t) => !allowed.includes(t))
+    .map((tier) => ({
+      tier,
+      reason: `not in roles.${opts.role} (${config.roles[opts.role!].join(', ')})`,
+    }));
+  const ladders = buildLadders({
+    config,
+    configFile: opts.configFile ?? '(defaults)',
+    root: opts.root,
+    tiers: allowed,
+    env: opts.env ?? process.env,
+    prices,
+    create: createProvider,
+  });
   const perRun = opts.budgetUsd ?? config.budget.perRun;
-  const budget = opts.sharedWith?.budget ?? new Budget(new Ledger(ledgerFile(opts.root, config.budget.ledger, opts.env)), { perRun, daily: config.budget.daily, monthly: config.budget.monthly, warnAt: config.budget.warnAt }, randomUUID(), { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn });
-  return { ladders, excluded, budget, prices, recorder: opts.sharedWith?.recorder ?? new CallRecorder(), baseline: baselineModel(config), perRun, maxOutputTokens: config.models.maxOutputTokens, maxRetries: config.models.maxRetries, contextTokens: config.models.contextTokens, cache: opts.sharedWith?.cache ?? new ReplayCache(path.join(memoryStateDir(opts.root), 'replay')) };
+  const budget =
+    opts.sharedWith?.budget ??
+    new Budget(
+      new Ledger(ledgerFile(opts.root, config.budget.ledger, opts.env)),
+      {
+        perRun,
+        daily: config.budget.daily,
+        monthly: config.budget.monthly,
+        warnAt: config.budget.warnAt,
+      },
+      randomUUID(),
+      { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn },
+    );
+  return {
+    ladders,
+    excluded,
+    budget,
+    prices,
+    recorder: opts.sharedWith?.recorder ?? new CallRecorder(),
+    baseline: baselineModel(config),
+    perRun,
+    maxOutputTokens: config.models.maxOutputTokens,
+    maxRetries: config.models.maxRetries,
+    contextTokens: config.models.contextTokens,
+    cache:
+      opts.sharedWith?.cache ?? new ReplayCache(path.join(memoryStateDir(opts.root), 'replay')),
+  };
 }
 
 /** The all-premium comparison: the first premium model in the config. */
 export function baselineModel(config: DistiqConfig) {
-  const first = tierSteps(config, 'premium')[0] ?? { provider: 'anthropic', model: 'claude-sonnet-4-5' };
+  const first = tierSteps(config, 'premium')[0] ?? {
+    provider: 'anthropic',
+    model: 'claude-sonnet-4-5',
+  };
   const spec = providerSpecs(config)[first.provider];
-  const priced = spec ? pricedModel(spec, first.model) : { pricingProvider: 'anthropic', model: 'claude-sonnet-4-5' };
+  const priced = spec
+    ? pricedModel(spec, first.model)
+    : { pricingProvider: 'anthropic', model: 'claude-sonnet-4-5' };
   return { ...priced, label: `${first.provider}/${first.model}` };
 }
 
@@ -57,7 +103,9 @@ export function assertUsableModel(deps: ModelDeps, job: string): void {
   if (deps.ladders.some((l) => l.steps.length > 0)) return;
   const requested = [...deps.ladders.map((l) => l.tier), ...deps.excluded.map((e) => e.tier)];
   const why = [
-    ...deps.ladders.flatMap((l) => l.info.map((i) => `${i.provider}/${i.model}: ${i.reason ?? 'unusable'}`)),
+    ...deps.ladders.flatMap((l) =>
+      l.info.map((i) => `${i.provider}/${i.model}: ${i.reason ?? 'unusable'}`),
+    ),
     ...deps.excluded.map((e) => `${e.tier}: ${e.reason}`),
   ];
   throw new UsageError(

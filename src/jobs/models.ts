@@ -5,7 +5,17 @@ import { buildModelDeps } from './model-deps.js';
 import { ledgerFile } from '../budget/ledger.js';
 
 export interface ModelsListing {
-  tiers: { tier: string; models: { provider: string; model: string; usable: boolean; reason: string | null; inputPerMTok: number | null; outputPerMTok: number | null }[] }[];
+  tiers: {
+    tier: string;
+    models: {
+      provider: string;
+      model: string;
+      usable: boolean;
+      reason: string | null;
+      inputPerMTok: number | null;
+      outputPerMTok: number | null;
+    }[];
+  }[];
   roles: Record<string, string[]>;
   budget: { perRun: number; daily: number | null; monthly: number | null; ledger: string };
   /** The local tier runs on node-llama-cpp, an optional peer dependency (not in a plain install). */
@@ -33,7 +43,17 @@ export async function listModels(cwd: string, configFile?: string): Promise<Mode
   const perMTok = (priced: Parameters<typeof deps.prices.cost>[0], input: boolean) => {
     try {
       // Priced on 1k tokens and scaled: a full million would cross long-context price tiers.
-      return Math.round(deps.prices.cost(priced, { inputTokens: input ? 1000 : 0, outputTokens: input ? 0 : 1000, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 }) * 1e9) / 1e6;
+      return (
+        Math.round(
+          deps.prices.cost(priced, {
+            inputTokens: input ? 1000 : 0,
+            outputTokens: input ? 0 : 1000,
+            cacheReadTokens: 0,
+            cacheWriteTokens: 0,
+            cacheWrite1hTokens: 0,
+          }) * 1e9,
+        ) / 1e6
+      );
     } catch {
       return null;
     }
@@ -41,11 +61,25 @@ export async function listModels(cwd: string, configFile?: string): Promise<Mode
   return {
     tiers: deps.ladders.map((l) => ({
       tier: l.tier,
-      models: l.info.map((i) => ({ provider: i.provider, model: i.model, usable: i.usable, reason: i.reason ?? null, inputPerMTok: perMTok(i.priced, true), outputPerMTok: perMTok(i.priced, false) })),
+      models: l.info.map((i) => ({
+        provider: i.provider,
+        model: i.model,
+        usable: i.usable,
+        reason: i.reason ?? null,
+        inputPerMTok: perMTok(i.priced, true),
+        outputPerMTok: perMTok(i.priced, false),
+      })),
     })),
     roles: config.roles,
-    budget: { perRun: config.budget.perRun, daily: config.budget.daily ?? null, monthly: config.budget.monthly ?? null, ledger: ledgerFile(root, config.budget.ledger) },
-    localTier: llamaInstalled() ? { installed: true, install: null } : { installed: false, install: LLAMA_INSTALL },
+    budget: {
+      perRun: config.budget.perRun,
+      daily: config.budget.daily ?? null,
+      monthly: config.budget.monthly ?? null,
+      ledger: ledgerFile(root, config.budget.ledger),
+    },
+    localTier: llamaInstalled()
+      ? { installed: true, install: null }
+      : { installed: false, install: LLAMA_INSTALL },
   };
 }
 
@@ -54,7 +88,10 @@ export async function pullModel(cwd: string, uri: string): Promise<string> {
   const root = await repoRoot(cwd);
   if (!llamaInstalled()) {
     const { UsageError } = await import('../errors.js');
-    throw new UsageError('distiq models pull needs node-llama-cpp, which a plain install leaves out (it is ~725 MB with its GPU variants)', `Add it to your project: ${LLAMA_INSTALL}`);
+    throw new UsageError(
+      'distiq models pull needs node-llama-cpp, which a plain install leaves out (it is ~725 MB with its GPU variants)',
+      `Add it to your project: ${LLAMA_INSTALL}`,
+    );
   }
   const { resolveModelFile } = await import('node-llama-cpp');
   const { ensureStateDir, statePath } = await import('../state-dir.js');
@@ -64,6 +101,9 @@ export async function pullModel(cwd: string, uri: string): Promise<string> {
     return await resolveModelFile(uri, { directory: dir, cli: false });
   } catch (err) {
     const { UsageError } = await import('../errors.js');
-    throw new UsageError(`Cannot get model ${uri}: ${err instanceof Error ? err.message : String(err)}`, 'Use hf:<user>/<repo>/<file>.gguf, an https:// URL, or a path to a .gguf file.');
+    throw new UsageError(
+      `Cannot get model ${uri}: ${err instanceof Error ? err.message : String(err)}`,
+      'Use hf:<user>/<repo>/<file>.gguf, an https:// URL, or a path to a .gguf file.',
+    );
   }
 }

@@ -16,15 +16,36 @@ const PREFIX_TOKENS = 1500;
  * executor role allows), its first usable model (or why none is), and an estimate of one attempt
  * per remaining task. Nothing is sent; the estimate is marked as such wherever it is shown.
  */
-export function nextStep(report: FixReport, opts: { root: string; config: DistiqConfig; configFile: string | null; tiers: TierName[] }): NextStep | null {
-  if (report.remaining.length === 0 || report.interrupted || !['failed', 'partial'].includes(report.status)) return null;
+export function nextStep(
+  report: FixReport,
+  opts: { root: string; config: DistiqConfig; configFile: string | null; tiers: TierName[] },
+): NextStep | null {
+  if (
+    report.remaining.length === 0 ||
+    report.interrupted ||
+    !['failed', 'partial'].includes(report.status)
+  )
+    return null;
   const { config } = opts;
-  const tier = MODEL_TIERS.find((t) => !opts.tiers.includes(t) && config.roles.executor.includes(t) && tierSteps(config, t).length > 0);
+  const tier = MODEL_TIERS.find(
+    (t) =>
+      !opts.tiers.includes(t) &&
+      config.roles.executor.includes(t) &&
+      tierSteps(config, t).length > 0,
+  );
   if (!tier) return null;
   const prices = new PriceBook(config.prices);
   let ladder;
   try {
-    [ladder] = buildLadders({ config, configFile: opts.configFile ?? '(defaults)', root: opts.root, tiers: [tier], env: process.env, prices, create: createProvider });
+    [ladder] = buildLadders({
+      config,
+      configFile: opts.configFile ?? '(defaults)',
+      root: opts.root,
+      tiers: [tier],
+      env: process.env,
+      prices,
+      create: createProvider,
+    });
   } catch {
     return null; // a config problem with that tier: the run that uses it will report it
   }
@@ -34,10 +55,17 @@ export function nextStep(report: FixReport, opts: { root: string; config: Distiq
   for (const task of planFixTasks(report.remaining)) {
     const own = task.failures.map((f) => f.message).join('\n');
     const files = task.files.reduce((n, f) => n + fileTokens(opts.root, f), 0);
-    const inputTokens = PREFIX_TOKENS + countTokens(own) + Math.min(files, config.models.contextTokens);
+    const inputTokens =
+      PREFIX_TOKENS + countTokens(own) + Math.min(files, config.models.contextTokens);
     const outputTokens = Math.min(config.models.maxOutputTokens, 200 + 150 * task.failures.length);
     try {
-      estimateUsd += prices.cost(step.priced, { inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 });
+      estimateUsd += prices.cost(step.priced, {
+        inputTokens,
+        outputTokens,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
+      });
     } catch {
       estimateUsd = null; // unpriced here: the hint names the tier without a price
       break;

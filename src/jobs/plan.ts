@@ -25,7 +25,11 @@ export interface PlanReport {
   schemaVersion: 1;
   job: 'fix' | 'implement';
   items: string[];
-  tasks: (Omit<PlanTask, 'failures'> & { failures: number; estimate: TaskEstimate; route?: RouteDecision })[];
+  tasks: (Omit<PlanTask, 'failures'> & {
+    failures: number;
+    estimate: TaskEstimate;
+    route?: RouteDecision;
+  })[];
   totals: { inputTokens: number; prefixTokens: number; usdByTier: Record<string, number> };
   /** What planning itself cost (the planner model for implement; $0 for fix). */
   planning: CostReport;
@@ -55,16 +59,34 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
   let deps;
   let failuresBefore = 0;
   if (opts.job === 'fix') {
-    deps = buildModelDeps({ root, config, configFile: file, tiers: [...MODEL_TIERS], role: 'executor', budgetUsd: opts.budgetUsd });
+    deps = buildModelDeps({
+      root,
+      config,
+      configFile: file,
+      tiers: [...MODEL_TIERS],
+      role: 'executor',
+      budgetUsd: opts.budgetUsd,
+    });
     const commands = selectCommands(resolveCommands(root, config), opts.targets);
-    const current = await validate(commands, { root, secretEnvVars: config.secrets.envVars, signal: opts.signal });
+    const current = await validate(commands, {
+      root,
+      secretEnvVars: config.secrets.envVars,
+      signal: opts.signal,
+    });
     failuresBefore = current.failures.length;
-    tasks = planFixTasks(current.failures, { definedIn: context?.definedIn, symbolAt: context?.symbolAt, tier: deps.ladders.find((l) => l.steps.length > 0)?.tier ?? 'cheap' });
+    tasks = planFixTasks(current.failures, {
+      definedIn: context?.definedIn,
+      symbolAt: context?.symbolAt,
+      tier: deps.ladders.find((l) => l.steps.length > 0)?.tier ?? 'cheap',
+    });
     messagesFor = (t) => repairMessages(root, t, [], context?.forTask(t));
   } else {
     const checklist = readChecklist(opts.cwd, opts);
     items = checklist.items;
-    const { models, planner } = implementModels(root, config, file, { budgetUsd: opts.budgetUsd, quiet: true });
+    const { models, planner } = implementModels(root, config, file, {
+      budgetUsd: opts.budgetUsd,
+      quiet: true,
+    });
     deps = models;
     const planned = await planImplementation(items, {
       root,
@@ -82,20 +104,49 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
       signal: opts.signal,
     });
     tasks = planned.tasks;
-    messagesFor = (t) => implementMessages(t, t.items.map((n) => items[n - 1]!), [], context?.forTask(t));
+    messagesFor = (t) =>
+      implementMessages(
+        t,
+        t.items.map((n) => items[n - 1]!),
+        [],
+        context?.forTask(t),
+      );
   }
   context?.share(tasks);
-  const estimates = estimateTasks(tasks, messagesFor, deps.ladders, deps.prices, deps.maxOutputTokens);
+  const estimates = estimateTasks(
+    tasks,
+    messagesFor,
+    deps.ladders,
+    deps.prices,
+    deps.maxOutputTokens,
+  );
   const usdByTier: Record<string, number> = {};
   const history = opts.job === 'fix' ? openOutcomeLog(root).read().tasks : [];
-  for (const e of estimates) for (const [tier, v] of Object.entries(e.usdByTier)) usdByTier[tier] = (usdByTier[tier] ?? 0) + v.usd;
+  for (const e of estimates)
+    for (const [tier, v] of Object.entries(e.usdByTier))
+      usdByTier[tier] = (usdByTier[tier] ?? 0) + v.usd;
   const records = deps.recorder.records;
   let matrix: string | undefined;
   if (opts.matrix) {
     const budgetUsd = opts.budgetUsd ?? config.budget.perRun;
-    const shards = shardPlan(tasks, { shards: opts.matrix.shards, maxTasksPerShard: opts.matrix.maxTasksPerShard, budgetUsd: Math.max(0, budgetUsd - deps.recorder.totalUsd()) });
+    const shards = shardPlan(tasks, {
+      shards: opts.matrix.shards,
+      maxTasksPerShard: opts.matrix.maxTasksPerShard,
+      budgetUsd: Math.max(0, budgetUsd - deps.recorder.totalUsd()),
+    });
     const baseSha = (await simpleGit({ baseDir: root }).revparse(['HEAD'])).trim();
-    writePlanFile(path.resolve(opts.cwd, opts.matrix.out), { schemaVersion: 1, job: opts.job, targets: opts.targets, baseSha, items, tasks, shards, budgetUsd, failuresBefore, planningRecords: records });
+    writePlanFile(path.resolve(opts.cwd, opts.matrix.out), {
+      schemaVersion: 1,
+      job: opts.job,
+      targets: opts.targets,
+      baseSha,
+      items,
+      tasks,
+      shards,
+      budgetUsd,
+      failuresBefore,
+      planningRecords: records,
+    });
     matrix = matrixJson(shards);
   }
   return {
@@ -104,8 +155,26 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
     job: opts.job,
     items,
     // fix: the start tier each task would get from the repo's outcome log (README "Routing").
-    tasks: tasks.map((t, i) => ({ ...t, failures: t.failures.length, estimate: estimates[i]!, ...(opts.job === 'fix' ? { route: planRoute(t, estimates[i]!.usdByTier, history, config.fix.maxAttempts) } : {}) })),
-    totals: { inputTokens: estimates.reduce((a, e) => a + e.inputTokens, 0), prefixTokens: estimates.reduce((a, e) => a + e.prefixTokens, 0), usdByTier },
-    planning: buildCostReport({ records, autofixCalls: 0, freeRepairs: [], prices: deps.prices, baseline: deps.baseline, budget: { perRun: deps.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),
+    tasks: tasks.map((t, i) => ({
+      ...t,
+      failures: t.failures.length,
+      estimate: estimates[i]!,
+      ...(opts.job === 'fix'
+        ? { route: planRoute(t, estimates[i]!.usdByTier, history, config.fix.maxAttempts) }
+        : {}),
+    })),
+    totals: {
+      inputTokens: estimates.reduce((a, e) => a + e.inputTokens, 0),
+      prefixTokens: estimates.reduce((a, e) => a + e.prefixTokens, 0),
+      usdByTier,
+    },
+    planning: buildCostReport({
+      records,
+      autofixCalls: 0,
+      freeRepairs: [],
+      prices: deps.prices,
+      baseline: deps.baseline,
+      budget: { perRun: deps.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) },
+    }),
   };
 }

@@ -28,27 +28,93 @@ export interface ReviewJobOptions {
 /** Fetches the PR diff, reviews it on the reviewer tiers, posts one review with inline comments. */
 export async function runReviewJob(o: ReviewJobOptions): Promise<ReviewReport> {
   const started = performance.now();
-  const deps = buildModelDeps({ root: o.root, config: o.config, configFile: o.configFile, tiers: o.config.github.review.tiers, role: 'reviewer', budgetUsd: o.budgetUsd });
+  const deps = buildModelDeps({
+    root: o.root,
+    config: o.config,
+    configFile: o.configFile,
+    tiers: o.config.github.review.tiers,
+    role: 'reviewer',
+    budgetUsd: o.budgetUsd,
+  });
   o.onDeps?.(deps);
   assertUsableModel(deps, 'review');
   const { data: pr } = await o.gh.rest.pulls.get({ ...o.repo, pull_number: o.pr });
-  const files = await o.gh.paginate(o.gh.rest.pulls.listFiles, { ...o.repo, pull_number: o.pr, per_page: 100 });
+  const files = await o.gh.paginate(o.gh.rest.pulls.listFiles, {
+    ...o.repo,
+    pull_number: o.pr,
+    per_page: 100,
+  });
   const context = await JobContext.open(o.root, deps.contextTokens);
-  const cost = () => buildCostReport({ records: deps.recorder.records, autofixCalls: 0, freeRepairs: [], prices: deps.prices, baseline: deps.baseline, budget: { perRun: deps.perRun, spentThisRun: deps.recorder.totalUsd() } });
+  const cost = () =>
+    buildCostReport({
+      records: deps.recorder.records,
+      autofixCalls: 0,
+      freeRepairs: [],
+      prices: deps.prices,
+      baseline: deps.baseline,
+      budget: { perRun: deps.perRun, spentThisRun: deps.recorder.totalUsd() },
+    });
   const base = { schemaVersion: 1 as const, job: 'review' as const, runId: o.runId, pr: o.pr };
   let result;
   try {
-    result = await reviewDiff({ title: pr.title, body: pr.body ?? '' }, files, { ...o.config.github.review, ladders: deps.ladders, budget: deps.budget, prices: deps.prices, recorder: deps.recorder, maxOutputTokens: deps.maxOutputTokens, maxRetries: deps.maxRetries, context, contextTokens: deps.contextTokens, signal: o.signal });
+    result = await reviewDiff({ title: pr.title, body: pr.body ?? '' }, files, {
+      ...o.config.github.review,
+      ladders: deps.ladders,
+      budget: deps.budget,
+      prices: deps.prices,
+      recorder: deps.recorder,
+      maxOutputTokens: deps.maxOutputTokens,
+      maxRetries: deps.maxRetries,
+      context,
+      contextTokens: deps.contextTokens,
+      signal: o.signal,
+    });
   } catch (err) {
     if (!(err instanceof BudgetExceededError)) throw err;
-    return { ...base, status: 'over-budget', summary: err.message, comments: [], folded: [], skippedFiles: [], tierPath: [], escalations: [], changedLines: 0, posted: null, cost: cost(), durationMs: Math.round(performance.now() - started) };
+    return {
+      ...base,
+      status: 'over-budget',
+      summary: err.message,
+      comments: [],
+      folded: [],
+      skippedFiles: [],
+      tierPath: [],
+      escalations: [],
+      changedLines: 0,
+      posted: null,
+      cost: cost(),
+      durationMs: Math.round(performance.now() - started),
+    };
   }
-  const report: ReviewReport = { ...base, status: result.tierPath.length ? 'reviewed' : 'nothing-to-review', ...result, posted: null, cost: cost(), durationMs: 0 };
+  const report: ReviewReport = {
+    ...base,
+    status: result.tierPath.length ? 'reviewed' : 'nothing-to-review',
+    ...result,
+    posted: null,
+    cost: cost(),
+    durationMs: 0,
+  };
   if (o.post && result.tierPath.length) {
     const redact = makeRedactor(process.env, o.config.secrets.envVars);
-    const folded = result.folded.length ? `\n\n**Also noted** (not on a line of this diff, or over the ${o.config.github.review.maxComments}-comment cap):\n${result.folded.map((c) => `- \`${c.path}:${c.line}\` (${c.severity}) ${c.body.split('\n')[0]}`).join('\n')}` : '';
-    const body = redact(`### distiq review\n\n${result.summary}${folded}\n\n${costLine(report.cost)}`);
-    const { data } = await o.gh.rest.pulls.createReview({ ...o.repo, pull_number: o.pr, commit_id: pr.head.sha, event: 'COMMENT', body, comments: result.comments.map((c) => ({ path: c.path, line: c.line, side: 'RIGHT' as const, body: redact(`**${c.severity}**: ${c.body}`) })) });
+    const folded = result.folded.length
+      ? `\n\n**Also noted** (not on a line of this diff, or over the ${o.config.github.review.maxComments}-comment cap):\n${result.folded.map((c) => `- \`${c.path}:${c.line}\` (${c.severity}) ${c.body.split('\n')[0]}`).join('\n')}`
+      : '';
+    const body = redact(
+      `### distiq review\n\n${result.summary}${folded}\n\n${costLine(report.cost)}`,
+    );
+    const { data } = await o.gh.rest.pulls.createReview({
+      ...o.repo,
+      pull_number: o.pr,
+      commit_id: pr.head.sha,
+      event: 'COMMENT',
+      body,
+      comments: result.comments.map((c) => ({
+        path: c.path,
+        line: c.line,
+        side: 'RIGHT' as const,
+        body: redact(`**${c.severity}**: ${c.body}`),
+      })),
+    });
     report.posted = { id: data.id, url: data.html_url };
   }
   report.durationMs = Math.round(performance.now() - started);

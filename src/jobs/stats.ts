@@ -22,7 +22,11 @@ export interface StatsReport {
 }
 
 /** Sums the outcome log for the current UTC day, ISO week or month. */
-export async function summarizeStats(cwd: string, period: Period, now = new Date()): Promise<StatsReport> {
+export async function summarizeStats(
+  cwd: string,
+  period: Period,
+  now = new Date(),
+): Promise<StatsReport> {
   const root = await repoRoot(cwd);
   const log = openOutcomeLog(root);
   const since = new Date(periodStart(period, now)).toISOString();
@@ -32,7 +36,8 @@ export async function summarizeStats(cwd: string, period: Period, now = new Date
   const cacheHits = sum((r) => r.cacheHits);
   const memoryHits = sum((r) => r.memoryHits);
   const spendByTier: Record<string, number> = {};
-  for (const r of runs) for (const [t, usd] of Object.entries(r.byTier)) spendByTier[t] = (spendByTier[t] ?? 0) + usd;
+  for (const r of runs)
+    for (const [t, usd] of Object.entries(r.byTier)) spendByTier[t] = (spendByTier[t] ?? 0) + usd;
   const byClass: StatsReport['byClass'] = {};
   for (const t of tasks) {
     const c = (byClass[t.class] ??= { tasks: 0, solvedBy: {}, unsolved: 0 });
@@ -49,8 +54,19 @@ export async function summarizeStats(cwd: string, period: Period, now = new Date
     tasks: tasks.length,
     modelCalls,
     usd: sum((r) => r.usd),
-    cache: { hits: cacheHits, pct: pct(cacheHits, cacheHits + modelCalls), savedUsd: sum((r) => r.cacheSavedUsd), savedTokens: sum((r) => r.cacheSavedTokens) },
-    memory: { hits: memoryHits, tried: sum((r) => r.memoryTried), pct: pct(memoryHits, tasks.length), savedUsd: sum((r) => r.memorySavedUsd), size: openFixMemory(root).size() },
+    cache: {
+      hits: cacheHits,
+      pct: pct(cacheHits, cacheHits + modelCalls),
+      savedUsd: sum((r) => r.cacheSavedUsd),
+      savedTokens: sum((r) => r.cacheSavedTokens),
+    },
+    memory: {
+      hits: memoryHits,
+      tried: sum((r) => r.memoryTried),
+      pct: pct(memoryHits, tasks.length),
+      savedUsd: sum((r) => r.memorySavedUsd),
+      size: openFixMemory(root).size(),
+    },
     spendByTier,
     byClass,
   };

@@ -28,10 +28,13 @@ export interface FailureSite {
 }
 
 const QUOTED = /'([^'\n]{1,200})'|"([^"\n]{1,200})"|`([^`\n]{1,200})`/g;
-const TOKEN = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\\n]|\\.)*`|\b\d[\d_]*(?:\.\d+)?\b|[A-Za-z_$][\w$]*|\S/g;
+const TOKEN =
+  /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\\n]|\\.)*`|\b\d[\d_]*(?:\.\d+)?\b|[A-Za-z_$][\w$]*|\S/g;
 const KEYWORDS = new Set(
-  ('abstract as async await break case catch class const continue def default delete do else enum export extends false fn for from function if impl implements import in instanceof interface let match mod mut new null of package private protected pub public readonly return self static struct super switch this throw true try type typeof undefined use var void while with yield ' +
-    'string number boolean any unknown never object bigint symbol').split(' '),
+  (
+    'abstract as async await break case catch class const continue def default delete do else enum export extends false fn for from function if impl implements import in instanceof interface let match mod mut new null of package private protected pub public readonly return self static struct super switch this throw true try type typeof undefined use var void while with yield ' +
+    'string number boolean any unknown never object bigint symbol'
+  ).split(' '),
 );
 
 export function abstractMessage(message: string): { text: string; names: string[] } {
@@ -73,16 +76,24 @@ export function codeShape(line: string): string {
 }
 
 /** The fingerprint and site of a failure; `fileText` is the failing file's content, when known. */
-export function fingerprintOf(f: Failure, fileText: string | null): { fingerprint: Fingerprint; site: FailureSite } {
+export function fingerprintOf(
+  f: Failure,
+  fileText: string | null,
+): { fingerprint: Fingerprint; site: FailureSite } {
   const { text, names } = abstractMessage(f.message);
   const line = fileText !== null && f.line ? (fileText.split('\n')[f.line - 1] ?? '').trim() : '';
   const shape = codeShape(line);
   const key = sha256([f.tool, f.code ?? '', text, shape].join('\u0000'));
-  return { fingerprint: { tool: f.tool, code: f.code, message: text, shape, key }, site: { file: f.file, names, line } };
+  return {
+    fingerprint: { tool: f.tool, code: f.code, message: text, shape, key },
+    site: { file: f.file, names, line },
+  };
 }
 
 /** Words for the similarity index: tool, code, the abstract message and the line's shape. */
-export function fingerprintText(fp: Pick<Fingerprint, 'tool' | 'code' | 'message' | 'shape'>): string {
+export function fingerprintText(
+  fp: Pick<Fingerprint, 'tool' | 'code' | 'message' | 'shape'>,
+): string {
   const shape = fp.shape.replace(/\bi\b/g, 'ID').replace(/\bs\b/g, 'STR').replace(/\bn\b/g, 'NUM');
   return [fp.tool, fp.code ?? '', fp.message.replace(/⟨n\d+⟩/g, ' NAME '), shape].join(' ');
 }

@@ -6,7 +6,12 @@ import { z } from 'zod';
 import { DistiqError, ExitCode } from '../errors.js';
 import type { Failure } from '../validation/failure.js';
 import { canonicalJson, sha256 } from './canonical-json.js';
-import { type FailureSite, type Fingerprint, fingerprintOf, fingerprintText } from './fingerprint.js';
+import {
+  type FailureSite,
+  type Fingerprint,
+  fingerprintOf,
+  fingerprintText,
+} from './fingerprint.js';
 import type { Hunk } from './hunks.js';
 
 export const MEMORY_FORMAT = 'distiq-memory';
@@ -19,14 +24,46 @@ const relPath = z
   .string()
   .min(1)
   .max(1000)
-  .refine((p) => !p.includes('\0') && !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).some((s) => s === '..' || s === '.git'), 'a repo-relative path inside the repository');
+  .refine(
+    (p) =>
+      !p.includes('\0') &&
+      !p.startsWith('/') &&
+      !/^[A-Za-z]:/.test(p) &&
+      !p.split(/[\\/]/).some((s) => s === '..' || s === '.git'),
+    'a repo-relative path inside the repository',
+  );
 
 const entrySchema = z
   .object({
     id: z.string().regex(/^[0-9a-f]{64}$/),
-    fingerprint: z.object({ tool: z.string().max(100), code: z.string().max(200).nullable(), message: z.string().max(MAX_TEXT), shape: z.string().max(MAX_TEXT), key: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
-    site: z.object({ file: relPath.nullable(), names: z.array(z.string().max(400)).max(50), line: z.string().max(MAX_TEXT) }).strict(),
-    hunks: z.array(z.object({ path: relPath, search: z.string().min(1).max(MAX_TEXT), replace: z.string().max(MAX_TEXT) }).strict()).min(1).max(20),
+    fingerprint: z
+      .object({
+        tool: z.string().max(100),
+        code: z.string().max(200).nullable(),
+        message: z.string().max(MAX_TEXT),
+        shape: z.string().max(MAX_TEXT),
+        key: z.string().regex(/^[0-9a-f]{64}$/),
+      })
+      .strict(),
+    site: z
+      .object({
+        file: relPath.nullable(),
+        names: z.array(z.string().max(400)).max(50),
+        line: z.string().max(MAX_TEXT),
+      })
+      .strict(),
+    hunks: z
+      .array(
+        z
+          .object({
+            path: relPath,
+            search: z.string().min(1).max(MAX_TEXT),
+            replace: z.string().max(MAX_TEXT),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(20),
     /** The tier that first proved this repair, and what it cost then (the saving of each reuse). */
     tier: z.string().max(40),
     usd: z.number().min(0).finite(),
@@ -37,12 +74,22 @@ const entrySchema = z
   .strict();
 export type MemoryEntry = z.infer<typeof entrySchema>;
 
-const fileSchema = z.object({ format: z.literal(MEMORY_FORMAT), version: z.literal(1), entries: z.array(entrySchema).max(MAX_MEMORY_ENTRIES * 5) }).strict();
+const fileSchema = z
+  .object({
+    format: z.literal(MEMORY_FORMAT),
+    version: z.literal(1),
+    entries: z.array(entrySchema).max(MAX_MEMORY_ENTRIES * 5),
+  })
+  .strict();
 
 /** A memory file that is not distiq's, corrupt, or too large: refused whole, nothing merged. */
 export class MemoryFileError extends DistiqError {
   constructor(file: string, reason: string) {
-    super(`Refused memory file ${file}: ${reason}`, ExitCode.USAGE, 'Export a memory with `distiq memory export FILE`; only that format is accepted.');
+    super(
+      `Refused memory file ${file}: ${reason}`,
+      ExitCode.USAGE,
+      'Export a memory with `distiq memory export FILE`; only that format is accepted.',
+    );
   }
 }
 
@@ -97,12 +144,30 @@ export class FixMemory {
   }
 
   /** Records a proven repair; the same repair of the same fingerprint is one entry. */
-  learn(failure: Failure, fileText: string | null, hunks: Hunk[], meta: { tier: string; usd: number }, now = new Date()): MemoryEntry {
+  learn(
+    failure: Failure,
+    fileText: string | null,
+    hunks: Hunk[],
+    meta: { tier: string; usd: number },
+    now = new Date(),
+  ): MemoryEntry {
     const { fingerprint, site } = fingerprintOf(failure, fileText);
     const id = sha256(canonicalJson({ k: fingerprint.key, h: hunks }));
     const known = this.entries.get(id);
     const at = now.toISOString();
-    const entry: MemoryEntry = known ? { ...known, lastUsedAt: at } : { id, fingerprint, site, hunks, tier: meta.tier, usd: meta.usd, learnedAt: at, lastUsedAt: at, uses: 0 };
+    const entry: MemoryEntry = known
+      ? { ...known, lastUsedAt: at }
+      : {
+          id,
+          fingerprint,
+          site,
+          hunks,
+          tier: meta.tier,
+          usd: meta.usd,
+          learnedAt: at,
+          lastUsedAt: at,
+          uses: 0,
+        };
     this.entries.set(id, entrySchema.parse(entry));
     this.index = null;
     return entry;
@@ -118,7 +183,11 @@ export class FixMemory {
    * The closest stored repairs for a failure: exact fingerprint matches first (most used first),
    * then the nearest by similarity of the abstracted fingerprint, same tool only.
    */
-  candidates(failure: Failure, fileText: string | null, limit = 3): { fingerprint: Fingerprint; site: FailureSite; candidates: Candidate[] } {
+  candidates(
+    failure: Failure,
+    fileText: string | null,
+    limit = 3,
+  ): { fingerprint: Fingerprint; site: FailureSite; candidates: Candidate[] } {
     const { fingerprint, site } = fingerprintOf(failure, fileText);
     const exact = this.all()
       .filter((e) => e.fingerprint.key === fingerprint.key)
@@ -126,11 +195,17 @@ export class FixMemory {
       .map((entry): Candidate => ({ entry, match: 'exact', score: Infinity }));
     const out = exact.slice(0, limit);
     if (out.length < limit && this.entries.size > 0) {
-      const hits = this.search().search(fingerprintText(fingerprint), { filter: (r) => r.tool === fingerprint.tool, fuzzy: 0.2, prefix: true, combineWith: 'OR' });
+      const hits = this.search().search(fingerprintText(fingerprint), {
+        filter: (r) => r.tool === fingerprint.tool,
+        fuzzy: 0.2,
+        prefix: true,
+        combineWith: 'OR',
+      });
       for (const h of hits) {
         if (out.length >= limit) break;
         const entry = this.entries.get(h.id as string);
-        if (entry && !out.some((c) => c.entry.id === entry.id)) out.push({ entry, match: 'similar', score: h.score });
+        if (entry && !out.some((c) => c.entry.id === entry.id))
+          out.push({ entry, match: 'similar', score: h.score });
       }
     }
     return { fingerprint, site, candidates: out };
@@ -142,7 +217,16 @@ export class FixMemory {
     for (const e of entries) {
       const known = this.entries.get(e.id);
       if (!known) added++;
-      this.entries.set(e.id, known ? { ...known, uses: Math.max(known.uses, e.uses), lastUsedAt: known.lastUsedAt > e.lastUsedAt ? known.lastUsedAt : e.lastUsedAt } : e);
+      this.entries.set(
+        e.id,
+        known
+          ? {
+              ...known,
+              uses: Math.max(known.uses, e.uses),
+              lastUsedAt: known.lastUsedAt > e.lastUsedAt ? known.lastUsedAt : e.lastUsedAt,
+            }
+          : e,
+      );
     }
     this.index = null;
     return added;
@@ -165,12 +249,17 @@ export class FixMemory {
   }
 
   size(): MemorySize {
-    return { entries: this.entries.size, bytes: Buffer.byteLength(serialize(this.all())), evicted: this.evicted };
+    return {
+      entries: this.entries.size,
+      bytes: Buffer.byteLength(serialize(this.all())),
+      evicted: this.evicted,
+    };
   }
 
   /** Least used, then least recently used, go first, until both the count and the bytes fit. */
   private bound(): void {
-    const order = () => this.all().sort((a, b) => a.uses - b.uses || a.lastUsedAt.localeCompare(b.lastUsedAt));
+    const order = () =>
+      this.all().sort((a, b) => a.uses - b.uses || a.lastUsedAt.localeCompare(b.lastUsedAt));
     for (const e of order()) {
       if (this.entries.size <= this.maxEntries) break;
       this.entries.delete(e.id);
@@ -186,8 +275,17 @@ export class FixMemory {
 
   private search(): MiniSearch<{ id: string; text: string; tool: string }> {
     if (this.index) return this.index;
-    const ms = new MiniSearch<{ id: string; text: string; tool: string }>({ fields: ['text'], storeFields: ['tool'] });
-    ms.addAll(this.all().map((e) => ({ id: e.id, text: fingerprintText(e.fingerprint), tool: e.fingerprint.tool })));
+    const ms = new MiniSearch<{ id: string; text: string; tool: string }>({
+      fields: ['text'],
+      storeFields: ['tool'],
+    });
+    ms.addAll(
+      this.all().map((e) => ({
+        id: e.id,
+        text: fingerprintText(e.fingerprint),
+        tool: e.fingerprint.tool,
+      })),
+    );
     this.index = ms;
     return ms;
   }
@@ -200,21 +298,33 @@ export function serialize(entries: MemoryEntry[]): string {
 /** Reads and validates a memory file; throws MemoryFileError (ENOENT passes through). */
 export function readMemoryFile(file: string): MemoryEntry[] {
   const size = statSync(file).size;
-  if (size > MAX_MEMORY_BYTES) throw new MemoryFileError(file, `${size} bytes, more than the ${MAX_MEMORY_BYTES}-byte limit`);
+  if (size > MAX_MEMORY_BYTES)
+    throw new MemoryFileError(file, `${size} bytes, more than the ${MAX_MEMORY_BYTES}-byte limit`);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new MemoryFileError(file, `not JSON (${(err as Error).message})`);
   }
-  if (!json || typeof json !== 'object' || (json as { format?: unknown }).format !== MEMORY_FORMAT) throw new MemoryFileError(file, `not a distiq memory file (expected "format": "${MEMORY_FORMAT}")`);
+  if (!json || typeof json !== 'object' || (json as { format?: unknown }).format !== MEMORY_FORMAT)
+    throw new MemoryFileError(
+      file,
+      `not a distiq memory file (expected "format": "${MEMORY_FORMAT}")`,
+    );
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    throw new MemoryFileError(file, `${first.path.join('.') || '(root)'}: ${first.message}${parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : ''}`);
+    throw new MemoryFileError(
+      file,
+      `${first.path.join('.') || '(root)'}: ${first.message}${parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : ''}`,
+    );
   }
   for (const e of parsed.data.entries) {
-    if (sha256(canonicalJson({ k: e.fingerprint.key, h: e.hunks })) !== e.id) throw new MemoryFileError(file, `entry ${e.id.slice(0, 12)}: its id does not match its content`);
+    if (sha256(canonicalJson({ k: e.fingerprint.key, h: e.hunks })) !== e.id)
+      throw new MemoryFileError(
+        file,
+        `entry ${e.id.slice(0, 12)}: its id does not match its content`,
+      );
   }
   return parsed.data.entries;
 }

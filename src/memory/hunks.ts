@@ -13,7 +13,11 @@ const MAX_CONTEXT = 6;
  * changed line regions, each with the fewest context lines that make its `search` unique.
  * Null when the edit creates or deletes the file, or no unique hunk exists (not stored then).
  */
-export function editToHunks(file: string, before: string | null, after: string | null): Hunk[] | null {
+export function editToHunks(
+  file: string,
+  before: string | null,
+  after: string | null,
+): Hunk[] | null {
   if (before === null || after === null || before === after) return null;
   const a = before.split('\n');
   const b = after.split('\n');
@@ -27,7 +31,11 @@ export function editToHunks(file: string, before: string | null, after: string |
       const s1 = Math.min(a.length, r.aEnd + ctx);
       const search = a.slice(s0, s1).join('\n');
       if (search.trim() === '' || occurrences(before, search) !== 1) continue;
-      const replace = [...a.slice(s0, r.aStart), ...b.slice(r.bStart, r.bEnd), ...a.slice(r.aEnd, s1)].join('\n');
+      const replace = [
+        ...a.slice(s0, r.aStart),
+        ...b.slice(r.bStart, r.bEnd),
+        ...a.slice(r.aEnd, s1),
+      ].join('\n');
       hunk = { path: file, search, replace };
     }
     if (!hunk) return null;
@@ -48,14 +56,23 @@ function changedRegions(a: string[], b: string[]): Region[] {
   let pre = 0;
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
   let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  while (
+    suf < a.length - pre &&
+    suf < b.length - pre &&
+    a[a.length - 1 - suf] === b[b.length - 1 - suf]
+  )
+    suf++;
   const am = a.slice(pre, a.length - suf);
   const bm = b.slice(pre, b.length - suf);
-  if ((am.length + 1) * (bm.length + 1) > MAX_LCS_CELLS) return [{ aStart: pre, aEnd: a.length - suf, bStart: pre, bEnd: b.length - suf }];
+  if ((am.length + 1) * (bm.length + 1) > MAX_LCS_CELLS)
+    return [{ aStart: pre, aEnd: a.length - suf, bStart: pre, bEnd: b.length - suf }];
   const n = am.length;
   const m = bm.length;
   const dp = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) dp[i]![j] = am[i] === bm[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      dp[i]![j] =
+        am[i] === bm[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
   const regions: Region[] = [];
   let i = 0;
   let j = 0;

@@ -3,7 +3,14 @@ import type { CallRecord } from '../budget/call-model.js';
 import type { Failure } from '../validation/failure.js';
 import { failureKey } from '../validation/failure.js';
 import type { FixMemory, MemorySize } from './fix-memory.js';
-import { examplesFor, learnRepairs, type MemoryHit, type MemoryTierResult, openFixMemory, type ProvenRepair } from './memory-tier.js';
+import {
+  examplesFor,
+  learnRepairs,
+  type MemoryHit,
+  type MemoryTierResult,
+  openFixMemory,
+  type ProvenRepair,
+} from './memory-tier.js';
 import type { ReplayCache } from './replay-cache.js';
 
 /** The report's `memory` block (README "Fix memory"). */
@@ -49,12 +56,21 @@ export class JobMemory {
   /** A $0 task row whose failures the memory repaired says so. */
   row<T extends TaskRow>(row: T, failures: Failure[]): T {
     if (!this.tier || !failures.some((f) => this.tier!.fixedKeys.has(failureKey(f)))) return row;
-    return { ...row, tier: 'memory', tierPath: [...row.tierPath.filter((t) => t !== 'memory'), 'memory'] };
+    return {
+      ...row,
+      tier: 'memory',
+      tierPath: [...row.tierPath.filter((t) => t !== 'memory'), 'memory'],
+    };
   }
 
   /** Stores the job's proven model repairs (priced by their task's calls) and reports. */
-  finish(outcomes: { task: { id: string }; calls: CallRecord[] }[], cache: ReplayCache | undefined, save: boolean): MemoryReport {
-    const usdOf = (id: string) => outcomes.find((o) => o.task.id === id)?.calls.reduce((a, c) => a + c.usd, 0) ?? 0;
+  finish(
+    outcomes: { task: { id: string }; calls: CallRecord[] }[],
+    cache: ReplayCache | undefined,
+    save: boolean,
+  ): MemoryReport {
+    const usdOf = (id: string) =>
+      outcomes.find((o) => o.task.id === id)?.calls.reduce((a, c) => a + c.usd, 0) ?? 0;
     const learned = save ? learnRepairs(this.memory, this.proven, usdOf) : 0;
     let size = this.memory.size();
     let warning = this.memory.warning ?? undefined;

@@ -65,7 +65,13 @@ export function openFixMemory(root: string): FixMemory {
  * a model's, and a candidate that does not prove out is rolled back and becomes a worked example.
  */
 export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult> {
-  const out: MemoryTierResult = { hits: [], tried: 0, rejected: 0, fixedKeys: new Set(), examples: [] };
+  const out: MemoryTierResult = {
+    hits: [],
+    tried: 0,
+    rejected: 0,
+    fixedKeys: new Set(),
+    examples: [],
+  };
   const seen = new Set<string>();
   const maxProofs = d.maxProofs ?? 12;
   for (;;) {
@@ -73,14 +79,23 @@ export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult
     const failure = d.current().find((f) => !seen.has(failureKey(f)));
     if (!failure) break;
     seen.add(failureKey(failure));
-    const { site, candidates } = d.memory.candidates(failure, readText(d.root, failure.file), d.perFailure ?? 3);
+    const { site, candidates } = d.memory.candidates(
+      failure,
+      readText(d.root, failure.file),
+      d.perFailure ?? 3,
+    );
     for (const c of candidates) {
       if (d.signal?.aborted || out.tried >= maxProofs) break;
       const hunks = retarget(c.entry.hunks, c.entry.site, site);
       let edits: FileEdit[];
       try {
         edits = resolveEdits(d.root, hunks);
-        const refused = edits.length === 0 ? 'the edits change nothing here' : refusedEdit(edits, { policy: loadPathPolicy(d.root, { allowWorkflowEdits: d.allowWorkflowEdits }) });
+        const refused =
+          edits.length === 0
+            ? 'the edits change nothing here'
+            : refusedEdit(edits, {
+                policy: loadPathPolicy(d.root, { allowWorkflowEdits: d.allowWorkflowEdits }),
+              });
         if (refused) throw new EditApplyError(refused);
       } catch (err) {
         if (!(err instanceof EditApplyError)) throw err;
@@ -90,8 +105,18 @@ export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult
       }
       out.tried++;
       const before = d.current();
-      d.progress?.(`${c.match} memory ${c.entry.id.slice(0, 8)} for ${failure.file ?? failure.tool}`);
-      const proposal: RepairProposal = { fixer: MEMORY_FIXER, descriptions: [`memory (${c.match}): ${failure.file ?? ''} ${c.entry.fingerprint.code ?? ''} ${c.entry.fingerprint.message}`.replace(/\s+/g, ' ').trim()], edits };
+      d.progress?.(
+        `${c.match} memory ${c.entry.id.slice(0, 8)} for ${failure.file ?? failure.tool}`,
+      );
+      const proposal: RepairProposal = {
+        fixer: MEMORY_FIXER,
+        descriptions: [
+          `memory (${c.match}): ${failure.file ?? ''} ${c.entry.fingerprint.code ?? ''} ${c.entry.fingerprint.message}`
+            .replace(/\s+/g, ' ')
+            .trim(),
+        ],
+        edits,
+      };
       const verdict = await d.prove(proposal);
       if (!verdict.kept) {
         out.rejected++;
@@ -100,7 +125,13 @@ export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult
       }
       d.memory.used(c.entry.id);
       for (const f of diffFailures(before, d.current()).fixed) out.fixedKeys.add(failureKey(f));
-      out.hits.push({ entry: c.entry.id, match: c.match, failure: `${failure.file ?? failure.tool}: ${failure.message.split('\n')[0]}`, files: edits.map((e) => e.path), savedUsd: c.entry.usd });
+      out.hits.push({
+        entry: c.entry.id,
+        match: c.match,
+        failure: `${failure.file ?? failure.tool}: ${failure.message.split('\n')[0]}`,
+        files: edits.map((e) => e.path),
+        savedUsd: c.entry.usd,
+      });
       break;
     }
   }
@@ -108,7 +139,11 @@ export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult
 }
 
 /** Worked examples for the failures of one model task, fenced as data, bounded in size. */
-export function examplesFor(result: MemoryTierResult | undefined, failures: Failure[], max = 2): string[] {
+export function examplesFor(
+  result: MemoryTierResult | undefined,
+  failures: Failure[],
+  max = 2,
+): string[] {
   if (!result) return [];
   const keys = new Set(failures.map(failureKey));
   const texts = result.examples.filter((e) => keys.has(e.failureKey)).map((e) => e.text);
@@ -127,7 +162,11 @@ export interface ProvenRepair {
  * Stores proven repairs: one entry per fixed failure (its fingerprint, the edit as hunks), with
  * the share of the task's model spend as what a replay saves. Returns how many were stored.
  */
-export function learnRepairs(memory: FixMemory, repairs: ProvenRepair[], usdOfTask: (taskId: string) => number): number {
+export function learnRepairs(
+  memory: FixMemory,
+  repairs: ProvenRepair[],
+  usdOfTask: (taskId: string) => number,
+): number {
   let n = 0;
   for (const r of repairs) {
     const hunks: Hunk[] = [];
@@ -151,9 +190,14 @@ export function learnRepairs(memory: FixMemory, repairs: ProvenRepair[], usdOfTa
 }
 
 function example(f: Failure, c: Candidate, hunks: Hunk[], reason: string): WorkedExample {
-  const body = hunks.map((h) => `${h.path}\n<<<<<<< search\n${h.search}\n=======\n${h.replace}\n>>>>>>> replace`).join('\n');
+  const body = hunks
+    .map((h) => `${h.path}\n<<<<<<< search\n${h.search}\n=======\n${h.replace}\n>>>>>>> replace`)
+    .join('\n');
   const text = `A repair that fixed "${c.entry.fingerprint.message}" elsewhere (${c.match} match), re-targeted here; it did not prove out as is (${reason.split('\n')[0]}):\n${body}`;
-  return { failureKey: failureKey(f), text: text.length > MAX_EXAMPLE_CHARS ? `${text.slice(0, MAX_EXAMPLE_CHARS)}\n…` : text };
+  return {
+    failureKey: failureKey(f),
+    text: text.length > MAX_EXAMPLE_CHARS ? `${text.slice(0, MAX_EXAMPLE_CHARS)}\n…` : text,
+  };
 }
 
 function readText(root: string, file: string | null): string | null {

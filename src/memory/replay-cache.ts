@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ChatRequest, ChatResult, Usage } from '../providers/types.js';
@@ -64,7 +73,11 @@ export class ReplayCache {
       canonicalJson({
         provider: [step.provider.type, step.provider.name],
         model: step.model,
-        messages: req.messages.map((m) => ({ role: m.role, content: m.content, bp: Boolean(m.cacheBreakpoint) })),
+        messages: req.messages.map((m) => ({
+          role: m.role,
+          content: m.content,
+          bp: Boolean(m.cacheBreakpoint),
+        })),
         schema: req.jsonSchema ?? null,
         maxOutputTokens: req.maxOutputTokens,
         temperature: req.temperature ?? null,
@@ -76,15 +89,33 @@ export class ReplayCache {
    * The cached answer, if any and if it still passes the caller's check (`accept` returns the
    * parsed JSON and a problem or null): a stale or now-invalid answer is a miss, never used.
    */
-  lookup(step: CacheStep, req: ChatRequest, accept: (r: ChatResult) => { json?: unknown; problem: string | null }): { result: ChatResult; json?: unknown } | null {
+  lookup(
+    step: CacheStep,
+    req: ChatRequest,
+    accept: (r: ChatResult) => { json?: unknown; problem: string | null },
+  ): { result: ChatResult; json?: unknown } | null {
     const key = ReplayCache.keyOf(step, req);
     const entry = this.read(key);
     if (!entry) return null;
-    const result: ChatResult = { text: entry.text, ...(entry.json !== undefined ? { json: entry.json } : {}), usage: zeroUsage(), model: entry.model, provider: entry.provider, latencyMs: 0, finishReason: entry.finishReason };
+    const result: ChatResult = {
+      text: entry.text,
+      ...(entry.json !== undefined ? { json: entry.json } : {}),
+      usage: zeroUsage(),
+      model: entry.model,
+      provider: entry.provider,
+      latencyMs: 0,
+      finishReason: entry.finishReason,
+    };
     const { json, problem } = accept(result);
     if (problem) return null;
     if (json && typeof json === 'object') this.keys.set(json, key);
-    this.hits.push({ tier: step.tier, provider: step.provider.name, model: step.model, savedUsd: entry.usd, savedUsage: entry.usage });
+    this.hits.push({
+      tier: step.tier,
+      provider: step.provider.name,
+      model: step.model,
+      savedUsd: entry.usd,
+      savedUsage: entry.usage,
+    });
     try {
       const now = new Date();
       utimesSync(this.file(key), now, now); // recently used: evicted last
@@ -95,12 +126,30 @@ export class ReplayCache {
   }
 
   /** Stores a validated answer with what it cost. Failures to write never fail the run. */
-  store(step: CacheStep, req: ChatRequest, result: ChatResult, usd: number, parsed?: unknown): void {
+  store(
+    step: CacheStep,
+    req: ChatRequest,
+    result: ChatResult,
+    usd: number,
+    parsed?: unknown,
+  ): void {
     if (result.finishReason !== 'stop' && result.finishReason !== 'other') return;
     const key = ReplayCache.keyOf(step, req);
     const answer = parsed ?? result.json;
     if (answer && typeof answer === 'object') this.keys.set(answer, key);
-    const entry: Entry = { version: 1, key, tier: step.tier, provider: step.provider.name, model: step.model, text: result.text, ...(answer !== undefined ? { json: answer } : {}), finishReason: result.finishReason, usage: result.usage, usd, storedAt: new Date().toISOString() };
+    const entry: Entry = {
+      version: 1,
+      key,
+      tier: step.tier,
+      provider: step.provider.name,
+      model: step.model,
+      text: result.text,
+      ...(answer !== undefined ? { json: answer } : {}),
+      finishReason: result.finishReason,
+      usage: result.usage,
+      usd,
+      storedAt: new Date().toISOString(),
+    };
     try {
       mkdirSync(this.dir, { recursive: true });
       const tmp = path.join(this.dir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
@@ -158,11 +207,20 @@ export class ReplayCache {
   private evict(): void {
     const files = readdirSync(this.dir).filter((f) => f.endsWith('.json'));
     if (files.length <= this.maxEntries) return;
-    const aged = files.map((f) => ({ f, t: statSync(path.join(this.dir, f)).mtimeMs })).sort((a, b) => a.t - b.t);
-    for (const { f } of aged.slice(0, files.length - this.maxEntries)) rmSync(path.join(this.dir, f), { force: true });
+    const aged = files
+      .map((f) => ({ f, t: statSync(path.join(this.dir, f)).mtimeMs }))
+      .sort((a, b) => a.t - b.t);
+    for (const { f } of aged.slice(0, files.length - this.maxEntries))
+      rmSync(path.join(this.dir, f), { force: true });
   }
 }
 
 function zeroUsage(): Usage {
-  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+  };
 }

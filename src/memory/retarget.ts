@@ -1,7 +1,8 @@
 import { codeShape, type FailureSite, tokenKind, tokenize } from './fingerprint.js';
 import type { Hunk } from './hunks.js';
 
-const WORDISH = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\\n]|\\.)*`|\b\d[\d_]*(?:\.\d+)?\b|[A-Za-z_$][\w$]*/g;
+const WORDISH =
+  /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\\n]|\\.)*`|\b\d[\d_]*(?:\.\d+)?\b|[A-Za-z_$][\w$]*/g;
 
 /**
  * Re-targets a stored edit at a new occurrence of the same mistake: names quoted in the stored
@@ -13,9 +14,15 @@ const WORDISH = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\\n]|\\.)*`|\b\
  */
 export function retarget(hunks: Hunk[], stored: FailureSite, current: FailureSite): Hunk[] {
   const map = tokenMapping(stored, current);
-  const sub = (text: string) => (map.size === 0 ? text : text.replace(WORDISH, (t) => map.get(t) ?? t));
-  const movePath = (p: string) => (stored.file && current.file && p === stored.file ? current.file : sub(p));
-  return hunks.map((h) => ({ path: movePath(h.path), search: sub(h.search), replace: sub(h.replace) }));
+  const sub = (text: string) =>
+    map.size === 0 ? text : text.replace(WORDISH, (t) => map.get(t) ?? t);
+  const movePath = (p: string) =>
+    stored.file && current.file && p === stored.file ? current.file : sub(p);
+  return hunks.map((h) => ({
+    path: movePath(h.path),
+    search: sub(h.search),
+    replace: sub(h.replace),
+  }));
 }
 
 export function tokenMapping(stored: FailureSite, current: FailureSite): Map<string, string> {

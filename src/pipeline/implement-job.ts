@@ -3,7 +3,13 @@ import type { DistiqConfig, TierName } from '../config/schema.js';
 import { JobContext } from '../context/job-context.js';
 import { resolveCommands, type ResolvedCommand } from '../detect/commands.js';
 import { InterruptedError, UsageError } from '../errors.js';
-import { type ExecuteDeps, type ExecutionState, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
+import {
+  type ExecuteDeps,
+  type ExecutionState,
+  executionTasks,
+  finalValidation,
+  newExecutionState,
+} from '../execute/execute-plan.js';
 import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { planImplementation } from '../plan/plan-implement.js';
@@ -51,13 +57,24 @@ interface State {
 export async function runImplementJob(req: ImplementJobRequest): Promise<ImplementReport> {
   const started = performance.now();
   const recovered = await recoverInterruptedEdits(req.root);
-  if (recovered.length > 0) process.stderr.write(`distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`);
+  if (recovered.length > 0)
+    process.stderr.write(
+      `distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`,
+    );
   if (!req.allowDirty) await assertCleanTree(req.root);
   if (req.branch) await assertNewBranchName(req.root, req.branch);
   const executors = req.models.ladders.filter((l) => l.steps.length > 0);
   const plannerSteps = req.planner.flatMap((l) => l.steps);
-  if (plannerSteps.length === 0) throw new UsageError('No usable planner model: implement needs one (roles.planner)', `Configure a provider for one of the planner tiers (${req.planner.map((l) => l.tier).join(', ') || 'none'}); \`distiq models\` shows what is usable and why not.`);
-  if (executors.length === 0) throw new UsageError('No usable executor model for implement tasks', '`distiq models` shows what is usable; implement.tiers lists the tiers it may use.');
+  if (plannerSteps.length === 0)
+    throw new UsageError(
+      'No usable planner model: implement needs one (roles.planner)',
+      `Configure a provider for one of the planner tiers (${req.planner.map((l) => l.tier).join(', ') || 'none'}); \`distiq models\` shows what is usable and why not.`,
+    );
+  if (executors.length === 0)
+    throw new UsageError(
+      'No usable executor model for implement tasks',
+      '`distiq models` shows what is usable; implement.tiers lists the tiers it may use.',
+    );
   const commands = selectCommands(resolveCommands(req.root, req.config), []);
   const secretEnvVars = req.config.secrets.envVars;
   const state: State = { commands, planAttempts: 0, branch: null };
@@ -68,10 +85,16 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
       {
         title: `Validate the baseline: ${commands.map((c) => c.kind).join(', ')}`,
         task: async (ctx, task) => {
-          const before = await validate(ctx.commands, { root: req.root, secretEnvVars, signal: req.signal });
+          const before = await validate(ctx.commands, {
+            root: req.root,
+            secretEnvVars,
+            signal: req.signal,
+          });
           if (req.signal?.aborted) return;
           ctx.before = before;
-          task.title = before.ok ? 'Baseline: every command passes' : `Baseline: ${before.failures.length} failure(s) already there (they are not regressions)`;
+          task.title = before.ok
+            ? 'Baseline: every command passes'
+            : `Baseline: ${before.failures.length} failure(s) already there (they are not regressions)`;
         },
       },
       {
@@ -125,7 +148,8 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
       {
         title: `Execute, up to ${req.concurrency} task(s) at once`,
         skip: (ctx) => (!ctx.exec || req.signal?.aborted ? 'interrupted' : false),
-        task: (ctx, task) => task.newListr(executionTasks(deps!, ctx.exec!), { concurrent: true, exitOnError: false }),
+        task: (ctx, task) =>
+          task.newListr(executionTasks(deps!, ctx.exec!), { concurrent: true, exitOnError: false }),
       },
       {
         title: 'Validate the whole job',
@@ -135,11 +159,24 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
       {
         title: `Commit on branch ${req.branch}`,
         enabled: () => Boolean(req.branch),
-        skip: (ctx) => (req.signal?.aborted ? 'interrupted' : !ctx.exec || ctx.exec.changed.size === 0 ? 'no changes to commit' : false),
+        skip: (ctx) =>
+          req.signal?.aborted
+            ? 'interrupted'
+            : !ctx.exec || ctx.exec.changed.size === 0
+              ? 'no changes to commit'
+              : false,
         task: async (ctx) => {
           const done = ctx.exec!.outcomes.filter((o) => o.status === 'done');
           const message = `feat: distiq implemented ${done.length} task(s) from ${req.source}\n\n${done.map((o) => `- ${o.task.title}`).join('\n')}`;
-          ctx.branch = { name: req.branch!, commit: await commitOnNewBranch(req.root, req.branch!, [...ctx.exec!.changed].sort(), message) };
+          ctx.branch = {
+            name: req.branch!,
+            commit: await commitOnNewBranch(
+              req.root,
+              req.branch!,
+              [...ctx.exec!.changed].sort(),
+              message,
+            ),
+          };
         },
       },
     ],
@@ -158,11 +195,27 @@ function buildReport(state: State, req: ImplementJobRequest, started: number): I
   const items = req.items.map((text, i) => {
     const mine = outcomes.filter((o) => o.task.items.includes(i + 1));
     const done = mine.filter((o) => o.status === 'done').length;
-    return { n: i + 1, text, tasks: mine.map((o) => o.task.id), status: mine.length > 0 && done === mine.length ? ('done' as const) : done > 0 ? ('partial' as const) : ('not-done' as const) };
+    return {
+      n: i + 1,
+      text,
+      tasks: mine.map((o) => o.task.id),
+      status:
+        mine.length > 0 && done === mine.length
+          ? ('done' as const)
+          : done > 0
+            ? ('partial' as const)
+            : ('not-done' as const),
+    };
   });
   const regressions = diffFailures(before.failures, after.failures).introduced;
   const allDone = items.every((i) => i.status === 'done');
-  const status: ImplementReport['status'] = exec?.overBudget ? 'over-budget' : allDone && regressions.length === 0 ? 'implemented' : items.some((i) => i.status !== 'not-done') ? 'partial' : 'failed';
+  const status: ImplementReport['status'] = exec?.overBudget
+    ? 'over-budget'
+    : allDone && regressions.length === 0
+      ? 'implemented'
+      : items.some((i) => i.status !== 'not-done')
+        ? 'partial'
+        : 'failed';
   const records = req.models.recorder.records;
   return {
     schemaVersion: 1,
@@ -179,8 +232,22 @@ function buildReport(state: State, req: ImplementJobRequest, started: number): I
     changedFiles: [...(exec?.changed ?? [])].sort(),
     tasks: outcomes.map((o) => taskReport(o)),
     repairs: exec?.repairs ?? [],
-    commands: before.results.map((r, i) => ({ kind: r.kind, command: r.command, exitCodeBefore: r.exitCode, exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode, durationMs: r.durationMs, sandbox: r.sandbox ?? 'none' })),
-    cost: buildCostReport({ records, autofixCalls: 0, freeRepairs: [], prices: req.models.prices, baseline: req.models.baseline, budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) } }),
+    commands: before.results.map((r, i) => ({
+      kind: r.kind,
+      command: r.command,
+      exitCodeBefore: r.exitCode,
+      exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode,
+      durationMs: r.durationMs,
+      sandbox: r.sandbox ?? 'none',
+    })),
+    cost: buildCostReport({
+      records,
+      autofixCalls: 0,
+      freeRepairs: [],
+      prices: req.models.prices,
+      baseline: req.models.baseline,
+      budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) },
+    }),
     branch: state.branch,
     durationMs: Math.round(performance.now() - started),
   };

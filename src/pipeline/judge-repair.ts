@@ -16,7 +16,11 @@ export interface Verdict {
  * from a tool that command had not reported before (the next stage of `a && b` now runs).
  * A command that passed before and fails now is always a regression.
  */
-export function judgeRepair(before: Validation, after: Validation, opts: { requireProgress?: boolean } = {}): Verdict {
+export function judgeRepair(
+  before: Validation,
+  after: Validation,
+  opts: { requireProgress?: boolean } = {},
+): Verdict {
   const requireProgress = opts.requireProgress ?? true;
   const regressions: Failure[] = [];
   const unmasked: Failure[] = [];
@@ -27,15 +31,33 @@ export function judgeRepair(before: Validation, after: Validation, opts: { requi
     const diff = diffFailures(prev.failures, res.failures);
     fixed += diff.fixed.length;
     if (prev.exitCode === 0 && res.exitCode !== 0) {
-      regressions.push(...(res.failures.length ? res.failures : [{ tool: res.kind, file: null, line: null, column: null, code: `exit-${res.exitCode}`, severity: 'error' as const, message: `${res.command} now fails` }]));
+      regressions.push(
+        ...(res.failures.length
+          ? res.failures
+          : [
+              {
+                tool: res.kind,
+                file: null,
+                line: null,
+                column: null,
+                code: `exit-${res.exitCode}`,
+                severity: 'error' as const,
+                message: `${res.command} now fails`,
+              },
+            ]),
+      );
       return;
     }
     const prevTools = new Set(prev.failures.map((f) => f.tool));
     const stagePassed = diff.remaining.length === 0;
-    for (const f of diff.introduced) (stagePassed && !prevTools.has(f.tool) ? unmasked : regressions).push(f);
+    for (const f of diff.introduced)
+      (stagePassed && !prevTools.has(f.tool) ? unmasked : regressions).push(f);
   });
-  const keep = regressions.length === 0 && (!requireProgress || fixed > 0 || (after.ok && !before.ok));
-  const tail = unmasked.length ? ` (${unmasked.length} more unmasked: ${[...new Set(unmasked.map((f) => f.tool))].join(', ')} now runs)` : '';
+  const keep =
+    regressions.length === 0 && (!requireProgress || fixed > 0 || (after.ok && !before.ok));
+  const tail = unmasked.length
+    ? ` (${unmasked.length} more unmasked: ${[...new Set(unmasked.map((f) => f.tool))].join(', ')} now runs)`
+    : '';
   const reason = keep
     ? `failures ${before.failures.length} → ${after.failures.length}${requireProgress ? '' : ', none new'}${tail}`
     : regressions.length > 0

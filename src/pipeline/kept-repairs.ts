@@ -7,8 +7,15 @@ export interface KeptRepair {
   files: string[];
 }
 
-export function keptRepair(before: Validation, after: Validation, changed: Iterable<string>): KeptRepair {
-  return { fixed: new Set(diffFailures(before.failures, after.failures).fixed.map(failureKey)), files: [...changed] };
+export function keptRepair(
+  before: Validation,
+  after: Validation,
+  changed: Iterable<string>,
+): KeptRepair {
+  return {
+    fixed: new Set(diffFailures(before.failures, after.failures).fixed.map(failureKey)),
+    files: [...changed],
+  };
 }
 
 /** The kept repairs that removed at least one of a task's failures. */
@@ -21,6 +28,10 @@ export function keptFor(kept: KeptRepair[] | undefined, failures: Failure[]): Ke
  * Every file a task's repairs changed, also outside the files its failures name (a renamed
  * declaration is repaired in the declaring file, which no failure names).
  */
-export function changedFor(kept: KeptRepair[] | undefined, failures: Failure[], own: string[]): string[] {
+export function changedFor(
+  kept: KeptRepair[] | undefined,
+  failures: Failure[],
+  own: string[],
+): string[] {
   return [...new Set([...own, ...keptFor(kept, failures).flatMap((k) => k.files)])].sort();
 }

@@ -5,7 +5,8 @@ import type { Failure } from '../validation/failure.js';
 
 const WORD = /[A-Za-z_$][\w$]*/g;
 const KEYWORDS = new Set<string>();
-for (let k = ts.SyntaxKind.FirstKeyword; k <= ts.SyntaxKind.LastKeyword; k++) KEYWORDS.add(ts.tokenToString(k) ?? '');
+for (let k = ts.SyntaxKind.FirstKeyword; k <= ts.SyntaxKind.LastKeyword; k++)
+  KEYWORDS.add(ts.tokenToString(k) ?? '');
 
 /**
  * A $0 repair may only change names the failures point at: a name a failure message quotes, or
@@ -13,21 +14,27 @@ for (let k = ts.SyntaxKind.FirstKeyword; k <= ts.SyntaxKind.LastKeyword; k++) KE
  * unrelated declaration that happens to match a typo) is not a repair of these failures.
  * Returns why the repair is out of bounds, or undefined when it is not.
  */
-export function outsideIntent(edits: FileEdit[], failures: Failure[], history?: ChangeHistory): string | undefined {
+export function outsideIntent(
+  edits: FileEdit[],
+  failures: Failure[],
+  history?: ChangeHistory,
+): string | undefined {
   for (const e of edits) {
     if (e.before === null || e.after === null) continue;
     const removed = decreased(e.before, e.after);
     if (removed.length === 0) continue;
     const lines = e.before.split('\n');
     const lineNumbers = failures.filter((f) => f.file === e.path && f.line).map((f) => f.line!);
-    for (const h of history?.hunks.get(e.path) ?? []) for (let l = h.start; l <= h.end; l++) lineNumbers.push(l);
+    for (const h of history?.hunks.get(e.path) ?? [])
+      for (let l = h.start; l <= h.end; l++) lineNumbers.push(l);
     if (history && !history.hunks.has(e.path) && history.changedFiles.includes(e.path)) continue; // new file
     const sites = lineNumbers.map((l) => lines[l - 1] ?? '');
     for (const name of removed) {
       // Uses the checker flagged are the fixer's own evidence (a test run may stop at the first
       // error); renaming a declaration is what needs a failure behind it.
       if (!declares(e.before, name)) continue;
-      if (failures.some((f) => mentions(f.message, name)) || sites.some((l) => mentions(l, name))) continue;
+      if (failures.some((f) => mentions(f.message, name)) || sites.some((l) => mentions(l, name)))
+        continue;
       return `it changes '${name}' in ${e.path}, which no failure points at`;
     }
   }
@@ -47,7 +54,9 @@ function decreased(before: string, after: string): string[] {
 
 function declares(text: string, name: string): boolean {
   const n = name.replace(/\$/g, '\\$');
-  return new RegExp(`\\b(function\\*?|class|interface|type|enum|const|let|var|namespace)\\s+${n}(?![\\w$])`).test(text);
+  return new RegExp(
+    `\\b(function\\*?|class|interface|type|enum|const|let|var|namespace)\\s+${n}(?![\\w$])`,
+  ).test(text);
 }
 
 function mentions(text: string, name: string): boolean {

@@ -25,11 +25,18 @@ export function uncheckedItems(markdown: string): string[] {
     const item = /^(\s*)[-*+] \[([ xX])\]\s+(.*)$/.exec(line);
     if (item) {
       flush();
-      if (item[2] === ' ' && item[3]!.trim()) current = { indent: item[1]!.length, lines: [item[3]!.trim()] };
+      if (item[2] === ' ' && item[3]!.trim())
+        current = { indent: item[1]!.length, lines: [item[3]!.trim()] };
       continue;
     }
     const cont: { indent: number; lines: string[] } | null = current;
-    if (cont && line.trim() && /^\s*/.exec(line)![0].length > cont.indent && !/^\s*[-*+] /.test(line)) cont.lines.push(line.trim());
+    if (
+      cont &&
+      line.trim() &&
+      /^\s*/.exec(line)![0].length > cont.indent &&
+      !/^\s*[-*+] /.test(line)
+    )
+      cont.lines.push(line.trim());
     else flush();
   }
   flush();
@@ -38,7 +45,11 @@ export function uncheckedItems(markdown: string): string[] {
 
 export function requireItems(markdown: string, source: string): string[] {
   const items = uncheckedItems(markdown);
-  if (items.length === 0) throw new UsageError(`${source} has no unchecked checklist items ("- [ ] ...")`, 'An implement job works on the unchecked items of a markdown checklist; checked ones ("- [x]") are done.');
+  if (items.length === 0)
+    throw new UsageError(
+      `${source} has no unchecked checklist items ("- [ ] ...")`,
+      'An implement job works on the unchecked items of a markdown checklist; checked ones ("- [x]") are done.',
+    );
   return items;
 }
 
@@ -46,7 +57,11 @@ export function requireItems(markdown: string, source: string): string[] {
  * The items that fit a token budget, in checklist order; the rest are dropped and returned, to be
  * listed, never silently lost. An item that alone exceeds the budget is dropped too.
  */
-export function fitItemsToBudget(items: string[], maxTokens: number, count: (text: string) => number): { kept: string[]; dropped: string[] } {
+export function fitItemsToBudget(
+  items: string[],
+  maxTokens: number,
+  count: (text: string) => number,
+): { kept: string[]; dropped: string[] } {
   const kept: string[] = [];
   const dropped: string[] = [];
   let used = 0;

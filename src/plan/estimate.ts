@@ -15,7 +15,13 @@ export interface TaskEstimate {
 }
 
 /** What each task would send and cost per tier, for `distiq plan`: computed, nothing sent. */
-export function estimateTasks(tasks: PlanTask[], messagesFor: (t: PlanTask) => ChatMessage[], ladders: TierLadder[], prices: PriceBook, maxOutputTokens: number): TaskEstimate[] {
+export function estimateTasks(
+  tasks: PlanTask[],
+  messagesFor: (t: PlanTask) => ChatMessage[],
+  ladders: TierLadder[],
+  prices: PriceBook,
+  maxOutputTokens: number,
+): TaskEstimate[] {
   return tasks.map((task, i) => {
     const messages = messagesFor(task);
     const sizes = messages.map((m) => countTokens(m.content) + 4);
@@ -23,7 +29,12 @@ export function estimateTasks(tasks: PlanTask[], messagesFor: (t: PlanTask) => C
     const prefixTokens = last < 0 ? 0 : sizes.slice(0, last + 1).reduce((a, b) => a + b, 0);
     const inputTokens = sizes.reduce((a, b) => a + b, 0);
     const planned = task.changes.flatMap((f) => f.changes.map((c) => c.new)).join('\n');
-    const outputTokens = Math.min(maxOutputTokens, task.failures.length > 0 ? 200 + 150 * task.failures.length : 100 + Math.ceil(countTokens(planned) * 1.2));
+    const outputTokens = Math.min(
+      maxOutputTokens,
+      task.failures.length > 0
+        ? 200 + 150 * task.failures.length
+        : 100 + Math.ceil(countTokens(planned) * 1.2),
+    );
     const usdByTier: TaskEstimate['usdByTier'] = {};
     for (const l of ladders) {
       const first = l.info[0];
@@ -31,7 +42,13 @@ export function estimateTasks(tasks: PlanTask[], messagesFor: (t: PlanTask) => C
       const cacheReadTokens = i > 0 ? prefixTokens : 0;
       let usd: number;
       try {
-        usd = prices.cost(first.priced, { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens: i === 0 ? prefixTokens : 0, cacheWrite1hTokens: 0 });
+        usd = prices.cost(first.priced, {
+          inputTokens,
+          outputTokens,
+          cacheReadTokens,
+          cacheWriteTokens: i === 0 ? prefixTokens : 0,
+          cacheWrite1hTokens: 0,
+        });
       } catch {
         continue; // unpriced: config errors are reported when the job runs
       }

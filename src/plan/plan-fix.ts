@@ -17,7 +17,11 @@ export interface FixPlanOptions {
 }
 
 // Quoted words in messages that name no repo symbol (type names of the language, not causes).
-const NOT_A_CAUSE = new Set('string number boolean any unknown never void null undefined object symbol bigint true false this Promise Array Record Partial Function Object Error'.split(' '));
+const NOT_A_CAUSE = new Set(
+  'string number boolean any unknown never void null undefined object symbol bigint true false this Promise Array Record Partial Function Object Error'.split(
+    ' ',
+  ),
+);
 
 /**
  * The deterministic plan for `fix`, no model involved: failures that share a cause become one task.
@@ -34,15 +38,23 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
   const symbolsOf = failures.map((f) => {
     if (!opts.definedIn) return [];
     const named = namedSymbols(f.message).filter((s) => opts.definedIn!(s).length > 0);
-    const site = f.file && f.line && f.column ? opts.symbolAt?.(f.file, f.line, f.column) : undefined;
+    const site =
+      f.file && f.line && f.column ? opts.symbolAt?.(f.file, f.line, f.column) : undefined;
     // The symbol at the site counts only when it is defined in another file: a shared dependency.
-    const atSite = site && !NOT_A_CAUSE.has(site) && opts.definedIn(site).some((p) => p !== f.file) ? [site] : [];
+    const atSite =
+      site && !NOT_A_CAUSE.has(site) && opts.definedIn(site).some((p) => p !== f.file)
+        ? [site]
+        : [];
     return [...new Set([...named, ...atSite])];
   });
   // The same missing name, or the same module, is one cause even where nothing defines it any more.
   const causesOf = failures.map((f) => causeKeys(f, opts.moduleFile));
   failures.forEach((f, i) => {
-    const keys = [`file:${f.file ?? `(${f.tool})`}`, ...symbolsOf[i]!.map((s) => `symbol:${s}`), ...causesOf[i]!.keys];
+    const keys = [
+      `file:${f.file ?? `(${f.tool})`}`,
+      ...symbolsOf[i]!.map((s) => `symbol:${s}`),
+      ...causesOf[i]!.keys,
+    ];
     for (const k of keys) {
       const seen = firstByKey.get(k);
       if (seen === undefined) firstByKey.set(k, i);
@@ -54,16 +66,27 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
   const tasks = [...groups.values()].map((members) => {
     const fs = members.map((i) => failures[i]!);
     const files = [...new Set(fs.map((f) => f.file).filter((f): f is string => Boolean(f)))].sort();
-    const symbols = [...new Set(members.flatMap((i) => symbolsOf[i]!))].filter((s) => members.filter((i) => symbolsOf[i]!.includes(s)).length > 1 || files.length > 1);
+    const symbols = [...new Set(members.flatMap((i) => symbolsOf[i]!))].filter(
+      (s) => members.filter((i) => symbolsOf[i]!.includes(s)).length > 1 || files.length > 1,
+    );
     const modules = members.flatMap((i) => causesOf[i]!.files);
-    const scope = [...new Set([...files, ...modules, ...symbols.flatMap((s) => opts.definedIn!(s).slice(0, 2))])].sort();
+    const scope = [
+      ...new Set([...files, ...modules, ...symbols.flatMap((s) => opts.definedIn!(s).slice(0, 2))]),
+    ].sort();
     const anyFile = files.length > 0;
     return { fs, files, scope: anyFile ? scope : [], symbols };
   });
-  tasks.sort((a, b) => (a.files[0] ?? `(${a.fs[0]!.tool})`).localeCompare(b.files[0] ?? `(${b.fs[0]!.tool})`));
+  tasks.sort((a, b) =>
+    (a.files[0] ?? `(${a.fs[0]!.tool})`).localeCompare(b.files[0] ?? `(${b.fs[0]!.tool})`),
+  );
   return tasks.map((t, i) => {
     const tools = [...new Set(t.fs.map((f) => f.tool))].join(', ');
-    const where = t.files.length === 0 ? `(${t.fs[0]!.tool})` : t.files.length === 1 ? t.files[0]! : `${t.files[0]} +${t.files.length - 1}`;
+    const where =
+      t.files.length === 0
+        ? `(${t.fs[0]!.tool})`
+        : t.files.length === 1
+          ? t.files[0]!
+          : `${t.files[0]} +${t.files.length - 1}`;
     const cause = t.symbols.length > 0 ? ` sharing ${t.symbols.slice(0, 3).join(', ')}` : '';
     return {
       id: `t${i + 1}`,
@@ -72,7 +95,8 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
       files: t.scope,
       dependsOn: [],
       tier: opts.tier ?? 'autofix',
-      acceptance: 'the listed failures are gone from the validation commands and no new failure appears',
+      acceptance:
+        'the listed failures are gone from the validation commands and no new failure appears',
       failures: t.fs,
       changes: [],
       items: [],
@@ -80,23 +104,33 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
   });
 }
 
-const MISSING = /cannot find name|is not defined|has no exported member|does not exist on type|cannot find module|implementation name must be/i;
+const MISSING =
+  /cannot find name|is not defined|has no exported member|does not exist on type|cannot find module|implementation name must be/i;
 
 /**
  * Cause keys of a failure about something missing: the missing name itself, and the module the
  * message quotes, resolved from the failing file (two importers of one broken module share it).
  */
-function causeKeys(f: Failure, moduleFile: FixPlanOptions['moduleFile']): { keys: string[]; files: string[] } {
+function causeKeys(
+  f: Failure,
+  moduleFile: FixPlanOptions['moduleFile'],
+): { keys: string[]; files: string[] } {
   const first = f.message.split('\n')[0]!;
   if (!MISSING.test(first)) return { keys: [], files: [] };
   const keys: string[] = [];
   const files: string[] = [];
-  const missing = /(?:name|member(?: named)?|property|value)\s+['"`‘]([A-Za-z_$][\w$]*)['"`’]/i.exec(first) ?? /^ReferenceError: ([A-Za-z_$][\w$]*) is not defined/.exec(first);
+  const missing =
+    /(?:name|member(?: named)?|property|value)\s+['"`‘]([A-Za-z_$][\w$]*)['"`’]/i.exec(first) ??
+    /^ReferenceError: ([A-Za-z_$][\w$]*) is not defined/.exec(first);
   if (missing && !NOT_A_CAUSE.has(missing[1]!)) keys.push(`missing:${missing[1]}`);
   const spec = /[Mm]odule ['"`]"?([^'"`\n]+?)"?['"`]/.exec(first)?.[1];
   if (spec && f.file) {
     const file = moduleFile?.(f.file, spec);
-    const key = file ?? (spec.startsWith('.') ? path.posix.join(path.posix.dirname(f.file), spec).replace(/\.(c|m)?[jt]sx?$/, '') : spec);
+    const key =
+      file ??
+      (spec.startsWith('.')
+        ? path.posix.join(path.posix.dirname(f.file), spec).replace(/\.(c|m)?[jt]sx?$/, '')
+        : spec);
     keys.push(`module:${key}`);
     if (file) files.push(file);
   }
@@ -107,6 +141,7 @@ function causeKeys(f: Failure, moduleFile: FixPlanOptions['moduleFile']): { keys
 function namedSymbols(message: string): string[] {
   const first = message.split('\n')[0]!;
   const out = new Set<string>();
-  for (const m of first.matchAll(/(['"`‘])([A-Za-z_$][\w$]*)(?:\([^)]*\))?['"`’]/g)) if (!NOT_A_CAUSE.has(m[2]!) && m[2]!.length > 1) out.add(m[2]!);
+  for (const m of first.matchAll(/(['"`‘])([A-Za-z_$][\w$]*)(?:\([^)]*\))?['"`’]/g))
+    if (!NOT_A_CAUSE.has(m[2]!) && m[2]!.length > 1) out.add(m[2]!);
   return [...out];
 }

@@ -31,7 +31,13 @@ export class ProviderError extends DistiqError {
 
   /** Same provider, after a backoff. */
   get retryable(): boolean {
-    return this.fault === 'rate-limit' || this.fault === 'overloaded' || this.fault === 'server' || this.fault === 'timeout' || this.fault === 'network';
+    return (
+      this.fault === 'rate-limit' ||
+      this.fault === 'overloaded' ||
+      this.fault === 'server' ||
+      this.fault === 'timeout' ||
+      this.fault === 'network'
+    );
   }
 
   /** Retried once with the error as feedback (the model answered, badly). */
@@ -50,7 +56,10 @@ export function excerpt(body: unknown, chars = 200): string {
 /** Classifies an HTTP failure the way both vendors document their errors. */
 export function faultFromStatus(status: number | undefined, body: string): ProviderFault {
   if (status === undefined) return 'network';
-  if (status === 429) return /insufficient_quota|spend[_ ]limit|billing|credit balance/i.test(body) ? 'quota' : 'rate-limit';
+  if (status === 429)
+    return /insufficient_quota|spend[_ ]limit|billing|credit balance/i.test(body)
+      ? 'quota'
+      : 'rate-limit';
   if (status === 529 || status === 503) return 'overloaded';
   if (status === 408) return 'timeout';
   if (status >= 500) return 'server';
@@ -59,9 +68,13 @@ export function faultFromStatus(status: number | undefined, body: string): Provi
 }
 
 /** `retry-after` (seconds or HTTP date) or `retry-after-ms`, as milliseconds. */
-export function retryAfterMs(headers: Headers | Record<string, string | undefined> | undefined): number | undefined {
+export function retryAfterMs(
+  headers: Headers | Record<string, string | undefined> | undefined,
+): number | undefined {
   if (!headers) return undefined;
-  const get = (k: string) => (headers instanceof Headers ? headers.get(k) : (headers[k] ?? headers[k.toLowerCase()])) ?? undefined;
+  const get = (k: string) =>
+    (headers instanceof Headers ? headers.get(k) : (headers[k] ?? headers[k.toLowerCase()])) ??
+    undefined;
   const ms = get('retry-after-ms');
   if (ms && Number.isFinite(Number(ms))) return Number(ms);
   const value = get('retry-after');

@@ -11,7 +11,10 @@ export interface LlamaProviderOptions {
   contextSize?: number;
 }
 
-type Loaded = { llama: Awaited<ReturnType<LlamaModule['getLlama']>>; model: Awaited<ReturnType<Awaited<ReturnType<LlamaModule['getLlama']>>['loadModel']>> };
+type Loaded = {
+  llama: Awaited<ReturnType<LlamaModule['getLlama']>>;
+  model: Awaited<ReturnType<Awaited<ReturnType<LlamaModule['getLlama']>>['loadModel']>>;
+};
 
 /**
  * A local GGUF model in-process through node-llama-cpp. Structured output is enforced while
@@ -30,8 +33,16 @@ export class LlamaProvider implements Provider {
     this.loaded ??= (async () => {
       const { getLlama } = await loadNodeLlamaCpp();
       // build: "never": only the prebuilt binaries that ship in the npm package; nothing is compiled or downloaded.
-      const llama = await getLlama({ gpu: this.opts.gpu ?? 'auto', build: 'never', logLevel: 'error' as never, progressLogs: false });
-      const model = await llama.loadModel({ modelPath: this.opts.modelPath, gpuLayers: this.opts.gpu === false ? 0 : 'auto' });
+      const llama = await getLlama({
+        gpu: this.opts.gpu ?? 'auto',
+        build: 'never',
+        logLevel: 'error' as never,
+        progressLogs: false,
+      });
+      const model = await llama.loadModel({
+        modelPath: this.opts.modelPath,
+        gpuLayers: this.opts.gpu === false ? 0 : 'auto',
+      });
       return { llama, model };
     })();
     return this.loaded;
@@ -45,26 +56,54 @@ export class LlamaProvider implements Provider {
       ({ LlamaChatSession } = await loadNodeLlamaCpp());
       loaded = await this.load();
     } catch (err) {
-      throw new ProviderError(`${this.name}: cannot load ${this.opts.modelPath}: ${err instanceof Error ? err.message : String(err)}`, 'bad-request', this.name);
+      throw new ProviderError(
+        `${this.name}: cannot load ${this.opts.modelPath}: ${err instanceof Error ? err.message : String(err)}`,
+        'bad-request',
+        this.name,
+      );
     }
     const { llama, model } = loaded;
-    const context = await model.createContext({ contextSize: this.opts.contextSize ?? Math.min(model.trainContextSize, 4096), threads: this.opts.threads ?? 2 });
+    const context = await model.createContext({
+      contextSize: this.opts.contextSize ?? Math.min(model.trainContextSize, 4096),
+      threads: this.opts.threads ?? 2,
+    });
     try {
-      const system = req.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
-      const prompt = req.messages.filter((m) => m.role !== 'system').map((m) => m.content).join('\n\n');
-      const session = new LlamaChatSession({ contextSequence: context.getSequence(), ...(system ? { systemPrompt: system } : {}) });
-      const grammar = req.jsonSchema ? await llama.createGrammarForJsonSchema(req.jsonSchema.schema as never) : undefined;
+      const system = req.messages
+        .filter((m) => m.role === 'system')
+        .map((m) => m.content)
+        .join('\n\n');
+      const prompt = req.messages
+        .filter((m) => m.role !== 'system')
+        .map((m) => m.content)
+        .join('\n\n');
+      const session = new LlamaChatSession({
+        contextSequence: context.getSequence(),
+        ...(system ? { systemPrompt: system } : {}),
+      });
+      const grammar = req.jsonSchema
+        ? await llama.createGrammarForJsonSchema(req.jsonSchema.schema as never)
+        : undefined;
       const inputTokens = model.tokenize(system + '\n' + prompt).length;
       let text: string;
       try {
-        text = await session.prompt(prompt, { maxTokens: req.maxOutputTokens, signal: req.signal, ...(grammar ? { grammar } : {}) });
+        text = await session.prompt(prompt, {
+          maxTokens: req.maxOutputTokens,
+          signal: req.signal,
+          ...(grammar ? { grammar } : {}),
+        });
       } catch (err) {
-        if (req.signal?.aborted) throw new ProviderError(`${this.name}: aborted`, 'aborted', this.name);
-        throw new ProviderError(`${this.name}: generation failed: ${err instanceof Error ? err.message : String(err)}`, 'server', this.name);
+        if (req.signal?.aborted)
+          throw new ProviderError(`${this.name}: aborted`, 'aborted', this.name);
+        throw new ProviderError(
+          `${this.name}: generation failed: ${err instanceof Error ? err.message : String(err)}`,
+          'server',
+          this.name,
+        );
       }
       const outputTokens = model.tokenize(text).length;
       let json: unknown;
-      let finishReason: ChatResult['finishReason'] = outputTokens >= req.maxOutputTokens ? 'length' : 'stop';
+      let finishReason: ChatResult['finishReason'] =
+        outputTokens >= req.maxOutputTokens ? 'length' : 'stop';
       if (grammar) {
         try {
           json = grammar.parse(text);
@@ -76,7 +115,13 @@ export class LlamaProvider implements Provider {
       return {
         text,
         ...(json !== undefined ? { json } : {}),
-        usage: { inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 },
+        usage: {
+          inputTokens,
+          outputTokens,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+          cacheWrite1hTokens: 0,
+        },
         model: modelName,
         provider: this.name,
         latencyMs: Math.round(performance.now() - started),

@@ -10,13 +10,23 @@ const completionShape = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullable().optional(), refusal: z.string().nullable().optional() }),
+        message: z.object({
+          content: z.string().nullable().optional(),
+          refusal: z.string().nullable().optional(),
+        }),
         finish_reason: z.string().nullable().optional(),
       }),
     )
     .min(1),
   usage: z
-    .object({ prompt_tokens: z.unknown(), completion_tokens: z.unknown(), prompt_tokens_details: z.object({ cached_tokens: z.unknown().optional() }).nullable().optional() })
+    .object({
+      prompt_tokens: z.unknown(),
+      completion_tokens: z.unknown(),
+      prompt_tokens_details: z
+        .object({ cached_tokens: z.unknown().optional() })
+        .nullable()
+        .optional(),
+    })
     .nullable()
     .optional()
     .transform((u) => u ?? undefined),
@@ -40,7 +50,12 @@ export class OpenAIProvider implements Provider {
     this.name = opts.name;
     this.type = opts.type;
     // maxRetries 0: every attempt must pass the budget check, so retries happen in callModel.
-    this.client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 120_000 });
+    this.client = new OpenAI({
+      apiKey: opts.apiKey,
+      baseURL: opts.baseURL,
+      maxRetries: 0,
+      timeout: opts.timeoutMs ?? 120_000,
+    });
   }
 
   async chat(model: string, req: ChatRequest): Promise<ChatResult> {
@@ -49,9 +64,22 @@ export class OpenAIProvider implements Provider {
       model,
       messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
       // Compatible servers know max_tokens; OpenAI's newer models want max_completion_tokens.
-      ...(this.type === 'openai' ? { max_completion_tokens: req.maxOutputTokens } : { max_tokens: req.maxOutputTokens }),
+      ...(this.type === 'openai'
+        ? { max_completion_tokens: req.maxOutputTokens }
+        : { max_tokens: req.maxOutputTokens }),
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
-      ...(req.jsonSchema ? { response_format: { type: 'json_schema', json_schema: { name: req.jsonSchema.name, schema: req.jsonSchema.schema, strict: true } } } : {}),
+      ...(req.jsonSchema
+        ? {
+            response_format: {
+              type: 'json_schema',
+              json_schema: {
+                name: req.jsonSchema.name,
+                schema: req.jsonSchema.schema,
+                strict: true,
+              },
+            },
+          }
+        : {}),
     };
     let raw: unknown;
     try {
@@ -64,7 +92,11 @@ export class OpenAIProvider implements Provider {
     const parsed = completionShape.safeParse(raw);
     if (!parsed.success) {
       const where = parsed.error.issues[0]?.path.join('.') || 'body';
-      throw new ProviderError(`${this.name}: HTTP 200 with a body that is not a chat completion (${where}): ${excerpt(raw)}`, 'bad-response', this.name);
+      throw new ProviderError(
+        `${this.name}: HTTP 200 with a body that is not a chat completion (${where}): ${excerpt(raw)}`,
+        'bad-response',
+        this.name,
+      );
     }
     const res = parsed.data;
     const choice = res.choices[0]!;
@@ -79,22 +111,58 @@ export class OpenAIProvider implements Provider {
         }
       : undefined;
     const text = choice.message.content ?? '';
-    const finishReason = choice.finish_reason === 'length' ? 'length' : choice.message.refusal ? 'refusal' : choice.finish_reason === 'stop' ? 'stop' : 'other';
+    const finishReason =
+      choice.finish_reason === 'length'
+        ? 'length'
+        : choice.message.refusal
+          ? 'refusal'
+          : choice.finish_reason === 'stop'
+            ? 'stop'
+            : 'other';
     // Usage left as sent (possibly absent or garbage): callModel checks it and charges accordingly.
-    return { text, usage: usage as Usage, model: typeof res.model === 'string' ? res.model : model, provider: this.name, latencyMs: Math.round(performance.now() - started), finishReason };
+    return {
+      text,
+      usage: usage as Usage,
+      model: typeof res.model === 'string' ? res.model : model,
+      provider: this.name,
+      latencyMs: Math.round(performance.now() - started),
+      finishReason,
+    };
   }
 
   private toError(err: unknown): ProviderError {
-    if (err instanceof OpenAI.APIUserAbortError) return new ProviderError(`${this.name}: aborted`, 'aborted', this.name);
-    if (err instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError(`${this.name}: request timed out`, 'timeout', this.name);
-    if (err instanceof OpenAI.APIConnectionError) return new ProviderError(`${this.name}: connection failed (${err.message})`, 'network', this.name);
+    if (err instanceof OpenAI.APIUserAbortError)
+      return new ProviderError(`${this.name}: aborted`, 'aborted', this.name);
+    if (err instanceof OpenAI.APIConnectionTimeoutError)
+      return new ProviderError(`${this.name}: request timed out`, 'timeout', this.name);
+    if (err instanceof OpenAI.APIConnectionError)
+      return new ProviderError(
+        `${this.name}: connection failed (${err.message})`,
+        'network',
+        this.name,
+      );
     if (err instanceof OpenAI.APIError) {
       const body = JSON.stringify(err.error ?? {}) + ' ' + (err.code ?? '') + ' ' + err.message;
       const fault = faultFromStatus(err.status, body);
-      return new ProviderError(`${this.name}: HTTP ${err.status} ${err.message}`, fault, this.name, err.status, retryAfterMs(err.headers as Headers | undefined));
+      return new ProviderError(
+        `${this.name}: HTTP ${err.status} ${err.message}`,
+        fault,
+        this.name,
+        err.status,
+        retryAfterMs(err.headers as Headers | undefined),
+      );
     }
     // A 200 whose JSON body does not parse: the same answer again would not either.
-    if (err instanceof SyntaxError) return new ProviderError(`${this.name}: HTTP 200 with a body that is not valid JSON (${err.message})`, 'bad-response', this.name);
-    return new ProviderError(`${this.name}: ${err instanceof Error ? err.message : String(err)}`, 'network', this.name);
+    if (err instanceof SyntaxError)
+      return new ProviderError(
+        `${this.name}: HTTP 200 with a body that is not valid JSON (${err.message})`,
+        'bad-response',
+        this.name,
+      );
+    return new ProviderError(
+      `${this.name}: ${err instanceof Error ? err.message : String(err)}`,
+      'network',
+      this.name,
+    );
   }
 }

@@ -3,7 +3,12 @@ import type { ChatRequest, ChatResult, Provider, Usage } from './types.js';
 
 /** One scripted answer: text (with usage), or a fault to throw. */
 export type ScriptedTurn =
-  | { text: string; usage?: Partial<Usage>; finishReason?: ChatResult['finishReason']; delayMs?: number }
+  | {
+      text: string;
+      usage?: Partial<Usage>;
+      finishReason?: ChatResult['finishReason'];
+      delayMs?: number;
+    }
   | { fault: ProviderFault; status?: number; retryAfterMs?: number; delayMs?: number };
 
 /**
@@ -22,11 +27,35 @@ export class ScriptedProvider implements Provider {
   async chat(model: string, req: ChatRequest): Promise<ChatResult> {
     const n = this.requests.length;
     this.requests.push({ model, req });
-    const turn = typeof this.script === 'function' ? this.script(req, n) : this.script[Math.min(n, this.script.length - 1)];
+    const turn =
+      typeof this.script === 'function'
+        ? this.script(req, n)
+        : this.script[Math.min(n, this.script.length - 1)];
     if (!turn) throw new Error('scripted provider has no turns');
     if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
-    if ('fault' in turn) throw new ProviderError(`${this.name}: scripted ${turn.fault}`, turn.fault, this.name, turn.status, turn.retryAfterMs);
-    const usage: Usage = { inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, ...turn.usage };
-    return { text: turn.text, usage, model, provider: this.name, latencyMs: turn.delayMs ?? 0, finishReason: turn.finishReason ?? 'stop' };
+    if ('fault' in turn)
+      throw new ProviderError(
+        `${this.name}: scripted ${turn.fault}`,
+        turn.fault,
+        this.name,
+        turn.status,
+        turn.retryAfterMs,
+      );
+    const usage: Usage = {
+      inputTokens: 100,
+      outputTokens: 20,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+      ...turn.usage,
+    };
+    return {
+      text: turn.text,
+      usage,
+      model,
+      provider: this.name,
+      latencyMs: turn.delayMs ?? 0,
+      finishReason: turn.finishReason ?? 'stop',
+    };
   }
 }

@@ -58,7 +58,13 @@ export interface Provider {
 export type ProviderType = 'anthropic' | 'openai' | 'openai-compatible' | 'llama' | 'scripted';
 
 export function emptyUsage(): Usage {
-  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+  };
 }
 
 export function addUsage(a: Usage, b: Usage): Usage {

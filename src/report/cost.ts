@@ -50,15 +50,47 @@ export function buildCostReport(opts: {
   const byModel = new Map<string, ModelCost>();
   const baselineOf = (u: Usage) => safeCost(opts.prices, opts.baseline, u);
   let baselineUsd = 0;
-  if (opts.autofixCalls > 0 || opts.freeRepairs.length > 0) byTier.autofix = { calls: opts.autofixCalls, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 };
+  if (opts.autofixCalls > 0 || opts.freeRepairs.length > 0)
+    byTier.autofix = {
+      calls: opts.autofixCalls,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      usd: 0,
+    };
   for (const r of opts.freeRepairs) {
-    baselineUsd += baselineOf({ inputTokens: countTokens(r.promptText), outputTokens: countTokens(r.outputText), cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 });
+    baselineUsd += baselineOf({
+      inputTokens: countTokens(r.promptText),
+      outputTokens: countTokens(r.outputText),
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+    });
   }
   for (const r of opts.records) {
-    const t = (byTier[r.tier] ??= { calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 });
+    const t = (byTier[r.tier] ??= {
+      calls: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      usd: 0,
+    });
     add(t, r);
     const key = `${r.tier}\u0000${r.provider}\u0000${r.model}`;
-    const m = byModel.get(key) ?? { tier: r.tier, provider: r.provider, model: r.model, calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0, baselineUsd: 0 };
+    const m = byModel.get(key) ?? {
+      tier: r.tier,
+      provider: r.provider,
+      model: r.model,
+      calls: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      usd: 0,
+      baselineUsd: 0,
+    };
     add(m, r);
     const b = baselineOf(r.usage);
     m.baselineUsd += b;
@@ -66,7 +98,15 @@ export function buildCostReport(opts: {
     byModel.set(key, m);
   }
   const usd = opts.records.reduce((a, r) => a + r.usd, 0);
-  return { usd, baselineUsd, savingUsd: Math.max(0, baselineUsd - usd), baselineModel: opts.baseline.label, byTier, byModel: [...byModel.values()], budget: opts.budget };
+  return {
+    usd,
+    baselineUsd,
+    savingUsd: Math.max(0, baselineUsd - usd),
+    baselineModel: opts.baseline.label,
+    byTier,
+    byModel: [...byModel.values()],
+    budget: opts.budget,
+  };
 }
 
 function add(t: TierCost, r: CallRecord): void {

@@ -3,7 +3,8 @@ import type { Failure } from '../validation/failure.js';
 
 export type FixStatus = 'fixed' | 'partial' | 'failed' | 'nothing-to-fix' | 'over-budget';
 /** fixed/done: proven; skipped: never ran (a dependency failed, the budget was spent); interrupted: Ctrl-C. */
-export type TaskStatus = 'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
+export type TaskStatus =
+  'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
 
 export interface TaskReport {
   id: string;

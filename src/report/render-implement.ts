@@ -12,10 +12,16 @@ export function renderImplementReport(r: ImplementReport): string {
     'over-budget': `Stopped at the budget: ${done}/${r.items.length} item(s)`,
   };
   const out = [headline[r.status], ''];
-  for (const i of r.items) out.push(`  [${i.status === 'done' ? 'x' : i.status === 'partial' ? '~' : ' '}] ${i.n}. ${i.text}${i.tasks.length ? ` (${i.tasks.join(', ')})` : ''}`);
+  for (const i of r.items)
+    out.push(
+      `  [${i.status === 'done' ? 'x' : i.status === 'partial' ? '~' : ' '}] ${i.n}. ${i.text}${i.tasks.length ? ` (${i.tasks.join(', ')})` : ''}`,
+    );
   out.push(...renderTasks(r.tasks));
   if (r.changedFiles.length > 0) out.push('', `Changed files: ${r.changedFiles.join(', ')}`);
-  if (r.branch) out.push(`Committed ${r.branch.commit.slice(0, 10)} on the new branch ${r.branch.name}; you are on it now.`);
+  if (r.branch)
+    out.push(
+      `Committed ${r.branch.commit.slice(0, 10)} on the new branch ${r.branch.name}; you are on it now.`,
+    );
   if (r.regressions.length > 0) {
     out.push('', 'New failures:');
     for (const f of r.regressions.slice(0, 20)) out.push(`  ${formatFailure(f)}`);

@@ -2,7 +2,10 @@ import type { TaskOutcome } from '../execute/execute-plan.js';
 import type { TaskReport } from './fix-report.js';
 
 /** A task's row of the report: what it went through and what its calls cost. */
-export function taskReport(o: TaskOutcome, opts: { id?: string; tierPrefix?: string[]; status?: TaskReport['status'] } = {}): TaskReport {
+export function taskReport(
+  o: TaskOutcome,
+  opts: { id?: string; tierPrefix?: string[]; status?: TaskReport['status'] } = {},
+): TaskReport {
   const tierPath = [...(opts.tierPrefix ?? []), ...o.tierPath];
   const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
   for (const c of o.calls) {

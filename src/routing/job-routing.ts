@@ -7,7 +7,12 @@ import type { PlanTask } from '../plan/types.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { FixReport } from '../report/fix-report.js';
 import type { Failure } from '../validation/failure.js';
-import { failureClass, OutcomeLog, type RunOutcomeLine, type TaskOutcomeLine } from './outcome-log.js';
+import {
+  failureClass,
+  OutcomeLog,
+  type RunOutcomeLine,
+  type TaskOutcomeLine,
+} from './outcome-log.js';
 import { chooseStartTier, type RouteDecision } from './route.js';
 import type { TierLadder } from './router.js';
 
@@ -28,12 +33,21 @@ export class JobRouting {
   }
 
   /** Sets `task.tier` of each task to the routed start tier. */
-  route(plan: PlanTask[], ladders: TierLadder[], messagesFor: (t: PlanTask) => ChatMessage[], m: { prices: PriceBook; maxOutputTokens: number }, maxAttempts: number): void {
+  route(
+    plan: PlanTask[],
+    ladders: TierLadder[],
+    messagesFor: (t: PlanTask) => ChatMessage[],
+    m: { prices: PriceBook; maxOutputTokens: number },
+    maxAttempts: number,
+  ): void {
     if (ladders.length < 2 || plan.length === 0) return; // one tier: nothing to choose
     const history = this.log.read().tasks;
     const estimates = estimateTasks(plan, messagesFor, ladders, m.prices, m.maxOutputTokens);
     plan.forEach((task, i) => {
-      const options = ladders.map((l) => ({ tier: l.tier, attemptUsd: estimates[i]?.usdByTier[l.tier]?.usd ?? 0 }));
+      const options = ladders.map((l) => ({
+        tier: l.tier,
+        attemptUsd: estimates[i]?.usdByTier[l.tier]?.usd ?? 0,
+      }));
       const d = chooseStartTier(failureClass(task.failures), options, history, { maxAttempts });
       if (d.startTier !== 'none') task.tier = d.startTier as TierName;
       this.routes.set(task.id, d);
@@ -41,7 +55,11 @@ export class JobRouting {
   }
 
   /** A report row with its failure class and, for routed tasks, the decision. */
-  row<T extends object>(row: T, failures: Failure[], taskId?: string): T & { failureClass: string; route?: RouteDecision } {
+  row<T extends object>(
+    row: T,
+    failures: Failure[],
+    taskId?: string,
+  ): T & { failureClass: string; route?: RouteDecision } {
     const route = taskId ? this.routes.get(taskId) : undefined;
     return { ...row, failureClass: failureClass(failures), ...(route ? { route } : {}) };
   }
@@ -50,7 +68,17 @@ export class JobRouting {
   finish(report: FixReport, now = new Date()): string | null {
     if (report.dryRun) return null;
     const at = now.toISOString();
-    const tasks: TaskOutcomeLine[] = report.tasks.map((t) => ({ type: 'task', v: 1, at, runId: report.runId, class: t.failureClass ?? 'unknown', tierPath: t.tierPath, solvedBy: t.status === 'fixed' || t.status === 'done' ? t.tier : null, attempts: t.attempts, usd: t.usd }));
+    const tasks: TaskOutcomeLine[] = report.tasks.map((t) => ({
+      type: 'task',
+      v: 1,
+      at,
+      runId: report.runId,
+      class: t.failureClass ?? 'unknown',
+      tierPath: t.tierPath,
+      solvedBy: t.status === 'fixed' || t.status === 'done' ? t.tier : null,
+      attempts: t.attempts,
+      usd: t.usd,
+    }));
     const byTier: Record<string, number> = {};
     let calls = 0;
     for (const [tier, c] of Object.entries(report.cost.byTier)) {
@@ -87,7 +115,12 @@ export class JobRouting {
 }
 
 /** `distiq plan`: the route a fix task would take, from its per-tier estimate and the log. */
-export function planRoute(task: PlanTask, usdByTier: Record<string, { usd: number }>, history: TaskOutcomeLine[], maxAttempts: number): RouteDecision {
+export function planRoute(
+  task: PlanTask,
+  usdByTier: Record<string, { usd: number }>,
+  history: TaskOutcomeLine[],
+  maxAttempts: number,
+): RouteDecision {
   const options = Object.entries(usdByTier).map(([tier, v]) => ({ tier, attemptUsd: v.usd }));
   return chooseStartTier(failureClass(task.failures), options, history, { maxAttempts });
 }

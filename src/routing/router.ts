@@ -2,9 +2,20 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LadderStep } from '../budget/call-model.js';
 import type { PriceBook, PricedModel } from '../budget/prices.js';
-import { DEFAULT_PROVIDERS, DEFAULT_TIERS, type DistiqConfig, type TierName } from '../config/schema.js';
+import {
+  DEFAULT_PROVIDERS,
+  DEFAULT_TIERS,
+  type DistiqConfig,
+  type TierName,
+} from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { configInRepo, DOCUMENTED_HOSTS, nonLlmKeyValue, repoConfigTrusted, undocumentedHost } from '../providers/key-policy.js';
+import {
+  configInRepo,
+  DOCUMENTED_HOSTS,
+  nonLlmKeyValue,
+  repoConfigTrusted,
+  undocumentedHost,
+} from '../providers/key-policy.js';
 import type { Provider } from '../providers/types.js';
 
 type ProviderSpec = DistiqConfig['providers'][string];
@@ -31,7 +42,10 @@ export function providerSpecs(config: DistiqConfig): Record<string, ProviderSpec
   return { ...(DEFAULT_PROVIDERS as unknown as Record<string, ProviderSpec>), ...config.providers };
 }
 
-export function tierSteps(config: DistiqConfig, tier: Exclude<TierName, 'autofix' | 'memory'>): { provider: string; model: string }[] {
+export function tierSteps(
+  config: DistiqConfig,
+  tier: Exclude<TierName, 'autofix' | 'memory'>,
+): { provider: string; model: string }[] {
   return config.tiers[tier] ?? DEFAULT_TIERS[tier];
 }
 
@@ -47,7 +61,13 @@ export function buildLadders(opts: {
   tiers: TierName[];
   env: NodeJS.ProcessEnv;
   prices: PriceBook;
-  create: (name: string, spec: ProviderSpec, apiKey: string | undefined, root: string, o?: { timeoutMs?: number }) => Provider;
+  create: (
+    name: string,
+    spec: ProviderSpec,
+    apiKey: string | undefined,
+    root: string,
+    o?: { timeoutMs?: number },
+  ) => Provider;
 }): TierLadder[] {
   const specs = providerSpecs(opts.config);
   const timeoutMs = (opts.config.models.requestTimeoutSec ?? 120) * 1000;
@@ -58,15 +78,35 @@ export function buildLadders(opts: {
     const ladder: TierLadder = { tier, steps: [], info: [] };
     tierSteps(opts.config, tier).forEach((s, i) => {
       const spec = specs[s.provider];
-      if (!spec) throw new ConfigError(opts.configFile, [{ keyPath: `tiers.${tier}.${i}.provider`, expected: `a provider defined under "providers" (${Object.keys(specs).join(', ')})`, found: `"${s.provider}"` }]);
+      if (!spec)
+        throw new ConfigError(opts.configFile, [
+          {
+            keyPath: `tiers.${tier}.${i}.provider`,
+            expected: `a provider defined under "providers" (${Object.keys(specs).join(', ')})`,
+            found: `"${s.provider}"`,
+          },
+        ]);
       const priced = pricedModel(spec, s.model);
       try {
         opts.prices.assertKnown(priced);
       } catch (err) {
-        throw new ConfigError(opts.configFile, [{ keyPath: `tiers.${tier}.${i}.model`, expected: `a model with a known price (add it under "prices")`, found: `"${s.model}": ${(err as Error).message}` }]);
+        throw new ConfigError(opts.configFile, [
+          {
+            keyPath: `tiers.${tier}.${i}.model`,
+            expected: `a model with a known price (add it under "prices")`,
+            found: `"${s.model}": ${(err as Error).message}`,
+          },
+        ]);
       }
       const reason = unusableReason(spec, opts.env, opts.root);
-      ladder.info.push({ tier, provider: s.provider, model: s.model, usable: !reason, ...(reason ? { reason } : {}), priced });
+      ladder.info.push({
+        tier,
+        provider: s.provider,
+        model: s.model,
+        usable: !reason,
+        ...(reason ? { reason } : {}),
+        priced,
+      });
       if (reason) return;
       const key = 'apiKeyEnv' in spec && spec.apiKeyEnv ? opts.env[spec.apiKeyEnv] : undefined;
       if (key) assertKeyMayGo(s.provider, spec, key, opts);
@@ -86,12 +126,30 @@ export function buildLadders(opts: {
  * Keys go only where they belong: never a non-LLM credential, and a custom host set by a config
  * inside the repository gets no key unless the user trusts that config (--trust-repo-config).
  */
-function assertKeyMayGo(name: string, spec: ProviderSpec, key: string, opts: { config: DistiqConfig; configFile: string; root: string; env: NodeJS.ProcessEnv }): void {
+function assertKeyMayGo(
+  name: string,
+  spec: ProviderSpec,
+  key: string,
+  opts: { config: DistiqConfig; configFile: string; root: string; env: NodeJS.ProcessEnv },
+): void {
   const keyEnv = 'apiKeyEnv' in spec ? spec.apiKeyEnv : undefined;
   const wrongKey = nonLlmKeyValue(key);
-  if (wrongKey) throw new ConfigError(opts.configFile, [{ keyPath: `providers.${name}.apiKeyEnv`, expected: 'a variable holding an LLM API key', found: `${keyEnv}: ${wrongKey}` }]);
+  if (wrongKey)
+    throw new ConfigError(opts.configFile, [
+      {
+        keyPath: `providers.${name}.apiKeyEnv`,
+        expected: 'a variable holding an LLM API key',
+        found: `${keyEnv}: ${wrongKey}`,
+      },
+    ]);
   const host = undocumentedHost(spec);
-  if (!host || !opts.config.providers[name] || !configInRepo(opts.configFile, opts.root) || repoConfigTrusted(opts.env)) return;
+  if (
+    !host ||
+    !opts.config.providers[name] ||
+    !configInRepo(opts.configFile, opts.root) ||
+    repoConfigTrusted(opts.env)
+  )
+    return;
   throw new ConfigError(opts.configFile, [
     {
       keyPath: `providers.${name}.baseURL`,
@@ -108,17 +166,26 @@ export function pricedModel(spec: ProviderSpec, model: string): PricedModel {
     case 'openai':
       return { pricingProvider: 'openai', model };
     case 'openai-compatible':
-      return spec.free ? { pricingProvider: null, model } : { pricingProvider: spec.pricingProvider ?? '', apiUrl: spec.baseURL, model };
+      return spec.free
+        ? { pricingProvider: null, model }
+        : { pricingProvider: spec.pricingProvider ?? '', apiUrl: spec.baseURL, model };
     case 'llama':
       return { pricingProvider: null, model, perHourUsd: spec.perHourUsd };
   }
 }
 
-function unusableReason(spec: ProviderSpec, env: NodeJS.ProcessEnv, root: string): string | undefined {
+function unusableReason(
+  spec: ProviderSpec,
+  env: NodeJS.ProcessEnv,
+  root: string,
+): string | undefined {
   if (spec.type === 'llama') {
     const file = path.resolve(root, spec.modelPath);
-    return existsSync(file) ? undefined : `model file ${spec.modelPath} not found (distiq models pull <uri>, or set providers.<name>.modelPath)`;
+    return existsSync(file)
+      ? undefined
+      : `model file ${spec.modelPath} not found (distiq models pull <uri>, or set providers.<name>.modelPath)`;
   }
-  if ('apiKeyEnv' in spec && spec.apiKeyEnv && !env[spec.apiKeyEnv]) return `${spec.apiKeyEnv} is not set`;
+  if ('apiKeyEnv' in spec && spec.apiKeyEnv && !env[spec.apiKeyEnv])
+    return `${spec.apiKeyEnv} is not set`;
   return undefined;
 }

@@ -30,7 +30,16 @@ export interface PlanFile {
   planningRecords: unknown[];
 }
 
-const FailureSchema = z.object({ tool: z.string(), file: z.string().nullable(), line: z.number().nullable(), column: z.number().nullable(), code: z.string().nullable(), message: z.string(), severity: z.enum(['error', 'warning']), test: z.string().optional() });
+const FailureSchema = z.object({
+  tool: z.string(),
+  file: z.string().nullable(),
+  line: z.number().nullable(),
+  column: z.number().nullable(),
+  code: z.string().nullable(),
+  message: z.string(),
+  severity: z.enum(['error', 'warning']),
+  test: z.string().optional(),
+});
 const TaskSchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -40,7 +49,13 @@ const TaskSchema = z.object({
   tier: z.enum(['autofix', 'local', 'cheap', 'premium']),
   acceptance: z.string(),
   failures: z.array(FailureSchema),
-  changes: z.array(z.object({ path: z.string(), action: z.enum(['create', 'modify', 'delete']), changes: z.array(z.object({ old: z.string(), new: z.string(), reason: z.string() })) })),
+  changes: z.array(
+    z.object({
+      path: z.string(),
+      action: z.enum(['create', 'modify', 'delete']),
+      changes: z.array(z.object({ old: z.string(), new: z.string(), reason: z.string() })),
+    }),
+  ),
   items: z.array(z.number()),
 });
 const PlanFileSchema = z.object({
@@ -50,7 +65,14 @@ const PlanFileSchema = z.object({
   baseSha: z.string().regex(/^[0-9a-f]{40}$/),
   items: z.array(z.string()),
   tasks: z.array(TaskSchema),
-  shards: z.array(z.object({ shard: z.number().int().min(0), tasks: z.array(z.string()), tier: z.string(), budgetUsd: z.number().min(0) })),
+  shards: z.array(
+    z.object({
+      shard: z.number().int().min(0),
+      tasks: z.array(z.string()),
+      tier: z.string(),
+      budgetUsd: z.number().min(0),
+    }),
+  ),
   budgetUsd: z.number().min(0),
   failuresBefore: z.number(),
   planningRecords: z.array(z.unknown()),
@@ -65,9 +87,18 @@ export function readPlanFile(file: string): PlanFile {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new UsageError(`Cannot read the plan ${file}: ${(err as Error).message}`, 'Make it with `distiq plan <fix|implement> --matrix --out plan.json`.');
+    throw new UsageError(
+      `Cannot read the plan ${file}: ${(err as Error).message}`,
+      'Make it with `distiq plan <fix|implement> --matrix --out plan.json`.',
+    );
   }
   const parsed = PlanFileSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`${file} is not a distiq plan: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new UsageError(
+      `${file} is not a distiq plan: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`,
+    );
   return parsed.data as PlanFile;
 }

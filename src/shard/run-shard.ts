@@ -7,7 +7,12 @@ import type { DistiqConfig } from '../config/schema.js';
 import { JobContext } from '../context/job-context.js';
 import { resolveCommands } from '../detect/commands.js';
 import { UsageError } from '../errors.js';
-import { type ExecuteDeps, executionTasks, finalValidation, newExecutionState } from '../execute/execute-plan.js';
+import {
+  type ExecuteDeps,
+  executionTasks,
+  finalValidation,
+  newExecutionState,
+} from '../execute/execute-plan.js';
 import { assertCleanTree } from '../forge/git.js';
 import type { ModelDeps } from '../pipeline/fix-job.js';
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
@@ -38,7 +43,11 @@ export interface ShardReport {
 
 export async function assertBase(root: string, baseSha: string, what: string): Promise<void> {
   const head = (await simpleGit({ baseDir: root }).revparse(['HEAD'])).trim();
-  if (head !== baseSha) throw new UsageError(`${what} must start from the plan's commit ${baseSha.slice(0, 12)}, but HEAD is ${head.slice(0, 12)}`, 'Check out the commit the plan was made on (the workflow passes it to every job).');
+  if (head !== baseSha)
+    throw new UsageError(
+      `${what} must start from the plan's commit ${baseSha.slice(0, 12)}, but HEAD is ${head.slice(0, 12)}`,
+      'Check out the commit the plan was made on (the workflow passes it to every job).',
+    );
 }
 
 /**
@@ -46,14 +55,33 @@ export async function assertBase(root: string, baseSha: string, what: string): P
  * the same stable prefix (shared code of the whole plan, so prompts and costs match a single run),
  * on this shard's slice of the job budget. Leaves a binary patch and a report in `outDir`.
  */
-export async function runShard(o: { root: string; config: DistiqConfig; plan: PlanFile; shard: number; outDir: string; models: ModelDeps; concurrency: number; maxAttempts: number; runId: string; renderer: ProgressRenderer; progressStream: NodeJS.WriteStream; signal?: AbortSignal }): Promise<ShardReport> {
+export async function runShard(o: {
+  root: string;
+  config: DistiqConfig;
+  plan: PlanFile;
+  shard: number;
+  outDir: string;
+  models: ModelDeps;
+  concurrency: number;
+  maxAttempts: number;
+  runId: string;
+  renderer: ProgressRenderer;
+  progressStream: NodeJS.WriteStream;
+  signal?: AbortSignal;
+}): Promise<ShardReport> {
   const started = performance.now();
   const shard = o.plan.shards.find((s) => s.shard === o.shard);
-  if (!shard) throw new UsageError(`The plan has no shard ${o.shard} (shards: ${o.plan.shards.map((s) => s.shard).join(', ')})`);
+  if (!shard)
+    throw new UsageError(
+      `The plan has no shard ${o.shard} (shards: ${o.plan.shards.map((s) => s.shard).join(', ')})`,
+    );
   await recoverInterruptedEdits(o.root);
   await assertCleanTree(o.root);
   await assertBase(o.root, o.plan.baseSha, `Shard ${o.shard}`);
-  const commands = selectCommands(resolveCommands(o.root, o.config), o.plan.job === 'fix' ? o.plan.targets : []);
+  const commands = selectCommands(
+    resolveCommands(o.root, o.config),
+    o.plan.job === 'fix' ? o.plan.targets : [],
+  );
   const secretEnvVars = o.config.secrets.envVars;
   const before = await validate(commands, { root: o.root, secretEnvVars, signal: o.signal });
   const context = await JobContext.open(o.root, o.models.contextTokens);
@@ -79,7 +107,11 @@ export async function runShard(o: { root: string; config: DistiqConfig; plan: Pl
     allowPaths: o.config.execute.allowPaths,
     signal: o.signal,
   };
-  await new Listr(executionTasks(deps, state), { ...listrOptions(undefined, o.renderer, o.progressStream), concurrent: true, exitOnError: false }).run();
+  await new Listr(executionTasks(deps, state), {
+    ...listrOptions(undefined, o.renderer, o.progressStream),
+    concurrent: true,
+    exitOnError: false,
+  }).run();
   await finalValidation(deps, state);
   const changedFiles = [...state.changed].sort();
   mkdirSync(o.outDir, { recursive: true });
@@ -92,17 +124,30 @@ export async function runShard(o: { root: string; config: DistiqConfig; plan: Pl
     job: 'shard',
     shard: o.shard,
     runId: o.runId,
-    status: state.overBudget ? 'over-budget' : ok ? 'done' : state.outcomes.some((x) => x.status === 'fixed' || x.status === 'done') ? 'partial' : 'failed',
+    status: state.overBudget
+      ? 'over-budget'
+      : ok
+        ? 'done'
+        : state.outcomes.some((x) => x.status === 'fixed' || x.status === 'done')
+          ? 'partial'
+          : 'failed',
     tasks: state.outcomes.map((x) => taskReport(x)),
     records: o.models.recorder.records,
-    budget: { sliceUsd: shard.budgetUsd, spentUsd: spent, unspentUsd: Math.max(0, shard.budgetUsd - spent) },
+    budget: {
+      sliceUsd: shard.budgetUsd,
+      spentUsd: spent,
+      unspentUsd: Math.max(0, shard.budgetUsd - spent),
+    },
     changedFiles,
     patch: patchName,
     failuresBefore: before.failures.length,
     failuresAfter: state.current.failures.length,
     durationMs: Math.round(performance.now() - started),
   };
-  writeFileSync(path.join(o.outDir, `shard-${o.shard}.json`), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(
+    path.join(o.outDir, `shard-${o.shard}.json`),
+    JSON.stringify(report, null, 2) + '\n',
+  );
   return report;
 }
 

@@ -15,7 +15,9 @@ export interface Failure {
 
 /** Identity of a failure that survives line shifts caused by edits elsewhere in the file. */
 export function failureKey(f: Failure): string {
-  return [f.tool, f.file ?? '', f.code ?? '', f.test ?? '', normalizeMessage(f.message)].join('\u0000');
+  return [f.tool, f.file ?? '', f.code ?? '', f.test ?? '', normalizeMessage(f.message)].join(
+    '\u0000',
+  );
 }
 
 function normalizeMessage(message: string): string {
@@ -54,7 +56,9 @@ export function diffFailures(before: Failure[], after: Failure[]): FailureDiff {
 }
 
 export function formatFailure(f: Failure): string {
-  const loc = f.file ? `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}: ` : '';
+  const loc = f.file
+    ? `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}: `
+    : '';
   const code = f.code ? ` [${f.code}]` : '';
   const test = f.test ? ` (${f.test})` : '';
   return `${loc}${f.severity}${code}${test}: ${f.message.split('\n')[0]}`;

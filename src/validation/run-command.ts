@@ -38,9 +38,20 @@ const MAX_OUTPUT = 16 * 1024 * 1024;
 export async function runCommand(command: string, opts: RunOptions): Promise<CommandRun> {
   const started = performance.now();
   // An already-aborted signal never fires 'abort' again: do not start what would never be stopped.
-  if (opts.signal?.aborted) return { command, exitCode: null, output: '', stdout: '', durationMs: 0, timedOut: false, sandbox: 'none' };
+  if (opts.signal?.aborted)
+    return {
+      command,
+      exitCode: null,
+      output: '',
+      stdout: '',
+      durationMs: 0,
+      timedOut: false,
+      sandbox: 'none',
+    };
   const env = scrubEnv(process.env, opts.secretEnvVars);
-  env.PATH = [path.join(opts.cwd, 'node_modules', '.bin'), env.PATH].filter(Boolean).join(path.delimiter);
+  env.PATH = [path.join(opts.cwd, 'node_modules', '.bin'), env.PATH]
+    .filter(Boolean)
+    .join(path.delimiter);
   env.FORCE_COLOR = '0';
   env.NO_COLOR = '1';
   delete env.NODE_OPTIONS; // our own loader flags must not leak into the repo's tools
@@ -81,9 +92,13 @@ export async function runCommand(command: string, opts: RunOptions): Promise<Com
   try {
     const result = await child;
     // The shell may exit before its children; make sure nothing of the group outlives the run.
-    if (child.pid !== undefined && (timedOut || opts.signal?.aborted)) signalGroup(child.pid, 'SIGKILL');
+    if (child.pid !== undefined && (timedOut || opts.signal?.aborted))
+      signalGroup(child.pid, 'SIGKILL');
     const output = typeof result.all === 'string' ? result.all : '';
-    const spawnError = result.failed && result.exitCode === undefined && !timedOut && !result.isTerminated ? result.shortMessage : undefined;
+    const spawnError =
+      result.failed && result.exitCode === undefined && !timedOut && !result.isTerminated
+        ? result.shortMessage
+        : undefined;
     return {
       command,
       exitCode: result.exitCode ?? null,

@@ -21,7 +21,11 @@ export interface SandboxSettings {
 
 export class SandboxUnavailableError extends DistiqError {
   constructor(why: string) {
-    super(`validation.sandbox is "required", but bubblewrap cannot run here: ${why}`, ExitCode.USAGE, 'Install bubblewrap (apt-get install -y bubblewrap) and allow unprivileged user namespaces, or set validation.sandbox to "auto".');
+    super(
+      `validation.sandbox is "required", but bubblewrap cannot run here: ${why}`,
+      ExitCode.USAGE,
+      'Install bubblewrap (apt-get install -y bubblewrap) and allow unprivileged user namespaces, or set validation.sandbox to "auto".',
+    );
   }
 }
 
@@ -41,10 +45,38 @@ export function sandboxSettings(): SandboxSettings {
 /** Whether bwrap can start a namespace here (checked once: a missing binary, AppArmor, seccomp). */
 export function bwrapWorks(): { ok: true } | { ok: false; why: string } {
   if (probe) return probe;
-  if (process.platform !== 'linux') return (probe = { ok: false, why: `not available on ${process.platform}` });
-  const r = spawnSync('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-net', '--unshare-pid', '--die-with-parent', 'true'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.error) return (probe = { ok: false, why: (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'bwrap is not installed' : r.error.message });
-  if (r.status !== 0) return (probe = { ok: false, why: `bwrap failed to start: ${(r.stderr || `exit ${r.status}`).trim().split('\n')[0]}` });
+  if (process.platform !== 'linux')
+    return (probe = { ok: false, why: `not available on ${process.platform}` });
+  const r = spawnSync(
+    'bwrap',
+    [
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      '--unshare-net',
+      '--unshare-pid',
+      '--die-with-parent',
+      'true',
+    ],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
+  if (r.error)
+    return (probe = {
+      ok: false,
+      why:
+        (r.error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'bwrap is not installed'
+          : r.error.message,
+    });
+  if (r.status !== 0)
+    return (probe = {
+      ok: false,
+      why: `bwrap failed to start: ${(r.stderr || `exit ${r.status}`).trim().split('\n')[0]}`,
+    });
   return (probe = { ok: true });
 }
 
@@ -60,25 +92,49 @@ export interface Sandboxed {
 /** How to run `command` (a shell line) in `root` with `env`, under the configured sandbox. */
 export function sandboxCommand(command: string, root: string, env: NodeJS.ProcessEnv): Sandboxed {
   const realHome = os.homedir();
-  const works = settings.mode === 'off' ? ({ ok: false, why: 'validation.sandbox is "off"' } as const) : bwrapWorks();
+  const works =
+    settings.mode === 'off'
+      ? ({ ok: false, why: 'validation.sandbox is "off"' } as const)
+      : bwrapWorks();
   if (!works.ok) {
     if (settings.mode === 'required') throw new SandboxUnavailableError(works.why);
-    if (!warned && settings.mode !== 'off') process.stderr.write(`distiq: warning: validation commands run without a sandbox (${works.why}); HOME is still replaced\n`);
+    if (!warned && settings.mode !== 'off')
+      process.stderr.write(
+        `distiq: warning: validation commands run without a sandbox (${works.why}); HOME is still replaced\n`,
+      );
     warned = true;
     // Still a fresh HOME: the build does not read ~/.npmrc or ~/.aws by accident.
     const home = mkdtempSync(path.join(os.tmpdir(), 'distiq-home-'));
-    return { kind: 'none', file: '/bin/sh', args: ['-c', command], env: { ...toolHomes(env, realHome), ...env, HOME: home, USERPROFILE: home }, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+    return {
+      kind: 'none',
+      file: '/bin/sh',
+      args: ['-c', command],
+      env: { ...toolHomes(env, realHome), ...env, HOME: home, USERPROFILE: home },
+      cleanup: () => rmSync(home, { recursive: true, force: true }),
+    };
   }
   const home = '/tmp/distiq-home';
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   // Hide the real home (keys, ~/.npmrc, ~/.ssh); tool caches a build needs come back read-only.
-  if (realHome && realHome !== '/' && existsSync(realHome) && !isInsideHome(realHome, '/tmp')) args.push('--tmpfs', realHome);
+  if (realHome && realHome !== '/' && existsSync(realHome) && !isInsideHome(realHome, '/tmp'))
+    args.push('--tmpfs', realHome);
   const homes = toolHomes(env, realHome);
   // Toolchains installed under HOME (nvm, rustup, cargo, go) stay visible read-only.
-  const pathDirs = (env.PATH ?? '').split(path.delimiter).filter((d) => d && isInsideHome(d, realHome)).map((d) => (path.basename(d) === 'bin' ? path.dirname(d) : d));
+  const pathDirs = (env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((d) => d && isInsideHome(d, realHome))
+    .map((d) => (path.basename(d) === 'bin' ? path.dirname(d) : d));
   const bound = new Set<string>();
   for (const dir of [...Object.values(homes), ...pathDirs]) {
-    if (!dir || !isInsideHome(dir, realHome) || !existsSync(dir) || isInsideHome(root, dir) || root === dir || bound.has(dir)) continue;
+    if (
+      !dir ||
+      !isInsideHome(dir, realHome) ||
+      !existsSync(dir) ||
+      isInsideHome(root, dir) ||
+      root === dir ||
+      bound.has(dir)
+    )
+      continue;
     bound.add(dir);
     args.push('--ro-bind', dir, dir);
   }
@@ -88,7 +144,13 @@ export function sandboxCommand(command: string, root: string, env: NodeJS.Proces
   args.push('--dir', home, '--unshare-pid', '--die-with-parent', '--new-session', '--chdir', root);
   if (!settings.network) args.push('--unshare-net');
   args.push('--', '/bin/sh', '-c', command);
-  return { kind: 'bwrap', file: 'bwrap', args, env: { ...homes, ...env, HOME: home, USERPROFILE: home, TMPDIR: '/tmp' }, cleanup: () => undefined };
+  return {
+    kind: 'bwrap',
+    file: 'bwrap',
+    args,
+    env: { ...homes, ...env, HOME: home, USERPROFILE: home, TMPDIR: '/tmp' },
+    cleanup: () => undefined,
+  };
 }
 
 /** Where cargo, rustup and go keep toolchains: kept visible (read-only) when HOME is replaced. */

@@ -16,10 +16,12 @@ const run = promisify(execFile);
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296;
 }
 
-const PRICES = new PriceBook({ 'stress-model': { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 } });
+const PRICES = new PriceBook({
+  'stress-model': { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+});
 
 function ledgerSum(file: string, runId?: string): number {
   return readFileSync(file, 'utf8')
@@ -44,13 +46,41 @@ describe('budget under concurrency', () => {
       if (r < 0.15) return { fault: 'rate-limit', status: 429, retryAfterMs: 1 };
       const input = req.messages.reduce((a, m) => a + countTokens(m.content), 0);
       const cacheRead = Math.floor(input * rand() * 0.5);
-      return { text: 'ok', usage: { inputTokens: input, cacheReadTokens: cacheRead, outputTokens: Math.floor(rand() * req.maxOutputTokens) }, delayMs: Math.floor(rand() * 3) };
+      return {
+        text: 'ok',
+        usage: {
+          inputTokens: input,
+          cacheReadTokens: cacheRead,
+          outputTokens: Math.floor(rand() * req.maxOutputTokens),
+        },
+        delayMs: Math.floor(rand() * 3),
+      };
     });
-    const steps: LadderStep[] = [{ tier: 'cheap', provider, model: 'stress-model', priced: { pricingProvider: 'stress', model: 'stress-model' } }];
+    const steps: LadderStep[] = [
+      {
+        tier: 'cheap',
+        provider,
+        model: 'stress-model',
+        priced: { pricingProvider: 'stress', model: 'stress-model' },
+      },
+    ];
     let refused = 0;
     const results = await Promise.allSettled(
       Array.from({ length: 400 }, (_, i) =>
-        callModel({ steps, request: { messages: [{ role: 'user', content: `task ${i}: ${'fix the build '.repeat(20 + (i % 40))}` }], maxOutputTokens: 300 }, budget, prices: PRICES, recorder, sleep: async () => {}, maxRetries: 2 }),
+        callModel({
+          steps,
+          request: {
+            messages: [
+              { role: 'user', content: `task ${i}: ${'fix the build '.repeat(20 + (i % 40))}` },
+            ],
+            maxOutputTokens: 300,
+          },
+          budget,
+          prices: PRICES,
+          recorder,
+          sleep: async () => {},
+          maxRetries: 2,
+        }),
       ),
     );
     for (const r of results) {
@@ -70,7 +100,10 @@ describe('budget under concurrency', () => {
   it('two processes appending to one ledger keep the daily limit exactly', async () => {
     const file = path.join(tempDir(), 'ledger.jsonl');
     const worker = path.join(import.meta.dirname, 'ledger-worker.mjs');
-    const [a, b] = await Promise.all([run(process.execPath, [worker, file, 'proc-a', '60', '0.6']), run(process.execPath, [worker, file, 'proc-b', '60', '0.6'])]);
+    const [a, b] = await Promise.all([
+      run(process.execPath, [worker, file, 'proc-a', '60', '0.6']),
+      run(process.execPath, [worker, file, 'proc-b', '60', '0.6']),
+    ]);
     const ra = JSON.parse(a.stdout);
     const rb = JSON.parse(b.stdout);
     expect(ra.ok + rb.ok + ra.refused + rb.refused).toBe(120);
@@ -88,10 +121,19 @@ describe('budget under concurrency', () => {
   it('a crashed writer’s partial line is cut off, and its stale reservation expires', async () => {
     const file = path.join(tempDir(), 'ledger.jsonl');
     let now = Date.parse('2026-11-21T10:00:00Z');
-    const crashed = new Budget(new Ledger(file), { daily: 1 }, 'crashed', { ttlMs: 60_000, now: () => now });
+    const crashed = new Budget(new Ledger(file), { daily: 1 }, 'crashed', {
+      ttlMs: 60_000,
+      now: () => now,
+    });
     await crashed.reserve(0.9); // never settled: the process "died"
-    appendFileSync(file, '{"v":1,"kind":"settle","id":"x","run":"crashed","at":"2026-11-21T10:00:00Z","us'); // torn write
-    const next = new Budget(new Ledger(file), { daily: 1 }, 'next', { ttlMs: 60_000, now: () => now });
+    appendFileSync(
+      file,
+      '{"v":1,"kind":"settle","id":"x","run":"crashed","at":"2026-11-21T10:00:00Z","us',
+    ); // torn write
+    const next = new Budget(new Ledger(file), { daily: 1 }, 'next', {
+      ttlMs: 60_000,
+      now: () => now,
+    });
     await expect(next.reserve(0.2)).rejects.toThrow(BudgetExceededError); // the reservation still holds
     now += 61_000;
     const r = await next.reserve(0.2); // expired: headroom is back
@@ -114,7 +156,12 @@ describe('budget under concurrency', () => {
 
   it('warns once at the configured fraction', async () => {
     const warnings: string[] = [];
-    const b = new Budget(new Ledger(path.join(tempDir(), 'l.jsonl')), { perRun: 1, warnAt: 0.5 }, 'w', { onWarn: (m) => warnings.push(m) });
+    const b = new Budget(
+      new Ledger(path.join(tempDir(), 'l.jsonl')),
+      { perRun: 1, warnAt: 0.5 },
+      'w',
+      { onWarn: (m) => warnings.push(m) },
+    );
     await b.settle(await b.reserve(0.3), 0.3);
     await b.settle(await b.reserve(0.3), 0.3);
     await b.settle(await b.reserve(0.1), 0.1);
@@ -124,13 +171,29 @@ describe('budget under concurrency', () => {
 
 describe('prices', () => {
   const book = new PriceBook();
-  const u = (inputTokens: number, outputTokens: number, cacheReadTokens = 0, cacheWriteTokens = 0, cacheWrite1hTokens = 0) => ({ inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens });
+  const u = (
+    inputTokens: number,
+    outputTokens: number,
+    cacheReadTokens = 0,
+    cacheWriteTokens = 0,
+    cacheWrite1hTokens = 0,
+  ) => ({ inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens });
 
   it.each([
     // hand-computed from the providers' list prices (USD per million tokens)
-    ['anthropic', 'claude-sonnet-4-5', u(10_000, 1_000, 2_000, 1_000), (7_000 * 3 + 2_000 * 0.3 + 1_000 * 3.75 + 1_000 * 15) / 1e6],
+    [
+      'anthropic',
+      'claude-sonnet-4-5',
+      u(10_000, 1_000, 2_000, 1_000),
+      (7_000 * 3 + 2_000 * 0.3 + 1_000 * 3.75 + 1_000 * 15) / 1e6,
+    ],
     ['anthropic', 'claude-haiku-4-5', u(1_000, 0, 0, 1_000, 1_000), (1_000 * 2) / 1e6],
-    ['openai', 'gpt-4o-mini', u(10_000, 1_000, 2_000), (8_000 * 0.15 + 2_000 * 0.075 + 1_000 * 0.6) / 1e6],
+    [
+      'openai',
+      'gpt-4o-mini',
+      u(10_000, 1_000, 2_000),
+      (8_000 * 0.15 + 2_000 * 0.075 + 1_000 * 0.6) / 1e6,
+    ],
     ['anthropic', 'claude-opus-4-1', u(1_000_000, 0), 15],
   ])('%s %s', (provider, model, usage, expected) => {
     expect(book.cost({ pricingProvider: provider, model }, usage)).toBeCloseTo(expected, 12);
@@ -144,9 +207,16 @@ describe('prices', () => {
 
   it('batch halves the price; local models are free unless a $/hour is set', () => {
     const m = { pricingProvider: 'anthropic', model: 'claude-haiku-4-5' };
-    expect(book.cost(m, u(1000, 1000), { batch: true })).toBeCloseTo(book.cost(m, u(1000, 1000)) / 2, 12);
+    expect(book.cost(m, u(1000, 1000), { batch: true })).toBeCloseTo(
+      book.cost(m, u(1000, 1000)) / 2,
+      12,
+    );
     expect(book.cost({ pricingProvider: null, model: 'tiny.gguf' }, u(5000, 5000))).toBe(0);
-    expect(book.cost({ pricingProvider: null, model: 'tiny.gguf', perHourUsd: 3.6 }, u(1, 1), { latencyMs: 1000 })).toBeCloseTo(0.001, 12);
+    expect(
+      book.cost({ pricingProvider: null, model: 'tiny.gguf', perHourUsd: 3.6 }, u(1, 1), {
+        latencyMs: 1000,
+      }),
+    ).toBeCloseTo(0.001, 12);
   });
 
   it('the worst case covers a full cache write at the dearest rate', () => {
@@ -155,8 +225,15 @@ describe('prices', () => {
   });
 
   it('an unknown model fails closed; an override prices it', () => {
-    expect(() => book.cost({ pricingProvider: 'openai', model: 'no-such-model-9' }, u(1, 1))).toThrow(/No price known/);
+    expect(() =>
+      book.cost({ pricingProvider: 'openai', model: 'no-such-model-9' }, u(1, 1)),
+    ).toThrow(/No price known/);
     const withOverride = new PriceBook({ 'no-such-model-9': { input: 1, output: 2 } });
-    expect(withOverride.cost({ pricingProvider: 'openai', model: 'no-such-model-9' }, u(1_000_000, 1_000_000))).toBe(3);
+    expect(
+      withOverride.cost(
+        { pricingProvider: 'openai', model: 'no-such-model-9' },
+        u(1_000_000, 1_000_000),
+      ),
+    ).toBe(3);
   });
 });

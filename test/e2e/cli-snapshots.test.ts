@@ -38,19 +38,46 @@ describe('CLI contract snapshots', () => {
   it('every command: its flags (name, char, type, default, options) and arguments', async () => {
     const manifest: Record<string, unknown> = {};
     for (const [id, cmd] of Object.entries(COMMANDS).sort(([a], [b]) => a.localeCompare(b))) {
-      const c = cmd as unknown as { summary?: string; baseFlags?: Record<string, FlagLike>; flags?: Record<string, FlagLike>; args?: Record<string, FlagLike & { name?: string }> };
+      const c = cmd as unknown as {
+        summary?: string;
+        baseFlags?: Record<string, FlagLike>;
+        flags?: Record<string, FlagLike>;
+        args?: Record<string, FlagLike & { name?: string }>;
+      };
       const flags = { ...(c.baseFlags ?? {}), ...(c.flags ?? {}) };
       manifest[id] = {
         summary: c.summary ?? null,
-        flags: Object.fromEntries(Object.keys(flags).sort().map((name) => [name, flagShape(flags[name]!)])),
-        args: Object.fromEntries(Object.entries(c.args ?? {}).map(([name, a]) => [name, { required: a.required ?? false, options: a.options ?? null, described: Boolean(a.description) }])),
+        flags: Object.fromEntries(
+          Object.keys(flags)
+            .sort()
+            .map((name) => [name, flagShape(flags[name]!)]),
+        ),
+        args: Object.fromEntries(
+          Object.entries(c.args ?? {}).map(([name, a]) => [
+            name,
+            {
+              required: a.required ?? false,
+              options: a.options ?? null,
+              described: Boolean(a.description),
+            },
+          ]),
+        ),
       };
     }
     // Every flag and argument has words for `distiq help`.
-    for (const [id, m] of Object.entries(manifest) as [string, { flags: Record<string, { described: boolean }>; args: Record<string, { described: boolean }> }][]) {
-      for (const [name, f] of Object.entries({ ...m.flags, ...m.args })) expect(f.described, `${id} ${name}`).toBe(true);
+    for (const [id, m] of Object.entries(manifest) as [
+      string,
+      {
+        flags: Record<string, { described: boolean }>;
+        args: Record<string, { described: boolean }>;
+      },
+    ][]) {
+      for (const [name, f] of Object.entries({ ...m.flags, ...m.args }))
+        expect(f.described, `${id} ${name}`).toBe(true);
     }
-    await expect(JSON.stringify(manifest, null, 2) + '\n').toMatchFileSnapshot('__snapshots__/cli-flags.json');
+    await expect(JSON.stringify(manifest, null, 2) + '\n').toMatchFileSnapshot(
+      '__snapshots__/cli-flags.json',
+    );
   });
 
   for (const [fixture, args] of [
@@ -64,17 +91,25 @@ describe('CLI contract snapshots', () => {
       const r = await runCli([...args], { cwd: dir, env: NO_KEYS, timeoutMs: 280_000 });
       expect(r.stderr).toBe('');
       const name = `${fixture}-${args.slice(1, -1).join('').replace(/--/g, '-').replace(/^-/, '')}`;
-      await expect(JSON.stringify(normalize(JSON.parse(r.stdout), dir), null, 2) + '\n').toMatchFileSnapshot(`__snapshots__/${name}.json`);
+      await expect(
+        JSON.stringify(normalize(JSON.parse(r.stdout), dir), null, 2) + '\n',
+      ).toMatchFileSnapshot(`__snapshots__/${name}.json`);
     }, 300_000);
   }
 
   it('distiq config --json and models --json', async () => {
     const dir = makeRepo({ fixture: 'ts-app' });
     const config = await runCli(['config', '--json'], { cwd: dir, env: NO_KEYS });
-    await expect(JSON.stringify(normalize(JSON.parse(config.stdout), dir), null, 2) + '\n').toMatchFileSnapshot('__snapshots__/config.json');
-    const models = JSON.parse((await runCli(['models', '--json'], { cwd: dir, env: NO_KEYS })).stdout);
+    await expect(
+      JSON.stringify(normalize(JSON.parse(config.stdout), dir), null, 2) + '\n',
+    ).toMatchFileSnapshot('__snapshots__/config.json');
+    const models = JSON.parse(
+      (await runCli(['models', '--json'], { cwd: dir, env: NO_KEYS })).stdout,
+    );
     delete models.localTier; // installed here (dev dependency), absent in a plain install: see package.test.ts
-    await expect(JSON.stringify(models, null, 2) + '\n').toMatchFileSnapshot('__snapshots__/models.json');
+    await expect(JSON.stringify(normalize(models, dir), null, 2) + '\n').toMatchFileSnapshot(
+      '__snapshots__/models.json',
+    );
   });
 });
 
@@ -91,6 +126,10 @@ function normalize(value: unknown, dir: string): unknown {
     }
     return out;
   }
-  if (typeof value === 'string') return value.split(dir).join('<repo>').replace(/\d+(\.\d+)?s\b(?= )/g, '<s>');
+  if (typeof value === 'string')
+    return value
+      .split(dir)
+      .join('<repo>')
+      .replace(/\d+(\.\d+)?s\b(?= )/g, '<s>');
   return value;
 }

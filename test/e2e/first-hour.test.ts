@@ -11,7 +11,11 @@ const NO_KEYS = { DEEPSEEK_API_KEY: '', ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '
 /** stdout must be exactly one JSON object: the error, with its type and exit code. */
 function oneJsonError(stdout: string) {
   const parsed = JSON.parse(stdout);
-  expect(parsed).toMatchObject({ schemaVersion: 1, status: 'error', error: { type: expect.any(String), message: expect.any(String) } });
+  expect(parsed).toMatchObject({
+    schemaVersion: 1,
+    status: 'error',
+    error: { type: expect.any(String), message: expect.any(String) },
+  });
   return parsed.error as { type: string; message: string; hint: string | null; exitCode: number };
 }
 
@@ -40,7 +44,11 @@ describe('errors keep their detail', () => {
   it('an unknown flag under --json is one JSON object (exit 2), no usage dump', async () => {
     const r = await runCli(['fix', '--json', '--bogus'], { cwd: makeRepo() });
     expect(r.code).toBe(2);
-    expect(oneJsonError(r.stdout)).toMatchObject({ type: 'UsageError', message: 'Nonexistent flag: --bogus', exitCode: 2 });
+    expect(oneJsonError(r.stdout)).toMatchObject({
+      type: 'UsageError',
+      message: 'Nonexistent flag: --bogus',
+      exitCode: 2,
+    });
     expect(r.stderr).not.toContain('USAGE');
   });
 
@@ -48,15 +56,21 @@ describe('errors keep their detail', () => {
     const dir = makeRepo();
     const budget = await runCli(['fix', '--budget', 'abc'], { cwd: dir });
     expect(budget.code).toBe(2);
-    expect(budget.stderr).toContain('distiq: --budget: must be a positive number of USD (e.g. 0.50), got "abc"');
+    expect(budget.stderr).toContain(
+      'distiq: --budget: must be a positive number of USD (e.g. 0.50), got "abc"',
+    );
     expect(budget.stderr).not.toContain('NaN');
     for (const bad of ['0', '-1', 'Infinity', '']) {
-      const r = await runCli(['implement', '--text', '- [ ] x', '--budget', bad, '--json'], { cwd: dir });
+      const r = await runCli(['implement', '--text', '- [ ] x', '--budget', bad, '--json'], {
+        cwd: dir,
+      });
       expect(r.code).toBe(2);
       expect(oneJsonError(r.stdout).message).toContain(`got "${bad}"`);
     }
     const attempts = await runCli(['fix', '--max-attempts', 'x', '--json'], { cwd: dir });
-    expect(oneJsonError(attempts.stdout).message).toBe('--max-attempts: Expected an integer but received: x');
+    expect(oneJsonError(attempts.stdout).message).toBe(
+      '--max-attempts: Expected an integer but received: x',
+    );
     const missing = await runCli(['fix', '--budget'], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('Flag --budget expects a value');
@@ -73,18 +87,26 @@ describe('errors keep their detail', () => {
   });
 
   it('a YAML or JSON syntax error names the parser line and column, without the key hint', async () => {
-    const yaml = makeRepo({ files: { '.distiqrc.yaml': 'fix:\n  tiers: [autofix\n  maxAttempts: 3\n' } });
+    const yaml = makeRepo({
+      files: { '.distiqrc.yaml': 'fix:\n  tiers: [autofix\n  maxAttempts: 3\n' },
+    });
     const y = await runCli(['config'], { cwd: yaml });
     expect(y.code).toBe(2);
-    expect(y.stderr).toContain('.distiqrc.yaml at line 3, column 3: missed comma between flow collection entries');
+    expect(y.stderr).toContain(
+      '.distiqrc.yaml at line 3, column 3: missed comma between flow collection entries',
+    );
     expect(y.stderr).toContain(' 2 |   tiers: [autofix');
     expect(y.stderr).not.toContain('Fix the keys above');
-    const json = makeRepo({ files: { '.distiqrc.json': '{\n  "fix": { "maxAttempts": 3, }\n}\n' } });
+    const json = makeRepo({
+      files: { '.distiqrc.json': '{\n  "fix": { "maxAttempts": 3, }\n}\n' },
+    });
     const j = await runCli(['fix', '--json'], { cwd: json });
     expect(j.code).toBe(2);
     const err = oneJsonError(j.stdout);
     expect(err.type).toBe('ConfigSyntaxError');
-    expect(err.message).toMatch(/\.distiqrc\.json at line 2, column 30: Expected double-quoted property name/);
+    expect(err.message).toMatch(
+      /\.distiqrc\.json at line 2, column 30: Expected double-quoted property name/,
+    );
     expect(err.hint).toContain('line 2, column 30');
     // package.json#distiq too: cosmiconfig reads package.json before searching.
     const pkg = makeRepo({ files: { 'package.json': '{"name": "x", "distiq": {' } });
@@ -94,17 +116,28 @@ describe('errors keep their detail', () => {
   });
 
   it("a failing command whose output cannot be parsed shows its last lines (npm's own message)", async () => {
-    const dir = makeRepo({ files: { 'package.json': '{"name": "x", "version": "1.0.0"}', '.distiqrc.yaml': 'commands:\n  build: npm run nosuchscript\n' } });
+    const dir = makeRepo({
+      files: {
+        'package.json': '{"name": "x", "version": "1.0.0"}',
+        '.distiqrc.yaml': 'commands:\n  build: npm run nosuchscript\n',
+      },
+    });
     const r = await runCli(['fix', '--build'], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/`npm run nosuchscript` exited with code \d+:\n\s+npm error Missing script: "nosuchscript"/);
+    expect(r.stdout).toMatch(
+      /`npm run nosuchscript` exited with code \d+:\n\s+npm error Missing script: "nosuchscript"/,
+    );
   });
 
   it('an early Ctrl-C under --json still prints one JSON object and exits 130', async () => {
     const dir = makeRepo({ files: { '.distiqrc.yaml': 'commands:\n  build: sleep 30\n' } });
     // A preload reports when bin/run.js has armed its SIGINT handler: the test waits on that event.
-    const armed = "data:text/javascript,const t=setInterval(()=>{if(process.listenerCount('SIGINT')>0){clearInterval(t);process.stderr.write('ARMED\\n')}},1);t.unref()";
-    const child = spawn(process.execPath, ['--import', armed, BIN, 'fix', '--build', '--json'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+    const armed =
+      "data:text/javascript,const t=setInterval(()=>{if(process.listenerCount('SIGINT')>0){clearInterval(t);process.stderr.write('ARMED\\n')}},1);t.unref()";
+    const child = spawn(process.execPath, ['--import', armed, BIN, 'fix', '--build', '--json'], {
+      cwd: dir,
+      env: { ...process.env, CI: 'true' },
+    });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
@@ -119,10 +152,18 @@ describe('errors keep their detail', () => {
 describe('one outcome table', () => {
   it('fix --tiers cheap with no usable model is a usage error (exit 2), as in implement', async () => {
     const dir = makeRepo({ fixture: 'ts-app', nodeModules: true });
-    const fix = await runCli(['fix', '--build', '--tiers', 'cheap', '--json'], { cwd: dir, env: NO_KEYS });
+    const fix = await runCli(['fix', '--build', '--tiers', 'cheap', '--json'], {
+      cwd: dir,
+      env: NO_KEYS,
+    });
     expect(fix.code).toBe(2);
-    expect(oneJsonError(fix.stdout).message).toMatch(/^No usable model for the requested tiers \(cheap\) of fix: deepseek\/deepseek-chat: DEEPSEEK_API_KEY is not set/);
-    const impl = await runCli(['implement', '--text', '- [ ] add x', '--tiers', 'cheap', '--json'], { cwd: dir, env: NO_KEYS });
+    expect(oneJsonError(fix.stdout).message).toMatch(
+      /^No usable model for the requested tiers \(cheap\) of fix: deepseek\/deepseek-chat: DEEPSEEK_API_KEY is not set/,
+    );
+    const impl = await runCli(
+      ['implement', '--text', '- [ ] add x', '--tiers', 'cheap', '--json'],
+      { cwd: dir, env: NO_KEYS },
+    );
     expect(impl.code).toBe(2);
     expect(oneJsonError(impl.stdout).type).toBe('UsageError');
   });
@@ -134,7 +175,9 @@ describe('one outcome table', () => {
     expect(r.stdout).toContain('on the new branch distiq/fix-build; you are on it now.');
     expect(r.stdout).toContain('Back to where you were: git switch main');
     expect(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('distiq/fix-build');
-    expect(r.stdout).toMatch(/Cost:[\s\S]*spent \$0\.0000 · budget \$1 per run · the same work all on anthropic\/claude-sonnet-4-5 would have cost ~\$0\.\d+ \(comparison\)/);
+    expect(r.stdout).toMatch(
+      /Cost:[\s\S]*spent \$0\.0000 · budget \$1 per run · the same work all on anthropic\/claude-sonnet-4-5 would have cost ~\$0\.\d+ \(comparison\)/,
+    );
     expect(r.stdout).not.toMatch(/saved/i);
   });
 
@@ -147,16 +190,30 @@ describe('one outcome table', () => {
 
 describe('quiet, relevant output', () => {
   it('a Python repo: no TypeScript/eslint/prettier/rustc progress, no empty table, a closing hint', async () => {
-    const dir = makeRepo({ files: { 'pytest.ini': '[pytest]\n', 'calc.py': 'def add(a, b):\n    return a - b\n', 'test_calc.py': 'from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n' } });
+    const dir = makeRepo({
+      files: {
+        'pytest.ini': '[pytest]\n',
+        'calc.py': 'def add(a, b):\n    return a - b\n',
+        'test_calc.py': 'from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n',
+      },
+    });
     const r = await runCli(['fix'], { cwd: dir, env: NO_KEYS });
     expect(r.code).toBe(1);
     expect(r.stdout).not.toMatch(/typescript|eslint|prettier|rustc/);
     expect(r.stdout).toContain('no $0 fixer applies to these failures');
     expect(r.stdout).toContain('Cost: spent $0.0000 · budget $1 per run');
     expect(r.stdout).not.toContain('tier  model');
-    expect(r.stdout).toMatch(/1 failure\(s\) left; `--tiers autofix,memory,cheap` would try a model \(deepseek\/deepseek-chat, est\. \$0\.0\d+\); it is not usable here yet: DEEPSEEK_API_KEY is not set\./);
+    expect(r.stdout).toMatch(
+      /1 failure\(s\) left; `--tiers autofix,memory,cheap` would try a model \(deepseek\/deepseek-chat, est\. \$0\.0\d+\); it is not usable here yet: DEEPSEEK_API_KEY is not set\./,
+    );
     const json = JSON.parse((await runCli(['fix', '--json'], { cwd: dir, env: NO_KEYS })).stdout);
-    expect(json.nextStep).toMatchObject({ tiers: 'autofix,memory,cheap', failures: 1, model: 'deepseek/deepseek-chat', usable: false, reason: 'DEEPSEEK_API_KEY is not set' });
+    expect(json.nextStep).toMatchObject({
+      tiers: 'autofix,memory,cheap',
+      failures: 1,
+      model: 'deepseek/deepseek-chat',
+      usable: false,
+      reason: 'DEEPSEEK_API_KEY is not set',
+    });
     expect(json.nextStep.estimateUsd).toBeGreaterThan(0);
   });
 });
@@ -179,7 +236,12 @@ describe('the pre-push hook, quietly', () => {
 
   it('reports a finding once and names a fix command this repo has', async () => {
     const typed = await pushWith(
-      { 'tsconfig.json': '{"compilerOptions":{"strict":true,"noEmit":true},"include":["src"]}', 'src/a.ts': 'export const a = 1;\n', '.distiqrc.yaml': 'hooks:\n  prePush:\n    commands:\n      - { name: types, run: tsc --noEmit -p ., scope: repo }\n' },
+      {
+        'tsconfig.json': '{"compilerOptions":{"strict":true,"noEmit":true},"include":["src"]}',
+        'src/a.ts': 'export const a = 1;\n',
+        '.distiqrc.yaml':
+          'hooks:\n  prePush:\n    commands:\n      - { name: types, run: tsc --noEmit -p ., scope: repo }\n',
+      },
       { 'src/b.ts': 'export const b = (1;\n' },
     );
     expect(typed.status).not.toBe(0);
@@ -187,7 +249,10 @@ describe('the pre-push hook, quietly', () => {
     expect(typed.stderr).toContain('push blocked (1 finding(s)');
     expect(typed.stderr).toContain('Fix with: distiq fix --build'); // the tsconfig type check exists
 
-    const bare = await pushWith({ 'src/a.ts': 'export const a = 1;\n' }, { 'src/b.ts': 'export const b = (1;\n' });
+    const bare = await pushWith(
+      { 'src/a.ts': 'export const a = 1;\n' },
+      { 'src/b.ts': 'export const b = (1;\n' },
+    );
     expect(bare.status).not.toBe(0);
     expect(bare.stderr).not.toContain('distiq fix --build'); // no build or type check here
     expect(bare.stderr).toContain('Fix the findings above, then push again.');
@@ -196,13 +261,18 @@ describe('the pre-push hook, quietly', () => {
 
 describe('demos', () => {
   it('npm run demo -- lint-app runs fix --lint and ends with the full diff; unknown names list the demos', () => {
-    const demo = spawnSync(process.execPath, [path.join(ROOT, 'scripts/demo.js'), 'lint-app'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const demo = spawnSync(process.execPath, [path.join(ROOT, 'scripts/demo.js'), 'lint-app'], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     expect(demo.status).toBe(0);
     expect(demo.stdout).toContain('$ distiq fix --lint');
     const diff = demo.stdout.slice(demo.stdout.indexOf('$ git diff'));
     expect(diff).toContain('diff --git a/src/cart.js b/src/cart.js');
     expect(diff).toContain('+  let total = 0;');
-    const unknown = spawnSync(process.execPath, [path.join(ROOT, 'scripts/demo.js'), 'nope'], { encoding: 'utf8' });
+    const unknown = spawnSync(process.execPath, [path.join(ROOT, 'scripts/demo.js'), 'nope'], {
+      encoding: 'utf8',
+    });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('the demos are: ts-app, lint-app, rust-app');
     // Every fixture the README names has a demo.

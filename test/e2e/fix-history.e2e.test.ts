@@ -3,37 +3,58 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, makeRepo, runCli, writeFiles } from '../helpers.js';
 
-const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', types: [] }, include: ['src'] });
-const MONEY = 'export function formatMoney(n: number): string {\n  return n.toFixed(2);\n}\nexport function total(xs: number[]): string {\n  return formatMoney(xs.reduce((a, b) => a + b, 0));\n}\n';
-
-describe('distiq fix with the history since the last green commit (real CLI, real tsc)', { timeout: 400_000 }, () => {
-  it('renames an accidental rename back, reports the declaring file and why; a bad --base stops first', async () => {
-    const dir = makeRepo({
-      nodeModules: true,
-      files: {
-        'package.json': '{"type":"module"}',
-        'tsconfig.json': TSCONFIG,
-        '.distiqrc.json': JSON.stringify({ commands: { build: 'tsc -p tsconfig.json' } }),
-        'src/money.ts': MONEY,
-        'src/index.ts': "export { formatMoney, total } from './money.js';\n",
-        'src/app.ts': "import { formatMoney } from './index.js';\nexport const s = formatMoney(1);\n",
-      },
-    });
-    writeFiles(dir, { 'src/money.ts': MONEY.replace('function formatMoney', 'function formatMony') });
-    git(dir, 'commit', '-qam', 'break');
-    const bad = await runCli(['fix', '--build', '--json', '--base', 'nope'], { cwd: dir });
-    expect(bad.code).toBe(2);
-    expect(readFileSync(path.join(dir, 'src/money.ts'), 'utf8')).not.toBe(MONEY); // nothing touched
-    const r = await runCli(['fix', '--build', '--json'], { cwd: dir });
-    const report = JSON.parse(r.stdout);
-    expect(report.status).toBe('fixed');
-    expect(readFileSync(path.join(dir, 'src/money.ts'), 'utf8')).toBe(MONEY);
-    expect(report.changedFiles).toEqual(['src/money.ts']);
-    const kept = report.repairs.filter((x: { outcome: string }) => x.outcome === 'kept');
-    expect(kept).toHaveLength(1);
-    expect(kept[0].descriptions[0]).toMatch(/Rename 'formatMony' back to 'formatMoney' \(the diff since \w+ renamed/);
-    // The tasks whose failures the rename removed list the file it changed (finding 3).
-    for (const t of report.tasks) expect(t).toMatchObject({ status: 'fixed', changedFiles: ['src/money.ts'] });
-    expect(report.tasks.some((t: { attempts: number }) => t.attempts > 0)).toBe(true);
-  });
+const TSCONFIG = JSON.stringify({
+  compilerOptions: {
+    strict: true,
+    noEmit: true,
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    types: [],
+  },
+  include: ['src'],
 });
+const MONEY =
+  'export function formatMoney(n: number): string {\n  return n.toFixed(2);\n}\nexport function total(xs: number[]): string {\n  return formatMoney(xs.reduce((a, b) => a + b, 0));\n}\n';
+
+describe(
+  'distiq fix with the history since the last green commit (real CLI, real tsc)',
+  { timeout: 400_000 },
+  () => {
+    it('renames an accidental rename back, reports the declaring file and why; a bad --base stops first', async () => {
+      const dir = makeRepo({
+        nodeModules: true,
+        files: {
+          'package.json': '{"type":"module"}',
+          'tsconfig.json': TSCONFIG,
+          '.distiqrc.json': JSON.stringify({ commands: { build: 'tsc -p tsconfig.json' } }),
+          'src/money.ts': MONEY,
+          'src/index.ts': "export { formatMoney, total } from './money.js';\n",
+          'src/app.ts':
+            "import { formatMoney } from './index.js';\nexport const s = formatMoney(1);\n",
+        },
+      });
+      writeFiles(dir, {
+        'src/money.ts': MONEY.replace('function formatMoney', 'function formatMony'),
+      });
+      git(dir, 'commit', '-qam', 'break');
+      const bad = await runCli(['fix', '--build', '--json', '--base', 'nope'], { cwd: dir });
+      expect(bad.code).toBe(2);
+      expect(readFileSync(path.join(dir, 'src/money.ts'), 'utf8')).not.toBe(MONEY); // nothing touched
+      const r = await runCli(['fix', '--build', '--json'], { cwd: dir });
+      const report = JSON.parse(r.stdout);
+      expect(report.status).toBe('fixed');
+      expect(readFileSync(path.join(dir, 'src/money.ts'), 'utf8')).toBe(MONEY);
+      expect(report.changedFiles).toEqual(['src/money.ts']);
+      const kept = report.repairs.filter((x: { outcome: string }) => x.outcome === 'kept');
+      expect(kept).toHaveLength(1);
+      expect(kept[0].descriptions[0]).toMatch(
+        /Rename 'formatMony' back to 'formatMoney' \(the diff since \w+ renamed/,
+      );
+      // The tasks whose failures the rename removed list the file it changed (finding 3).
+      for (const t of report.tasks)
+        expect(t).toMatchObject({ status: 'fixed', changedFiles: ['src/money.ts'] });
+      expect(report.tasks.some((t: { attempts: number }) => t.attempts > 0)).toBe(true);
+    });
+  },
+);

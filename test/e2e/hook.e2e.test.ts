@@ -7,12 +7,23 @@ import { git, makeRepo, runCli, tempDir, writeFiles } from '../helpers.js';
 
 // The hook itself does nothing in CI, so pushes in these tests run without CI in their environment.
 const envNoCI = () => {
-  const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@example.com',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@example.com',
+  };
   delete env.CI;
   delete env.DISTIQ_SKIP_HOOK;
   return env;
 };
-const push = (dir: string, ...args: string[]) => spawnSync('git', ['push', ...args, 'origin', 'HEAD:main'], { cwd: dir, encoding: 'utf8', env: envNoCI() });
+const push = (dir: string, ...args: string[]) =>
+  spawnSync('git', ['push', ...args, 'origin', 'HEAD:main'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: envNoCI(),
+  });
 
 function repoWithRemote(files: Record<string, string> = {}, nodeModules = false) {
   const dir = makeRepo({ files: { 'src/ok.ts': 'export const ok = 1;\n', ...files }, nodeModules });
@@ -39,7 +50,9 @@ describe('pre-push hook: a real git push to a bare remote', () => {
   it('plain .git/hooks: blocks a syntax error with file:line and the fix command, passes when clean', async () => {
     const { dir, bare } = repoWithRemote();
     const before = remoteHead(bare);
-    expect((await runCli(['hook', 'install'], { cwd: dir })).stdout).toContain('pre-push hook installed (hooks-dir)');
+    expect((await runCli(['hook', 'install'], { cwd: dir })).stdout).toContain(
+      'pre-push hook installed (hooks-dir)',
+    );
     commitBroken(dir);
     const blocked = push(dir);
     expect(blocked.status).not.toBe(0);
@@ -48,7 +61,12 @@ describe('pre-push hook: a real git push to a bare remote', () => {
     expect(blocked.stderr).toContain('Fix the findings above, then push again.');
     expect(blocked.stderr).toContain('git push --no-verify');
     expect(remoteHead(bare)).toBe(before); // nothing left the machine
-    expect(spawnSync('git', ['push', 'origin', 'HEAD:main'], { cwd: dir, env: { ...envNoCI(), DISTIQ_SKIP_HOOK: '1' } }).status).toBe(0); // the bypass
+    expect(
+      spawnSync('git', ['push', 'origin', 'HEAD:main'], {
+        cwd: dir,
+        env: { ...envNoCI(), DISTIQ_SKIP_HOOK: '1' },
+      }).status,
+    ).toBe(0); // the bypass
     git(bare, 'update-ref', 'refs/heads/main', before);
     commitFixed(dir);
     const ok = push(dir);
@@ -64,7 +82,12 @@ describe('pre-push hook: a real git push to a bare remote', () => {
     writeFiles(dir, { 'src/bad2.ts': 'const = ;\n' });
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'more broken');
-    expect(spawnSync('git', ['push', 'origin', 'HEAD:main'], { cwd: dir, env: { ...envNoCI(), CI: 'true' } }).status).toBe(0);
+    expect(
+      spawnSync('git', ['push', 'origin', 'HEAD:main'], {
+        cwd: dir,
+        env: { ...envNoCI(), CI: 'true' },
+      }).status,
+    ).toBe(0);
   });
 
   it('an existing hook is chained with the same input, and uninstall restores it byte for byte', async () => {
@@ -95,7 +118,10 @@ describe('pre-push hook: a real git push to a bare remote', () => {
     const { dir } = repoWithRemote();
     git(dir, 'config', 'core.hooksPath', '.githooks');
     const r = await runCli(['hook', 'install', '--json'], { cwd: dir });
-    expect(JSON.parse(r.stdout)).toMatchObject({ manager: 'hooks-dir', file: path.join(dir, '.githooks', 'pre-push') });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      manager: 'hooks-dir',
+      file: path.join(dir, '.githooks', 'pre-push'),
+    });
     commitBroken(dir);
     expect(push(dir).status).not.toBe(0);
     await runCli(['hook', 'uninstall'], { cwd: dir });
@@ -103,13 +129,24 @@ describe('pre-push hook: a real git push to a bare remote', () => {
   });
 
   it('husky: adds a block to .husky/pre-push, keeps the user’s lines, uninstall restores exactly', async () => {
-    const { dir, bare } = repoWithRemote({ 'package.json': JSON.stringify({ name: 'h', private: true }) }, true);
-    expect(spawnSync(path.join(dir, 'node_modules', '.bin', 'husky'), { cwd: dir, encoding: 'utf8', env: envNoCI() }).status).toBe(0); // real husky v9 init
+    const { dir, bare } = repoWithRemote(
+      { 'package.json': JSON.stringify({ name: 'h', private: true }) },
+      true,
+    );
+    expect(
+      spawnSync(path.join(dir, 'node_modules', '.bin', 'husky'), {
+        cwd: dir,
+        encoding: 'utf8',
+        env: envNoCI(),
+      }).status,
+    ).toBe(0); // real husky v9 init
     const userHook = 'echo "user husky hook ran"\n';
     writeFiles(dir, { '.husky/pre-push': userHook });
     const r = await runCli(['hook', 'install'], { cwd: dir });
     expect(r.stdout).toContain('(husky)');
-    expect(readFileSync(path.join(dir, '.husky/pre-push'), 'utf8')).toMatch(/^echo "user husky hook ran"\n# >>> distiq/);
+    expect(readFileSync(path.join(dir, '.husky/pre-push'), 'utf8')).toMatch(
+      /^echo "user husky hook ran"\n# >>> distiq/,
+    );
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'husky');
     const before = remoteHead(bare);
@@ -141,16 +178,26 @@ describe('pre-push hook: a real git push to a bare remote', () => {
     expect(blocked.stdout + blocked.stderr).toContain('src/bad.ts:1: syntax error');
     expect(remoteHead(bare)).toBe(before);
     await runCli(['hook', 'uninstall'], { cwd: dir });
-    expect(readFileSync(path.join(dir, 'lefthook.yml'), 'utf8')).toBe(edited.includes('distiq') ? yaml : edited);
+    expect(readFileSync(path.join(dir, 'lefthook.yml'), 'utf8')).toBe(
+      edited.includes('distiq') ? yaml : edited,
+    );
   });
 
   it('configured cheap commands run on the changed files only and block with their fix command', async () => {
     // commands.lint: the suggested `distiq fix --lint` needs a lint command in this repo.
-    const config = { commands: { lint: 'eslint src' }, hooks: { prePush: { commands: [{ name: 'lint', run: 'eslint --no-warn-ignored', pattern: '\\.js$' }] } } };
+    const config = {
+      commands: { lint: 'eslint src' },
+      hooks: {
+        prePush: {
+          commands: [{ name: 'lint', run: 'eslint --no-warn-ignored', pattern: '\\.js$' }],
+        },
+      },
+    };
     const { dir, bare } = repoWithRemote(
       {
         'package.json': JSON.stringify({ type: 'module' }),
-        'eslint.config.js': "export default [{ files: ['**/*.js'], rules: { 'no-unused-vars': 'error' } }];\n",
+        'eslint.config.js':
+          "export default [{ files: ['**/*.js'], rules: { 'no-unused-vars': 'error' } }];\n",
         'src/old.js': 'const unusedButOld = 1;\n', // already on the remote: not this push's business
         '.distiqrc.json': JSON.stringify(config),
       },
@@ -163,7 +210,9 @@ describe('pre-push hook: a real git push to a bare remote', () => {
     const before = remoteHead(bare);
     const blocked = push(dir);
     expect(blocked.status).not.toBe(0);
-    expect(blocked.stderr).toMatch(/src\/new\.js:1: 'unusedNew' is assigned a value but never used \(lint no-unused-vars\)/);
+    expect(blocked.stderr).toMatch(
+      /src\/new\.js:1: 'unusedNew' is assigned a value but never used \(lint no-unused-vars\)/,
+    );
     expect(blocked.stderr).not.toContain('unusedButOld');
     expect(blocked.stderr).toContain('Fix with: distiq fix --lint');
     expect(remoteHead(bare)).toBe(before);
@@ -174,7 +223,10 @@ describe('pre-push hook: no false alarms, optional local review', () => {
   it('valid code that a tree-sitter grammar mis-parses does not block the push', async () => {
     const { dir } = repoWithRemote();
     await runCli(['hook', 'install'], { cwd: dir });
-    writeFiles(dir, { 'src/dual.ts': 'export const makeBy: {\n  <A>(f: (i: number) => A): (n: number) => Array<A>\n  <A>(n: number, f: (i: number) => A): Array<A>\n} = null as any\n' });
+    writeFiles(dir, {
+      'src/dual.ts':
+        'export const makeBy: {\n  <A>(f: (i: number) => A): (n: number) => Array<A>\n  <A>(n: number, f: (i: number) => A): Array<A>\n} = null as any\n',
+    });
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'valid ts');
     const r = push(dir);
@@ -186,7 +238,11 @@ describe('pre-push hook: no false alarms, optional local review', () => {
     const { writeTinyGguf } = await import('../tiny-gguf.js');
     const model = path.join(tempDir(), 'tiny.gguf');
     writeTinyGguf(model);
-    const config = { providers: { local: { type: 'llama', modelPath: model, gpu: 'off', threads: 1 } }, tiers: { local: [{ provider: 'local', model: 'tiny' }] }, hooks: { prePush: { review: { tiers: ['local'] } } } };
+    const config = {
+      providers: { local: { type: 'llama', modelPath: model, gpu: 'off', threads: 1 } },
+      tiers: { local: [{ provider: 'local', model: 'tiny' }] },
+      hooks: { prePush: { review: { tiers: ['local'] } } },
+    };
     const { dir } = repoWithRemote({ '.distiqrc.json': JSON.stringify(config) });
     await runCli(['hook', 'install'], { cwd: dir });
     writeFiles(dir, { 'src/more.ts': 'export const more = 2;\n' });
@@ -195,15 +251,24 @@ describe('pre-push hook: no false alarms, optional local review', () => {
     const r = push(dir);
     expect(r.status).toBe(0);
     expect(r.stderr).not.toContain('review skipped');
-    const ledger = readFileSync(path.join(dir, '.git', 'distiq', 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(ledger.filter((e) => e.kind === 'settle')).toEqual([expect.objectContaining({ tier: 'local', usd: 0 })]);
+    const ledger = readFileSync(path.join(dir, '.git', 'distiq', 'ledger.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(ledger.filter((e) => e.kind === 'settle')).toEqual([
+      expect.objectContaining({ tier: 'local', usd: 0 }),
+    ]);
   });
 });
 
 describe('pre-push review on a paid tier, listed explicitly', () => {
   it('reviews the whole pushed range and reports findings without blocking', async () => {
     const { startLoopbackOpenAI } = await import('../loopback-openai.js');
-    const server = await startLoopbackOpenAI(() => ({ content: JSON.stringify({ findings: [{ file: 'src/second.ts', line: 1, message: 'divides by zero when n is 0' }] }) }));
+    const server = await startLoopbackOpenAI(() => ({
+      content: JSON.stringify({
+        findings: [{ file: 'src/second.ts', line: 1, message: 'divides by zero when n is 0' }],
+      }),
+    }));
     try {
       const config = {
         providers: { loop: { type: 'openai-compatible', baseURL: server.url } },
@@ -248,12 +313,22 @@ describe('changed files of a push', () => {
     git(dir, 'commit', '-qm', 'two');
     const head = git(dir, 'rev-parse', 'HEAD').trim();
     const zero = '0'.repeat(40);
-    const paths = async (line: string) => (await changedFiles(dir, 'origin', parsePushInput(line))).map((f) => f.path).sort();
-    expect(await paths(`refs/heads/main ${head} refs/heads/main ${base}\n`)).toEqual(['a.ts', 'b.ts']); // fast-forward
-    expect(await paths(`refs/heads/feature ${head} refs/heads/feature ${zero}\n`)).toEqual(['a.ts', 'b.ts']); // new branch: beyond what origin has
+    const paths = async (line: string) =>
+      (await changedFiles(dir, 'origin', parsePushInput(line))).map((f) => f.path).sort();
+    expect(await paths(`refs/heads/main ${head} refs/heads/main ${base}\n`)).toEqual([
+      'a.ts',
+      'b.ts',
+    ]); // fast-forward
+    expect(await paths(`refs/heads/feature ${head} refs/heads/feature ${zero}\n`)).toEqual([
+      'a.ts',
+      'b.ts',
+    ]); // new branch: beyond what origin has
     expect(await paths(`(delete) ${zero} refs/heads/old ${base}\n`)).toEqual([]); // deletion
     // Force-push over a commit we never fetched: fall back to what the remote is known to have.
-    expect(await paths(`refs/heads/main ${head} refs/heads/main ${'f'.repeat(40)}\n`)).toEqual(['a.ts', 'b.ts']);
+    expect(await paths(`refs/heads/main ${head} refs/heads/main ${'f'.repeat(40)}\n`)).toEqual([
+      'a.ts',
+      'b.ts',
+    ]);
     git(dir, 'rm', '-q', 'a.ts');
     git(dir, 'commit', '-qm', 'rm a');
     const after = git(dir, 'rev-parse', 'HEAD').trim();

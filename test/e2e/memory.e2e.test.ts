@@ -9,13 +9,25 @@ import { git, makeRepo, ROOT, runCli, tempDir } from '../helpers.js';
 
 const FILES = {
   'package.json': JSON.stringify({ type: 'module', scripts: { build: 'tsc -p tsconfig.json' } }),
-  'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', types: [] }, include: ['src'] }),
+  'tsconfig.json': JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      noEmit: true,
+      target: 'ES2022',
+      module: 'NodeNext',
+      types: [],
+    },
+    include: ['src'],
+  }),
   'src/config.ts': 'export const port: number = "8080";\nexport const host = "localhost";\n',
 };
 const config = (url: string) =>
   JSON.stringify({
     providers: { loop: { type: 'openai-compatible', baseURL: url } },
-    tiers: { cheap: [{ provider: 'loop', model: 'loop-cheap' }], premium: [{ provider: 'loop', model: 'loop-premium' }] },
+    tiers: {
+      cheap: [{ provider: 'loop', model: 'loop-cheap' }],
+      premium: [{ provider: 'loop', model: 'loop-premium' }],
+    },
     prices: { 'loop-cheap': { input: 1, output: 4 }, 'loop-premium': { input: 10, output: 40 } },
   });
 
@@ -27,9 +39,18 @@ afterEach(async () => {
 
 describe('fix memory (real CLI, loopback model)', () => {
   it('a proven repair is stored, exported, imported into a fresh clone and replayed there with 0 model calls', async () => {
-    const server = await startLoopbackOpenAI(() => ({ content: edits({ path: 'src/config.ts', search: 'export const port: number = "8080";', replace: 'export const port: number = 8080;' }) }));
+    const server = await startLoopbackOpenAI(() => ({
+      content: edits({
+        path: 'src/config.ts',
+        search: 'export const port: number = "8080";',
+        replace: 'export const port: number = 8080;',
+      }),
+    }));
     close = server.close;
-    const a = makeRepo({ nodeModules: true, files: { ...FILES, '.distiqrc.json': config(server.url) } });
+    const a = makeRepo({
+      nodeModules: true,
+      files: { ...FILES, '.distiqrc.json': config(server.url) },
+    });
     const tiers = ['--tiers', 'autofix,memory,cheap'];
     const r1 = await runCli(['fix', '--build', ...tiers, '--json'], { cwd: a });
     const first = JSON.parse(r1.stdout);
@@ -47,7 +68,8 @@ describe('fix memory (real CLI, loopback model)', () => {
     // A fresh clone of the broken commit: no state of its own until the memory is imported.
     const b = path.join(tempDir('distiq-clone-'), 'b');
     git(path.dirname(b), 'clone', '-q', a, b);
-    if (!existsSync(path.join(b, 'node_modules'))) symlinkSync(path.join(ROOT, 'node_modules'), path.join(b, 'node_modules'), 'dir');
+    if (!existsSync(path.join(b, 'node_modules')))
+      symlinkSync(path.join(ROOT, 'node_modules'), path.join(b, 'node_modules'), 'dir');
     const im = await runCli(['memory', 'import', out, '--json'], { cwd: b });
     expect(im.code).toBe(0);
     expect(JSON.parse(im.stdout)).toMatchObject({ imported: 1, size: { entries: 1 } });
@@ -57,22 +79,31 @@ describe('fix memory (real CLI, loopback model)', () => {
     expect(r2.code).toBe(0);
     expect(second.status).toBe('fixed');
     expect(server.requests).toHaveLength(1); // no model call in run 2
-    expect(readFileSync(path.join(b, 'src/config.ts'), 'utf8')).toContain('export const port: number = 8080;');
+    expect(readFileSync(path.join(b, 'src/config.ts'), 'utf8')).toContain(
+      'export const port: number = 8080;',
+    );
     expect(second.cost.usd).toBe(0);
     expect(second.tasks[0]).toMatchObject({ tier: 'memory', status: 'fixed', calls: 0 });
     expect(second.memory.hits).toHaveLength(1);
     expect(second.memory.hits[0]).toMatchObject({ match: 'exact', files: ['src/config.ts'] });
     expect(second.memory.savedUsd).toBeCloseTo(first.cost.usd, 12);
-    expect(second.repairs.find((x: { fixer: string }) => x.fixer === 'memory')).toMatchObject({ tier: 'memory', outcome: 'kept' });
+    expect(second.repairs.find((x: { fixer: string }) => x.fixer === 'memory')).toMatchObject({
+      tier: 'memory',
+      outcome: 'kept',
+    });
 
-    const stats = JSON.parse((await runCli(['stats', '--period', 'day', '--json'], { cwd: b })).stdout);
+    const stats = JSON.parse(
+      (await runCli(['stats', '--period', 'day', '--json'], { cwd: b })).stdout,
+    );
     expect(stats).toMatchObject({ runs: 1, modelCalls: 0, usd: 0, memory: { hits: 1, pct: 100 } });
     expect(stats.byClass['tsc:TS2322']).toEqual({ tasks: 1, solvedBy: { memory: 1 }, unsolved: 0 });
 
     // Back in repo A, the same failure again without the memory tier: the exact replay cache
     // answers the identical request at $0 (no request reaches the server).
     git(a, 'checkout', '--', 'src/config.ts');
-    const r3 = JSON.parse((await runCli(['fix', '--build', '--tiers', 'autofix,cheap', '--json'], { cwd: a })).stdout);
+    const r3 = JSON.parse(
+      (await runCli(['fix', '--build', '--tiers', 'autofix,cheap', '--json'], { cwd: a })).stdout,
+    );
     expect(r3.status).toBe('fixed');
     expect(server.requests).toHaveLength(1);
     expect(r3.memory.cache).toMatchObject({ hits: 1 });
@@ -82,9 +113,14 @@ describe('fix memory (real CLI, loopback model)', () => {
     expect(statsA).toMatchObject({ runs: 2, modelCalls: 1, cache: { hits: 1, pct: 50 } });
     // distiq plan shows the route and its estimates.
     git(a, 'checkout', '--', 'src/config.ts');
-    const plan = JSON.parse((await runCli(['plan', 'fix', '--build', '--json'], { cwd: a })).stdout);
+    const plan = JSON.parse(
+      (await runCli(['plan', 'fix', '--build', '--json'], { cwd: a })).stdout,
+    );
     expect(plan.tasks[0].route.startTier).toBe('cheap');
-    expect(plan.tasks[0].route.estimates.map((e: { tier: string }) => e.tier)).toEqual(['cheap', 'premium']);
+    expect(plan.tasks[0].route.estimates.map((e: { tier: string }) => e.tier)).toEqual([
+      'cheap',
+      'premium',
+    ]);
 
     // A corrupt or foreign memory file is refused with a clear error (exit 2), nothing merged.
     const bad = path.join(path.dirname(out), 'bad.json');

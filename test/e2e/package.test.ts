@@ -19,17 +19,41 @@ beforeAll(() => {
   // The suite runs after `npm run build`; the tarball is what `npm publish` would upload.
   const out = tempDir('distiq-pack-');
   npm(ROOT, ['pack', '--pack-destination', out, '--loglevel=error']);
-  tarball = path.join(out, readdirSync(out).find((f) => f.endsWith('.tgz'))!);
+  tarball = path.join(
+    out,
+    readdirSync(out).find((f) => f.endsWith('.tgz'))!,
+  );
 }, 120_000);
 
 /** A repo of the user's own: a TypeScript build broken by a dropped import. */
 function brokenApp(): string {
   const dir = tempDir('distiq-app-');
   writeFiles(dir, {
-    'package.json': JSON.stringify({ name: 'my-app', version: '1.0.0', private: true, type: 'module', scripts: { build: 'tsc -p .' } }, null, 2),
-    'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'dist', skipLibCheck: true }, include: ['src'] }),
+    'package.json': JSON.stringify(
+      {
+        name: 'my-app',
+        version: '1.0.0',
+        private: true,
+        type: 'module',
+        scripts: { build: 'tsc -p .' },
+      },
+      null,
+      2,
+    ),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        outDir: 'dist',
+        skipLibCheck: true,
+      },
+      include: ['src'],
+    }),
     'src/math.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
-    'src/main.ts': 'export function total(xs: number[]): number {\n  return xs.reduce((acc, x) => add(acc, x), 0);\n}\n',
+    'src/main.ts':
+      'export function total(xs: number[]): number {\n  return xs.reduce((acc, x) => add(acc, x), 0);\n}\n',
     '.gitignore': 'node_modules/\ndist/\n',
   });
   git(dir, 'init', '-q', '-b', 'main');
@@ -44,7 +68,9 @@ describe('the npm package', () => {
     expect(listing).toContain('package/dist/hooks/main.js');
     expect(listing).toContain('package/schema/distiq.schema.json');
     expect(listing.filter((f) => f.startsWith('package/dist/action/'))).toEqual([]);
-    expect(listing.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
+    expect(
+      listing.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/')),
+    ).toEqual([]);
   });
 
   it('installs into a fresh repo with npm i -D and repairs its build with npx distiq fix --build', () => {
@@ -59,18 +85,29 @@ describe('the npm package', () => {
 
     let stdout = '';
     try {
-      stdout = execFileSync('npx', ['distiq', 'fix', '--build', '--json'], { cwd: app, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+      stdout = execFileSync('npx', ['distiq', 'fix', '--build', '--json'], {
+        cwd: app,
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true' },
+      });
     } catch (err) {
-      throw new Error(`npx distiq fix failed: ${(err as { stdout?: string; stderr?: string }).stdout}\n${(err as { stderr?: string }).stderr}`);
+      throw new Error(
+        `npx distiq fix failed: ${(err as { stdout?: string; stderr?: string }).stdout}\n${(err as { stderr?: string }).stderr}`,
+      );
     }
     const report = JSON.parse(stdout);
     expect(report.status).toBe('fixed');
     expect(report.changedFiles).toEqual(['src/main.ts']);
-    expect(readFileSync(path.join(app, 'src/main.ts'), 'utf8')).toMatch(/^import \{ add \} from "\.\/math\.js";/);
+    expect(readFileSync(path.join(app, 'src/main.ts'), 'utf8')).toMatch(
+      /^import \{ add \} from "\.\/math\.js";/,
+    );
     expect(execFileSync('npx', ['tsc', '-p', '.'], { cwd: app, encoding: 'utf8' })).toBe('');
 
     // `distiq models` says how to add the local tier instead of failing.
-    const models = execFileSync('npx', ['distiq', 'models', '--json'], { cwd: app, encoding: 'utf8' });
+    const models = execFileSync('npx', ['distiq', 'models', '--json'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
     const local = JSON.parse(models).localTier;
     expect(local.installed).toBe(false);
     expect(local.install).toBe('npm i -D node-llama-cpp@^3.22.1');

@@ -16,14 +16,26 @@ const ANSWER = '{"edits":[{"path":"a.ts","search":"x","replace":"y"}]}';
 
 function setup(answer = ANSWER) {
   const dir = tempDir('distiq-replay-');
-  const provider = new ScriptedProvider('scripted-cache', () => ({ text: answer, usage: { inputTokens: 1000, outputTokens: 100 } }));
+  const provider = new ScriptedProvider('scripted-cache', () => ({
+    text: answer,
+    usage: { inputTokens: 1000, outputTokens: 100 },
+  }));
   const cache = new ReplayCache(path.join(dir, 'replay'), 3);
   const ledger = new Ledger(path.join(dir, 'ledger.jsonl'));
-  const step = { tier: 'cheap', provider, model: 'scripted-m', priced: { pricingProvider: 'x', model: 'scripted-m' } };
+  const step = {
+    tier: 'cheap',
+    provider,
+    model: 'scripted-m',
+    priced: { pricingProvider: 'x', model: 'scripted-m' },
+  };
   const call = (content: string, validate?: (j: unknown) => string | null) =>
     callModel({
       steps: [step],
-      request: { messages: [{ role: 'user', content }], jsonSchema: { name: 'edits', schema: { type: 'object' } }, maxOutputTokens: 500 },
+      request: {
+        messages: [{ role: 'user', content }],
+        jsonSchema: { name: 'edits', schema: { type: 'object' } },
+        maxOutputTokens: 500,
+      },
       budget: new Budget(ledger, { perRun: 1 }, 'r'),
       prices,
       recorder: new CallRecorder(),
@@ -52,13 +64,34 @@ describe('exact replay cache in callModel', () => {
 
   it('the key covers model, messages, schema and parameters; key order does not matter', () => {
     const p = { name: 'a', type: 'openai' };
-    const base = { messages: [{ role: 'user' as const, content: 'x' }], maxOutputTokens: 10, jsonSchema: { name: 's', schema: { a: 1, b: 2 } } };
+    const base = {
+      messages: [{ role: 'user' as const, content: 'x' }],
+      maxOutputTokens: 10,
+      jsonSchema: { name: 's', schema: { a: 1, b: 2 } },
+    };
     const k = ReplayCache.keyOf({ tier: 'cheap', model: 'm', provider: p }, base);
-    expect(ReplayCache.keyOf({ tier: 'cheap', model: 'm', provider: p }, { ...base, jsonSchema: { name: 's', schema: { b: 2, a: 1 } } })).toBe(k);
+    expect(
+      ReplayCache.keyOf(
+        { tier: 'cheap', model: 'm', provider: p },
+        { ...base, jsonSchema: { name: 's', schema: { b: 2, a: 1 } } },
+      ),
+    ).toBe(k);
     expect(ReplayCache.keyOf({ tier: 'cheap', model: 'm2', provider: p }, base)).not.toBe(k);
-    expect(ReplayCache.keyOf({ tier: 'cheap', model: 'm', provider: p }, { ...base, maxOutputTokens: 11 })).not.toBe(k);
-    expect(ReplayCache.keyOf({ tier: 'cheap', model: 'm', provider: p }, { ...base, temperature: 0.5 })).not.toBe(k);
-    expect(ReplayCache.keyOf({ tier: 'cheap', model: 'm', provider: { name: 'b', type: 'openai' } }, base)).not.toBe(k);
+    expect(
+      ReplayCache.keyOf(
+        { tier: 'cheap', model: 'm', provider: p },
+        { ...base, maxOutputTokens: 11 },
+      ),
+    ).not.toBe(k);
+    expect(
+      ReplayCache.keyOf({ tier: 'cheap', model: 'm', provider: p }, { ...base, temperature: 0.5 }),
+    ).not.toBe(k);
+    expect(
+      ReplayCache.keyOf(
+        { tier: 'cheap', model: 'm', provider: { name: 'b', type: 'openai' } },
+        base,
+      ),
+    ).not.toBe(k);
   });
 
   it('a corrupt entry, a foreign entry or an answer the validator now rejects is a miss, never used', async () => {
@@ -71,7 +104,10 @@ describe('exact replay cache in callModel', () => {
     expect(cache.hits).toHaveLength(0);
     // An entry whose content claims another key (copied file) is refused.
     const other = readdirSync(cache.dir).find((f) => f.endsWith('.json'))!;
-    writeFileSync(path.join(cache.dir, `${'0'.repeat(64)}.json`), readFileSync(path.join(cache.dir, other), 'utf8'));
+    writeFileSync(
+      path.join(cache.dir, `${'0'.repeat(64)}.json`),
+      readFileSync(path.join(cache.dir, other), 'utf8'),
+    );
     // Validator rejects the cached answer: the model is asked again.
     const before = provider.requests.length;
     await expect(call('q', () => 'no longer acceptable')).rejects.toThrow(/no longer acceptable/);

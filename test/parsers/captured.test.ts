@@ -4,17 +4,29 @@ import { describe, expect, it } from 'vitest';
 import { parseFailures } from '../../src/validation/parsers/index.js';
 
 // Real outputs of jest, pytest, cargo, go, gcc and clang, made by test/captured/capture.sh.
-const captured = (name: string) => readFileSync(path.join(import.meta.dirname, '..', 'captured', `${name}.txt`), 'utf8');
+const captured = (name: string) =>
+  readFileSync(path.join(import.meta.dirname, '..', 'captured', `${name}.txt`), 'utf8');
 const parse = (text: string, root = '/tmp/does-not-matter') => parseFailures(text, { root });
 
 describe('captured real tool output', () => {
   it('jest: test name, multi-line message, location from the stack', () => {
     const fs = parse(captured('jest'));
     expect(fs).toHaveLength(2);
-    expect(fs[0]).toMatchObject({ tool: 'jest', file: 'sum.test.js', line: 4, column: 23, test: 'sum › adds two numbers', severity: 'error' });
+    expect(fs[0]).toMatchObject({
+      tool: 'jest',
+      file: 'sum.test.js',
+      line: 4,
+      column: 23,
+      test: 'sum › adds two numbers',
+      severity: 'error',
+    });
     expect(fs[0]!.message).toContain('Expected: 3');
     expect(fs[0]!.message).toContain('Received: -1');
-    expect(fs[1]).toMatchObject({ test: 'throws a multi-line error', line: 9, message: 'first line\nsecond line' });
+    expect(fs[1]).toMatchObject({
+      test: 'throws a multi-line error',
+      line: 9,
+      message: 'first line\nsecond line',
+    });
   });
 
   it('jest with ANSI colours parses the same as without', () => {
@@ -33,7 +45,12 @@ describe('captured real tool output', () => {
 
   it('pytest: collection errors', () => {
     const [f] = parse(captured('pytest-collect-error'));
-    expect(f).toMatchObject({ tool: 'pytest', file: 'tests/test_broken.py', line: 1, code: 'CollectionError' });
+    expect(f).toMatchObject({
+      tool: 'pytest',
+      file: 'tests/test_broken.py',
+      line: 1,
+      code: 'CollectionError',
+    });
     expect(f!.message).toContain("No module named 'nonexistent_module'");
   });
 
@@ -49,7 +66,14 @@ describe('captured real tool output', () => {
   it('cargo test: panics with the test name and assertion message', () => {
     const [f, ...rest] = parse(captured('cargo-test'));
     expect(rest).toHaveLength(0);
-    expect(f).toMatchObject({ tool: 'cargo', file: 'src/lib.rs', line: 10, column: 9, test: 'tests::adds', code: 'panic' });
+    expect(f).toMatchObject({
+      tool: 'cargo',
+      file: 'src/lib.rs',
+      line: 10,
+      column: 9,
+      test: 'tests::adds',
+      code: 'panic',
+    });
     expect(f!.message).toContain('left: -1');
   });
 
@@ -58,8 +82,20 @@ describe('captured real tool output', () => {
       ['go', 'calc.go', 4, 13],
       ['go', 'calc.go', 8, 9],
     ]);
-    expect(parse(captured('go-vet'))[0]).toMatchObject({ file: 'calc.go', line: 10, message: expect.stringContaining('fmt.Printf format %d') });
-    expect(parse(captured('go-test'))).toEqual([expect.objectContaining({ tool: 'go', test: 'TestAdd', file: 'calc_test.go', line: 7, message: 'Add(1, 2) = -1, want 3' })]);
+    expect(parse(captured('go-vet'))[0]).toMatchObject({
+      file: 'calc.go',
+      line: 10,
+      message: expect.stringContaining('fmt.Printf format %d'),
+    });
+    expect(parse(captured('go-test'))).toEqual([
+      expect.objectContaining({
+        tool: 'go',
+        test: 'TestAdd',
+        file: 'calc_test.go',
+        line: 7,
+        message: 'Add(1, 2) = -1, want 3',
+      }),
+    ]);
   });
 
   it('gcc and clang: errors and warnings with flags; notes are not failures', () => {
@@ -88,15 +124,38 @@ describe('captured real tool output', () => {
   });
 
   it('reads Windows-style paths and CRLF line endings', () => {
-    const windows = captured('gcc').replace(/^main\.c/gm, 'C:\\work\\proj\\src\\main.c').replace(/\n/g, '\r\n');
+    const windows = captured('gcc')
+      .replace(/^main\.c/gm, 'C:\\work\\proj\\src\\main.c')
+      .replace(/\n/g, '\r\n');
     const fs = parse(windows);
     expect(fs[0]).toMatchObject({ file: 'C:/work/proj/src/main.c', line: 4, column: 16 });
-    const rel = parse('src\\lib\\a.ts(3,13): error TS2552: Cannot find name \'cout\'. Did you mean \'count\'?\r\n');
-    expect(rel[0]).toMatchObject({ tool: 'tsc', file: 'src/lib/a.ts', line: 3, column: 13, code: 'TS2552' });
+    const rel = parse(
+      "src\\lib\\a.ts(3,13): error TS2552: Cannot find name 'cout'. Did you mean 'count'?\r\n",
+    );
+    expect(rel[0]).toMatchObject({
+      tool: 'tsc',
+      file: 'src/lib/a.ts',
+      line: 3,
+      column: 13,
+      code: 'TS2552',
+    });
   });
 
   it('falls back to file:line:col for unknown tools, and makes paths repo-relative', () => {
-    const fs = parse('/repo/lib/thing.rb:12:5: undefined method `foo` for nil\nsomething else\n', '/repo');
-    expect(fs).toEqual([{ tool: 'generic', file: 'lib/thing.rb', line: 12, column: 5, code: null, severity: 'error', message: 'undefined method `foo` for nil' }]);
+    const fs = parse(
+      '/repo/lib/thing.rb:12:5: undefined method `foo` for nil\nsomething else\n',
+      '/repo',
+    );
+    expect(fs).toEqual([
+      {
+        tool: 'generic',
+        file: 'lib/thing.rb',
+        line: 12,
+        column: 5,
+        code: null,
+        severity: 'error',
+        message: 'undefined method `foo` for nil',
+      },
+    ]);
   });
 });

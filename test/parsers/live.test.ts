@@ -17,12 +17,25 @@ beforeAll(() => {
     nodeModules: true,
     files: {
       'package.json': '{"type":"module"}',
-      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', types: [] }, include: ['src'] }),
-      'src/a.ts': "const count = 1;\nconsole.log(cout);\nconst x: { a: string } = { a: 1 };\ntype Deep = { a: { b: string } };\nconst d: Deep = { a: { b: 5 } };\nexport { x, d };\n",
-      'src/b.test.ts': "import { test, expect } from 'vitest';\ntest('adds', () => { expect(1 + 1).toBe(3); });\ntest('ok', () => { expect(1).toBe(1); });\n",
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          types: [],
+        },
+        include: ['src'],
+      }),
+      'src/a.ts':
+        'const count = 1;\nconsole.log(cout);\nconst x: { a: string } = { a: 1 };\ntype Deep = { a: { b: string } };\nconst d: Deep = { a: { b: 5 } };\nexport { x, d };\n',
+      'src/b.test.ts':
+        "import { test, expect } from 'vitest';\ntest('adds', () => { expect(1 + 1).toBe(3); });\ntest('ok', () => { expect(1).toBe(1); });\n",
       'src/c.js': 'let a = 1\nconst b = 2;\nexport { a };\n',
-      'eslint.config.js': "export default [{ files: ['**/*.js'], rules: { 'no-unused-vars': 'error', 'prefer-const': 'warn', semi: 'error' } }];\n",
-      'nt/x.test.mjs': "import test from 'node:test';\nimport assert from 'node:assert/strict';\ntest('adds', () => { assert.equal(1 + 1, 3); });\ntest('multi', () => { throw new Error('line one\\nline two'); });\ntest('fine', () => {});\n",
+      'eslint.config.js':
+        "export default [{ files: ['**/*.js'], rules: { 'no-unused-vars': 'error', 'prefer-const': 'warn', semi: 'error' } }];\n",
+      'nt/x.test.mjs':
+        "import test from 'node:test';\nimport assert from 'node:assert/strict';\ntest('adds', () => { assert.equal(1 + 1, 3); });\ntest('multi', () => { throw new Error('line one\\nline two'); });\ntest('fine', () => {});\n",
       'fmt/ugly.js': 'const  a =   {b:1}\n',
     },
   });
@@ -43,7 +56,9 @@ describe('live tool output', () => {
     const pretty = await run('tsc -p tsconfig.json --pretty');
     expect(pretty).toContain('\u001b[');
     const plain = parseFailures(await run('tsc -p tsconfig.json'), { root: dir });
-    expect(parseFailures(pretty, { root: dir }).map((f) => [f.file, f.line, f.code])).toEqual(plain.map((f) => [f.file, f.line, f.code]));
+    expect(parseFailures(pretty, { root: dir }).map((f) => [f.file, f.line, f.code])).toEqual(
+      plain.map((f) => [f.file, f.line, f.code]),
+    );
   });
 
   it('eslint stylish and JSON agree', async () => {
@@ -54,13 +69,20 @@ describe('live tool output', () => {
       ['src/c.js', 1, 10, 'error', 'semi'],
       ['src/c.js', 2, 7, 'error', 'no-unused-vars'],
     ]);
-    expect(json.map((f) => [f.file, f.line, f.column, f.severity, f.code])).toEqual(stylish.map((f) => [f.file, f.line, f.column, f.severity, f.code]));
+    expect(json.map((f) => [f.file, f.line, f.column, f.severity, f.code])).toEqual(
+      stylish.map((f) => [f.file, f.line, f.column, f.severity, f.code]),
+    );
   });
 
   it('vitest: failing test with its assertion and location', async () => {
     const fs = parseFailures(await run('vitest run src'), { root: dir });
     expect(fs).toHaveLength(1);
-    expect(fs[0]).toMatchObject({ tool: 'vitest', file: 'src/b.test.ts', line: 2, test: 'src/b.test.ts > adds' });
+    expect(fs[0]).toMatchObject({
+      tool: 'vitest',
+      file: 'src/b.test.ts',
+      line: 2,
+      test: 'src/b.test.ts > adds',
+    });
     expect(fs[0]!.message).toMatch(/expected 2 to be 3/);
   });
 
@@ -82,6 +104,8 @@ describe('live tool output', () => {
   });
 
   it('the tools are the real ones', () => {
-    expect(execFileSync(`${dir}/node_modules/.bin/tsc`, ['--version'], { encoding: 'utf8' })).toMatch(/Version 5\./);
+    expect(
+      execFileSync(`${dir}/node_modules/.bin/tsc`, ['--version'], { encoding: 'utf8' }),
+    ).toMatch(/Version 5\./);
   });
 });

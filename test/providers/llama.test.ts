@@ -17,7 +17,13 @@ let provider: LlamaProvider;
 beforeAll(() => {
   modelPath = path.join(tempDir(), 'tiny.gguf');
   writeTinyGguf(modelPath);
-  provider = new LlamaProvider({ name: 'local', modelPath, gpu: false, threads: 1, contextSize: 512 });
+  provider = new LlamaProvider({
+    name: 'local',
+    modelPath,
+    gpu: false,
+    threads: 1,
+    contextSize: 512,
+  });
 });
 afterAll(async () => provider?.dispose());
 
@@ -31,7 +37,14 @@ describe('llama provider (node-llama-cpp, in-process)', () => {
 
   it('loads the model and returns JSON that the schema accepts, through the grammar', async () => {
     for (let i = 0; i < 3; i++) {
-      const res = await provider.chat('tiny', { messages: [{ role: 'system', content: 'Answer in JSON.' }, { role: 'user', content: `Is build ${i} ok?` }], jsonSchema: { name: 'answer', schema }, maxOutputTokens: 60 });
+      const res = await provider.chat('tiny', {
+        messages: [
+          { role: 'system', content: 'Answer in JSON.' },
+          { role: 'user', content: `Is build ${i} ok?` },
+        ],
+        jsonSchema: { name: 'answer', schema },
+        maxOutputTokens: 60,
+      });
       expect(res.finishReason).toBe('stop');
       expect(Answer.safeParse(res.json).success).toBe(true);
       expect(res.usage.inputTokens).toBeGreaterThan(0);
@@ -41,16 +54,33 @@ describe('llama provider (node-llama-cpp, in-process)', () => {
 
   it('runs through callModel at $0 and is recorded as a local call', async () => {
     const recorder = new CallRecorder();
-    const budget = new Budget(new Ledger(path.join(tempDir(), 'l.jsonl')), { perRun: 0.000001 }, 'local-run');
+    const budget = new Budget(
+      new Ledger(path.join(tempDir(), 'l.jsonl')),
+      { perRun: 0.000001 },
+      'local-run',
+    );
     const res = await callModel({
-      steps: [{ tier: 'local', provider, model: 'tiny', priced: { pricingProvider: null, model: 'tiny' } }],
-      request: { messages: [{ role: 'user', content: 'status?' }], jsonSchema: { name: 'answer', schema }, maxOutputTokens: 60 },
+      steps: [
+        {
+          tier: 'local',
+          provider,
+          model: 'tiny',
+          priced: { pricingProvider: null, model: 'tiny' },
+        },
+      ],
+      request: {
+        messages: [{ role: 'user', content: 'status?' }],
+        jsonSchema: { name: 'answer', schema },
+        maxOutputTokens: 60,
+      },
       budget,
       prices: new PriceBook(),
       recorder,
       validate: (j) => (Answer.safeParse(j).success ? null : 'schema mismatch'),
     });
     expect(Answer.parse(res.json)).toBeDefined();
-    expect(recorder.records).toEqual([expect.objectContaining({ tier: 'local', usd: 0, outcome: 'ok' })]);
+    expect(recorder.records).toEqual([
+      expect.objectContaining({ tier: 'local', usd: 0, outcome: 'ok' }),
+    ]);
   });
 });

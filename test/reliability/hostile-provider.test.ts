@@ -320,7 +320,10 @@ describe('Hostile ledger', () => {
   it('distiq cost reports the bad line instead of printing usd: null', async () => {
     const dir = makeRepo();
     mkdirSync(path.join(dir, '.distiq'), { recursive: true });
-    appendFileSync(path.join(dir, '.distiq', 'ledger.jsonl'), `${valid(0.1)}\n{"v":1,"kind":"settle","id":"b","run":"r","at":"${new Date().toISOString()}"}\n`);
+    appendFileSync(
+      path.join(dir, '.distiq', 'ledger.jsonl'),
+      `${valid(0.1)}\n{"v":1,"kind":"settle","id":"b","run":"r","at":"${new Date().toISOString()}"}\n`,
+    );
     const err = await summarizeCost(dir, 'day').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LedgerCorruptError);
     expect((err as Error).message).toMatch(/ledger\.jsonl has an invalid line 2 \(usd: /);

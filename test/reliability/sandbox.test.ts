@@ -23,39 +23,48 @@ function hostileBuild(outside: string, port: number, marker: string): string {
 describe('Trust boundary', () => {
   afterEach(() => configureSandbox({ mode: 'auto', network: false }));
 
-  it.skipIf(!hasBwrap)('bwrap: a build cannot write outside the repo, read ~/.npmrc, open a socket or leave a child behind', async () => {
-    const repo = makeRepo({ files: { 'a.md': 'x\n' } });
-    const outside = tempDir('distiq-outside-');
-    const npmrc = path.join(os.homedir(), '.npmrc');
-    const hadNpmrc = existsSync(npmrc);
-    const saved = hadNpmrc ? readFileSync(npmrc) : null;
-    writeFileSync(npmrc, '//registry.npmjs.org/:_authToken=SECRETNPM\n');
-    const server = createServer((s) => s.end());
-    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-    const port = (server.address() as { port: number }).port;
-    const marker = path.join(repo, 'marker.txt');
-    try {
-      const run = await runCommand(hostileBuild(outside, port, marker), { cwd: repo, timeoutMs: 60_000 });
-      expect(run.sandbox).toBe('bwrap');
-      expect(run.output).toContain('write-outside-failed');
-      expect(run.output).toContain('npmrc-unreadable');
-      expect(run.output).toContain('socket-refused');
-      expect(run.output).toContain('build-done');
-      expect(existsSync(path.join(outside, 'planted.txt'))).toBe(false);
-      // The background child was killed with the sandbox: wait past its sleep, then look.
-      await new Promise((res) => setTimeout(res, 2500));
-      expect(existsSync(marker)).toBe(false);
-      // The repo itself is writable; its git dir is not.
-      const ok = await runCommand('echo built > out.md && (echo x > .git/hooks/pre-commit 2>/dev/null || echo hooks-read-only)', { cwd: repo, timeoutMs: 60_000 });
-      expect(readFileSync(path.join(repo, 'out.md'), 'utf8')).toBe('built\n');
-      expect(ok.output).toContain('hooks-read-only');
-      expect(existsSync(path.join(repo, '.git/hooks/pre-commit'))).toBe(false);
-    } finally {
-      server.close();
-      if (saved) writeFileSync(npmrc, saved);
-      else await import('node:fs').then((fs) => fs.rmSync(npmrc, { force: true }));
-    }
-  });
+  it.skipIf(!hasBwrap)(
+    'bwrap: a build cannot write outside the repo, read ~/.npmrc, open a socket or leave a child behind',
+    async () => {
+      const repo = makeRepo({ files: { 'a.md': 'x\n' } });
+      const outside = tempDir('distiq-outside-');
+      const npmrc = path.join(os.homedir(), '.npmrc');
+      const hadNpmrc = existsSync(npmrc);
+      const saved = hadNpmrc ? readFileSync(npmrc) : null;
+      writeFileSync(npmrc, '//registry.npmjs.org/:_authToken=SECRETNPM\n');
+      const server = createServer((s) => s.end());
+      await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+      const port = (server.address() as { port: number }).port;
+      const marker = path.join(repo, 'marker.txt');
+      try {
+        const run = await runCommand(hostileBuild(outside, port, marker), {
+          cwd: repo,
+          timeoutMs: 60_000,
+        });
+        expect(run.sandbox).toBe('bwrap');
+        expect(run.output).toContain('write-outside-failed');
+        expect(run.output).toContain('npmrc-unreadable');
+        expect(run.output).toContain('socket-refused');
+        expect(run.output).toContain('build-done');
+        expect(existsSync(path.join(outside, 'planted.txt'))).toBe(false);
+        // The background child was killed with the sandbox: wait past its sleep, then look.
+        await new Promise((res) => setTimeout(res, 2500));
+        expect(existsSync(marker)).toBe(false);
+        // The repo itself is writable; its git dir is not.
+        const ok = await runCommand(
+          'echo built > out.md && (echo x > .git/hooks/pre-commit 2>/dev/null || echo hooks-read-only)',
+          { cwd: repo, timeoutMs: 60_000 },
+        );
+        expect(readFileSync(path.join(repo, 'out.md'), 'utf8')).toBe('built\n');
+        expect(ok.output).toContain('hooks-read-only');
+        expect(existsSync(path.join(repo, '.git/hooks/pre-commit'))).toBe(false);
+      } finally {
+        server.close();
+        if (saved) writeFileSync(npmrc, saved);
+        else await import('node:fs').then((fs) => fs.rmSync(npmrc, { force: true }));
+      }
+    },
+  );
 
   it('network: true lets a sandboxed build connect', async () => {
     configureSandbox({ mode: hasBwrap ? 'auto' : 'off', network: true });
@@ -64,7 +73,10 @@ describe('Trust boundary', () => {
     await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
     const port = (server.address() as { port: number }).port;
     try {
-      const run = await runCommand(`node -e "require('net').connect(${port},'127.0.0.1').on('connect',()=>{console.log('CONNECTED');process.exit(0)}).on('error',()=>process.exit(3))"`, { cwd: repo, timeoutMs: 60_000 });
+      const run = await runCommand(
+        `node -e "require('net').connect(${port},'127.0.0.1').on('connect',()=>{console.log('CONNECTED');process.exit(0)}).on('error',()=>process.exit(3))"`,
+        { cwd: repo, timeoutMs: 60_000 },
+      );
       expect(run.output).toContain('CONNECTED');
     } finally {
       server.close();
@@ -75,7 +87,10 @@ describe('Trust boundary', () => {
     configureSandbox({ mode: 'off', network: false });
     const repo = makeRepo({ files: { 'a.md': 'x\n' } });
     const marker = path.join(repo, 'late.txt');
-    const run = await runCommand(`echo "home=$HOME"; (sleep 1; echo survived > ${marker}) & echo started`, { cwd: repo, timeoutMs: 60_000 });
+    const run = await runCommand(
+      `echo "home=$HOME"; (sleep 1; echo survived > ${marker}) & echo started`,
+      { cwd: repo, timeoutMs: 60_000 },
+    );
     expect(run.sandbox).toBe('none');
     const home = /home=(.*)/.exec(run.output)![1]!;
     expect(home).not.toBe(os.homedir());
@@ -94,7 +109,10 @@ describe('Trust boundary', () => {
     try {
       const { bwrapWorks: fresh } = await import('../../src/validation/sandbox.js');
       // The probe is cached per process; only assert the typed error when bwrap is really absent.
-      if (!fresh().ok) await expect(runCommand('true', { cwd: repo, timeoutMs: 5000 })).rejects.toThrow(/validation.sandbox is "required"/);
+      if (!fresh().ok)
+        await expect(runCommand('true', { cwd: repo, timeoutMs: 5000 })).rejects.toThrow(
+          /validation.sandbox is "required"/,
+        );
       else expect((await runCommand('true', { cwd: repo, timeoutMs: 5000 })).sandbox).toBe('bwrap');
     } finally {
       process.env.PATH = saved;

@@ -23,7 +23,8 @@ export default class ProgressReporter implements Reporter {
   onTestModuleEnd(module: TestModule): void {
     this.running.delete(module.moduleId.replace(`${process.cwd()}/`, ''));
     // A file that failed to load or whose hooks failed has no failed test of its own: count it.
-    if (module.state() === 'failed' && ![...module.children.allTests('failed')].length) this.failed++;
+    if (module.state() === 'failed' && ![...module.children.allTests('failed')].length)
+      this.failed++;
   }
 
   onTestCaseResult(test: TestCase): void {
@@ -34,13 +35,19 @@ export default class ProgressReporter implements Reporter {
     if (Date.now() - this.lastBeat >= HEARTBEAT_MS) {
       this.lastBeat = Date.now();
       const running = [...this.running].join(', ');
-      console.log(`… ${this.passed} passed, ${this.failed} failed so far; running: ${running || '-'}`);
+      console.log(
+        `… ${this.passed} passed, ${this.failed} failed so far; running: ${running || '-'}`,
+      );
     }
   }
 
   onTestRunEnd(_modules: readonly TestModule[], errors: readonly unknown[]): void {
     const file = process.env.DISTIQ_TEST_COUNTS;
-    const counts = { passed: this.passed, failed: this.failed + errors.length, skipped: this.skipped };
+    const counts = {
+      passed: this.passed,
+      failed: this.failed + errors.length,
+      skipped: this.skipped,
+    };
     if (file) writeFileSync(file, JSON.stringify(counts));
   }
 }

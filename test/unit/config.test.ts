@@ -35,7 +35,10 @@ describe('config', () => {
     ['.distiqrc.cjs', 'module.exports = { commands: { build: "make" } };'],
     ['.distiqrc.mjs', 'export default { commands: { build: "make" } };'],
     ['distiq.config.mjs', 'export default { commands: { build: "make" } };'],
-    ['distiq.config.ts', 'const config: { commands: { build: string } } = { commands: { build: "make" } };\nexport default config;'],
+    [
+      'distiq.config.ts',
+      'const config: { commands: { build: string } } = { commands: { build: "make" } };\nexport default config;',
+    ],
     ['package.json', '{"name":"x","distiq":{"commands":{"build":"make"}}}'],
   ])('reads %s', async (name, content) => {
     const dir = withFiles({ [name]: content });
@@ -45,7 +48,12 @@ describe('config', () => {
   });
 
   it('names the file, the key path, what was expected and what was found', async () => {
-    const dir = withFiles({ '.distiqrc.json': JSON.stringify({ commands: { build: { run: 'make', timeoutSec: -5 } }, fix: { maxAttempts: 'three' } }) });
+    const dir = withFiles({
+      '.distiqrc.json': JSON.stringify({
+        commands: { build: { run: 'make', timeoutSec: -5 } },
+        fix: { maxAttempts: 'three' },
+      }),
+    });
     const err = await configError(dir);
     expect(err.exitCode).toBe(2);
     expect(err.file).toBe(path.join(dir, '.distiqrc.json'));
@@ -60,10 +68,15 @@ describe('config', () => {
   });
 
   it('rejects unknown keys (typos) and unknown tiers', async () => {
-    const err = await configError(withFiles({ '.distiqrc.yaml': 'comands:\n  build: make\nfix:\n  tiers: [autofix, gold]\n' }));
+    const err = await configError(
+      withFiles({ '.distiqrc.yaml': 'comands:\n  build: make\nfix:\n  tiers: [autofix, gold]\n' }),
+    );
     const byKey = Object.fromEntries(err.problems.map((p) => [p.keyPath, p]));
     expect(byKey['comands']).toMatchObject({ found: 'unknown key "comands"' });
-    expect(byKey['fix.tiers.1']).toMatchObject({ expected: expect.stringContaining('"autofix", "memory", "local", "cheap", "premium"'), found: 'string "gold"' });
+    expect(byKey['fix.tiers.1']).toMatchObject({
+      expected: expect.stringContaining('"autofix", "memory", "local", "cheap", "premium"'),
+      found: 'string "gold"',
+    });
   });
 
   it('reports a config file that does not parse, with the parser line and column', async () => {
@@ -77,12 +90,17 @@ describe('config', () => {
   });
 
   it('an explicit --config file wins over the search', async () => {
-    const dir = withFiles({ '.distiqrc': '{"commands":{"build":"a"}}', 'other.yaml': 'commands:\n  build: b\n' });
+    const dir = withFiles({
+      '.distiqrc': '{"commands":{"build":"a"}}',
+      'other.yaml': 'commands:\n  build: b\n',
+    });
     expect((await loadConfig(dir, 'other.yaml')).config.commands.build).toBe('b');
   });
 
   it('the published JSON Schema is current', () => {
-    const published = JSON.parse(readFileSync(path.join(ROOT, 'schema', 'distiq.schema.json'), 'utf8'));
+    const published = JSON.parse(
+      readFileSync(path.join(ROOT, 'schema', 'distiq.schema.json'), 'utf8'),
+    );
     expect(published).toEqual(configJsonSchema());
   });
 });

@@ -7,7 +7,17 @@ import { parseFailures } from '../../src/validation/parsers/index.js';
 import { runCommand } from '../../src/validation/run-command.js';
 import { makeRepo } from '../helpers.js';
 
-const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', types: [] }, include: ['src'] });
+const TSCONFIG = JSON.stringify({
+  compilerOptions: {
+    strict: true,
+    noEmit: true,
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    types: [],
+  },
+  include: ['src'],
+});
 
 async function tscFailures(dir: string) {
   const run = await runCommand('tsc -p tsconfig.json', { cwd: dir, timeoutMs: 60_000 });
@@ -21,8 +31,10 @@ describe('typescript fixer (language service code fixes)', () => {
       files: {
         'package.json': '{"type":"module"}',
         'tsconfig.json': TSCONFIG,
-        'src/util.ts': 'export function double(n: number): number { return n * 2; }\nexport async function load(): Promise<number> { return 1; }\n',
-        'src/main.ts': "import { load } from './util.js';\nconst limit = 3;\nexport const a = double(limit);\nexport const b = limt + 1;\nexport async function c(): Promise<number> { const v = load(); return v * 2; }\n",
+        'src/util.ts':
+          'export function double(n: number): number { return n * 2; }\nexport async function load(): Promise<number> { return 1; }\n',
+        'src/main.ts':
+          "import { load } from './util.js';\nconst limit = 3;\nexport const a = double(limit);\nexport const b = limt + 1;\nexport async function c(): Promise<number> { const v = load(); return v * 2; }\n",
       },
     });
     const failures = await tscFailures(dir);
@@ -43,7 +55,8 @@ describe('typescript fixer (language service code fixes)', () => {
       nodeModules: true,
       files: {
         'tsconfig.json': TSCONFIG,
-        'src/main.ts': 'interface Point { x: number }\nconst p: Point = { x: 1 };\nexport const y = p.y;\nexport const n: number = "text";\n',
+        'src/main.ts':
+          'interface Point { x: number }\nconst p: Point = { x: 1 };\nexport const y = p.y;\nexport const n: number = "text";\n',
       },
     });
     const failures = await tscFailures(dir);
@@ -59,7 +72,8 @@ describe('eslint fixer', () => {
       nodeModules: true,
       files: {
         'package.json': '{"type":"module"}',
-        'eslint.config.js': "export default [{ files: ['**/*.js'], rules: { 'prefer-const': 'error', semi: 'error', 'no-unused-vars': 'error' } }];\n",
+        'eslint.config.js':
+          "export default [{ files: ['**/*.js'], rules: { 'prefer-const': 'error', semi: 'error', 'no-unused-vars': 'error' } }];\n",
         'src/a.js': 'let a = 1\nexport { a };\n',
       },
     });
@@ -67,7 +81,13 @@ describe('eslint fixer', () => {
     const failures = parseFailures(run.output, { root: dir });
     expect(failures.map((f) => f.code)).toEqual(['prefer-const', 'semi']);
     const [proposal] = await eslintFixer.propose(failures, { root: dir, secretEnvVars: [] });
-    expect(proposal!.edits).toEqual([{ path: 'src/a.js', before: 'let a = 1\nexport { a };\n', after: 'const a = 1;\nexport { a };\n' }]);
+    expect(proposal!.edits).toEqual([
+      {
+        path: 'src/a.js',
+        before: 'let a = 1\nexport { a };\n',
+        after: 'const a = 1;\nexport { a };\n',
+      },
+    ]);
     expect(readFileSync(path.join(dir, 'src/a.js'), 'utf8')).toBe('let a = 1\nexport { a };\n');
   });
 });

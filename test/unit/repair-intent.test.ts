@@ -3,28 +3,79 @@ import type { ChangeHistory } from '../../src/autofix/history.js';
 import { outsideIntent } from '../../src/pipeline/repair-intent.js';
 import type { Failure } from '../../src/validation/failure.js';
 
-const fail = (file: string, line: number, message: string): Failure => ({ tool: 'tsc', file, line, column: 1, code: 'TS2305', severity: 'error', message });
+const fail = (file: string, line: number, message: string): Failure => ({
+  tool: 'tsc',
+  file,
+  line,
+  column: 1,
+  code: 'TS2305',
+  severity: 'error',
+  message,
+});
 const lib = 'export function isValidBase64(s: string) {\n  return s.length > 0;\n}\n';
 
 describe('a $0 repair changes only names the failures point at', () => {
-  const importer = fail('src/app.ts', 1, "Module './b64.js' has no exported member 'isValidBase64URL'.");
+  const importer = fail(
+    'src/app.ts',
+    1,
+    "Module './b64.js' has no exported member 'isValidBase64URL'.",
+  );
 
   it('rejects renaming an unrelated declaration to the name a typo asks for', () => {
-    const edit = { path: 'src/b64.ts', before: lib, after: lib.replace('isValidBase64', 'isValidBase64URL') };
-    expect(outsideIntent([edit], [importer])).toBe("it changes 'isValidBase64' in src/b64.ts, which no failure points at");
+    const edit = {
+      path: 'src/b64.ts',
+      before: lib,
+      after: lib.replace('isValidBase64', 'isValidBase64URL'),
+    };
+    expect(outsideIntent([edit], [importer])).toBe(
+      "it changes 'isValidBase64' in src/b64.ts, which no failure points at",
+    );
   });
 
   it('accepts changes at a failure site, to names a message quotes, or on lines the diff changed', () => {
     const app = "import { isValidBase64URL } from './b64.js';\n";
-    expect(outsideIntent([{ path: 'src/app.ts', before: app, after: app.replace('URL', '') }], [importer])).toBeUndefined();
+    expect(
+      outsideIntent(
+        [{ path: 'src/app.ts', before: app, after: app.replace('URL', '') }],
+        [importer],
+      ),
+    ).toBeUndefined();
     const quoted = fail('src/other.ts', 9, "Cannot find name 'isValidBase64'.");
-    expect(outsideIntent([{ path: 'src/b64.ts', before: lib, after: lib.replace('isValidBase64', 'isValidB64') }], [quoted])).toBeUndefined();
-    const history: ChangeHistory = { base: 'a'.repeat(40), source: 'HEAD~1', changedFiles: ['src/b64.ts'], hunks: new Map([['src/b64.ts', [{ start: 1, end: 1 }]]]), renames: [] };
-    const back = { path: 'src/b64.ts', before: lib, after: lib.replace('isValidBase64', 'isValidBase64URL') };
+    expect(
+      outsideIntent(
+        [{ path: 'src/b64.ts', before: lib, after: lib.replace('isValidBase64', 'isValidB64') }],
+        [quoted],
+      ),
+    ).toBeUndefined();
+    const history: ChangeHistory = {
+      base: 'a'.repeat(40),
+      source: 'HEAD~1',
+      changedFiles: ['src/b64.ts'],
+      hunks: new Map([['src/b64.ts', [{ start: 1, end: 1 }]]]),
+      renames: [],
+    };
+    const back = {
+      path: 'src/b64.ts',
+      before: lib,
+      after: lib.replace('isValidBase64', 'isValidBase64URL'),
+    };
     expect(outsideIntent([back], [importer], history)).toBeUndefined();
     // A use the checker flagged (not a declaration) is the fixer's evidence, even if no test got there.
-    expect(outsideIntent([{ path: 'src/r.ts', before: 'export const t = totalAmout(1);\n', after: 'export const t = totalAmount(1);\n' }], [fail('src/r.ts', 9, 'ReferenceError: sum is not defined')])).toBeUndefined();
+    expect(
+      outsideIntent(
+        [
+          {
+            path: 'src/r.ts',
+            before: 'export const t = totalAmout(1);\n',
+            after: 'export const t = totalAmount(1);\n',
+          },
+        ],
+        [fail('src/r.ts', 9, 'ReferenceError: sum is not defined')],
+      ),
+    ).toBeUndefined();
     // Keywords are not names: `let` → `const` is no rename.
-    expect(outsideIntent([{ path: 'src/x.ts', before: 'let a = 1;\n', after: 'const a = 1;\n' }], [])).toBeUndefined();
+    expect(
+      outsideIntent([{ path: 'src/x.ts', before: 'let a = 1;\n', after: 'const a = 1;\n' }], []),
+    ).toBeUndefined();
   });
 });

@@ -15,7 +15,10 @@ function alive(pid: number): boolean {
 
 describe('runCommand (real processes)', () => {
   it('captures interleaved output and the exit code', async () => {
-    const r = await runCommand('echo out; echo err 1>&2; exit 3', { cwd: tempDir(), timeoutMs: 10_000 });
+    const r = await runCommand('echo out; echo err 1>&2; exit 3', {
+      cwd: tempDir(),
+      timeoutMs: 10_000,
+    });
     expect(r.exitCode).toBe(3);
     expect(r.output).toContain('out');
     expect(r.output).toContain('err');
@@ -49,7 +52,11 @@ describe('runCommand (real processes)', () => {
     process.env.MY_CUSTOM_SECRET_NAME = 'custom-secret-value';
     process.env.HARMLESS_SETTING = 'visible';
     try {
-      const r = await runCommand('env; cat /proc/self/environ | tr "\\0" "\\n"', { cwd: tempDir(), timeoutMs: 10_000, secretEnvVars: ['MY_CUSTOM_SECRET_NAME'] });
+      const r = await runCommand('env; cat /proc/self/environ | tr "\\0" "\\n"', {
+        cwd: tempDir(),
+        timeoutMs: 10_000,
+        secretEnvVars: ['MY_CUSTOM_SECRET_NAME'],
+      });
       expect(r.output).not.toContain('sk-test-should-not-leak');
       expect(r.output).not.toContain('ghs_shouldnotleak');
       expect(r.output).not.toContain('custom-secret-value');
@@ -72,14 +79,23 @@ describe('runCommand (real processes)', () => {
     const dir = tempDir();
     const ac = new AbortController();
     ac.abort();
-    const r = await runCommand(`touch ${dir}/ran`, { cwd: dir, timeoutMs: 10_000, signal: ac.signal });
+    const r = await runCommand(`touch ${dir}/ran`, {
+      cwd: dir,
+      timeoutMs: 10_000,
+      signal: ac.signal,
+    });
     expect(r.exitCode).toBeNull();
     expect(existsSync(path.join(dir, 'ran'))).toBe(false);
   });
 
   it('an abort signal kills the tree', async () => {
     const ac = new AbortController();
-    const p = runCommand('sleep 30', { cwd: tempDir(), timeoutMs: 60_000, signal: ac.signal, killGraceMs: 100 });
+    const p = runCommand('sleep 30', {
+      cwd: tempDir(),
+      timeoutMs: 60_000,
+      signal: ac.signal,
+      killGraceMs: 100,
+    });
     setTimeout(() => ac.abort(), 200);
     const r = await p;
     expect(r.exitCode).not.toBe(0);

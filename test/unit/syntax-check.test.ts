@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { isSyntaxCheckable, newSyntaxProblems, syntaxProblems, treeSitterProblems } from '../../src/context/syntax-check.js';
+import {
+  isSyntaxCheckable,
+  newSyntaxProblems,
+  syntaxProblems,
+  treeSitterProblems,
+} from '../../src/context/syntax-check.js';
 
 // Valid TypeScript that tree-sitter-typescript 0.23 mis-parses (newline-separated call signatures, as in effect).
-const CALL_SIGNATURES = 'export const makeBy: {\n  <A>(f: (i: number) => A): (n: number) => Array<A>\n  <A>(n: number, f: (i: number) => A): Array<A>\n} = null as any\n';
+const CALL_SIGNATURES =
+  'export const makeBy: {\n  <A>(f: (i: number) => A): (n: number) => Array<A>\n  <A>(n: number, f: (i: number) => A): Array<A>\n} = null as any\n';
 
 describe('syntax check (tree-sitter, confirmed by TypeScript for TS/JS)', () => {
   it.each([

@@ -9,7 +9,14 @@ const escProp = (s: string) => escData(s).replace(/:/g, '%3A').replace(/,/g, '%2
 /** `::error file=…,line=…::message` for each failure left unfixed (GitHub shows them on the diff). */
 export function annotations(failures: Failure[], limit = 50): string[] {
   return failures.slice(0, limit).map((f) => {
-    const props = [f.file && `file=${escProp(f.file)}`, f.line && `line=${f.line}`, f.column && `col=${f.column}`, `title=${escProp(`distiq: ${f.tool}${f.code ? ` ${f.code}` : ''} left unfixed`)}`].filter(Boolean).join(',');
+    const props = [
+      f.file && `file=${escProp(f.file)}`,
+      f.line && `line=${f.line}`,
+      f.column && `col=${f.column}`,
+      `title=${escProp(`distiq: ${f.tool}${f.code ? ` ${f.code}` : ''} left unfixed`)}`,
+    ]
+      .filter(Boolean)
+      .join(',');
     return `::error ${props}::${escData(f.message)}`;
   });
 }

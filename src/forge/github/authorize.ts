@@ -4,7 +4,8 @@ import type { GitHub, RepoRef } from './client.js';
  * `lookupFailed`: GitHub did not answer the question (5xx, network, a token that may not ask), as
  * opposed to answering "no". Both reject; the caller must not tell the person they lack access.
  */
-export type Authorization = { ok: true; permission: string } | { ok: false; reason: string; lookupFailed?: boolean };
+export type Authorization =
+  { ok: true; permission: string } | { ok: false; reason: string; lookupFailed?: boolean };
 
 const WRITERS = new Set(['admin', 'maintain', 'write']);
 
@@ -14,16 +15,33 @@ const WRITERS = new Set(['admin', 'maintain', 'write']);
  * enough). Any lookup error rejects: a 404 means "not a collaborator"; anything else (after the
  * client's bounded retries) is a failed lookup.
  */
-export async function authorizeActor(gh: GitHub, repo: RepoRef, actor: { login: string; type: string }, allowBots: string[]): Promise<Authorization> {
+export async function authorizeActor(
+  gh: GitHub,
+  repo: RepoRef,
+  actor: { login: string; type: string },
+  allowBots: string[],
+): Promise<Authorization> {
   if (!actor.login) return { ok: false, reason: 'the event names no actor' };
   if (actor.type !== 'User' || actor.login.endsWith('[bot]')) {
-    return allowBots.includes(actor.login) ? { ok: true, permission: 'allowlisted bot' } : { ok: false, reason: `${actor.login} is a ${actor.type === 'User' ? 'bot' : actor.type} account not in github.allowBots` };
+    return allowBots.includes(actor.login)
+      ? { ok: true, permission: 'allowlisted bot' }
+      : {
+          ok: false,
+          reason: `${actor.login} is a ${actor.type === 'User' ? 'bot' : actor.type} account not in github.allowBots`,
+        };
   }
   try {
-    const { data } = await gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: actor.login });
+    const { data } = await gh.rest.repos.getCollaboratorPermissionLevel({
+      ...repo,
+      username: actor.login,
+    });
     const role = (data as { role_name?: string }).role_name ?? '';
-    if (WRITERS.has(data.permission) || WRITERS.has(role)) return { ok: true, permission: role || data.permission };
-    return { ok: false, reason: `${actor.login} has ${role || data.permission} permission; write, maintain or admin is needed` };
+    if (WRITERS.has(data.permission) || WRITERS.has(role))
+      return { ok: true, permission: role || data.permission };
+    return {
+      ok: false,
+      reason: `${actor.login} has ${role || data.permission} permission; write, maintain or admin is needed`,
+    };
   } catch (err) {
     const status = (err as { status?: number }).status;
     const reason = `the permission of ${actor.login} could not be checked (${status ?? (err as Error).message})`;

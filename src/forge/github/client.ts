@@ -22,7 +22,9 @@ export async function githubToken(env: NodeJS.ProcessEnv = process.env): Promise
   } catch {
     // no gh, or not logged in: the error below says what to do
   }
-  throw new UsageError('No GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`');
+  throw new UsageError(
+    'No GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`',
+  );
 }
 
 /** Retries of one request: 5xx (plugin-retry) and secondary rate limits (plugin-throttling). */
@@ -42,24 +44,43 @@ const RetryingOctokit = Octokit.plugin(retry, throttling);
 export function github(token: string, env: NodeJS.ProcessEnv = process.env): GitHub {
   const base = Number(env.DISTIQ_GITHUB_RETRY_BASE_MS ?? 1000);
   const baseMs = Number.isFinite(base) && base >= 0 ? base : 1000;
-  const retryOnLimit = (retryAfter: number, _options: unknown, _octokit: unknown, count: number) => count < GITHUB_RETRIES && retryAfter <= MAX_RETRY_AFTER_SEC;
+  const retryOnLimit = (retryAfter: number, _options: unknown, _octokit: unknown, count: number) =>
+    count < GITHUB_RETRIES && retryAfter <= MAX_RETRY_AFTER_SEC;
   // A pass-through limiter group (duck-typed like Bottleneck.Group): no spacing between writes.
-  const unpaced = { key: () => ({ schedule: (_o: unknown, fn: (...a: unknown[]) => unknown, ...args: unknown[]) => Promise.resolve(fn(...args)) }) };
-  const pacing = baseMs < 1000 ? { global: unpaced, write: unpaced, notifications: unpaced, search: unpaced } : {};
+  const unpaced = {
+    key: () => ({
+      schedule: (_o: unknown, fn: (...a: unknown[]) => unknown, ...args: unknown[]) =>
+        Promise.resolve(fn(...args)),
+    }),
+  };
+  const pacing =
+    baseMs < 1000
+      ? { global: unpaced, write: unpaced, notifications: unpaced, search: unpaced }
+      : {};
   // GitHub Enterprise sets GITHUB_API_URL.
   return new RetryingOctokit({
     auth: token,
     baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
     userAgent: 'distiq',
     retry: { retries: GITHUB_RETRIES, retryAfterBaseValue: baseMs },
-    throttle: { retryAfterBaseValue: baseMs, onRateLimit: retryOnLimit, onSecondaryRateLimit: retryOnLimit, ...pacing } as never,
+    throttle: {
+      retryAfterBaseValue: baseMs,
+      onRateLimit: retryOnLimit,
+      onSecondaryRateLimit: retryOnLimit,
+      ...pacing,
+    } as never,
   }) as unknown as GitHub;
 }
 
 /** owner/repo from GITHUB_REPOSITORY, or from the `origin` remote URL (https or ssh). */
 export function repoFrom(fullName: string | undefined, remoteUrl?: string): RepoRef {
-  const name = fullName || /github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(remoteUrl ?? '')?.[1];
+  const name =
+    fullName || /github\.com[:/]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(remoteUrl ?? '')?.[1];
   const m = /^([^/\s]+)\/([^/\s]+)$/.exec(name ?? '');
-  if (!m) throw new UsageError('Cannot tell which GitHub repository this is', 'Set GITHUB_REPOSITORY=owner/repo, or add a github.com "origin" remote.');
+  if (!m)
+    throw new UsageError(
+      'Cannot tell which GitHub repository this is',
+      'Set GITHUB_REPOSITORY=owner/repo, or add a github.com "origin" remote.',
+    );
   return { owner: m[1]!, repo: m[2]! };
 }

@@ -24,8 +24,12 @@ export function parseCommentCommand(body: string): CommentCommand | null {
     if (flag === '--budget') {
       const v = Number(inline ?? args[++i]);
       if (Number.isFinite(v) && v > 0) budgetUsd = v;
-      else problems.push(`--budget needs a positive number of USD, got ${JSON.stringify(inline ?? args[i] ?? '')}`);
-    } else problems.push(`unknown option ${JSON.stringify(a)} (only --budget is accepted in comments)`);
+      else
+        problems.push(
+          `--budget needs a positive number of USD, got ${JSON.stringify(inline ?? args[i] ?? '')}`,
+        );
+    } else
+      problems.push(`unknown option ${JSON.stringify(a)} (only --budget is accepted in comments)`);
   }
   return { name: m[1] as CommandName, ...(budgetUsd !== undefined ? { budgetUsd } : {}), problems };
 }

@@ -27,7 +27,8 @@ export function normalizePath(raw: string, root: string): string {
   p = p.replace(/\\/g, '/');
   if (p.startsWith('./')) p = p.slice(2);
   const posixRoot = root.replace(/\\/g, '/').replace(/\/+$/, '');
-  if (posixRoot && (p === posixRoot || p.startsWith(posixRoot + '/'))) return p.slice(posixRoot.length + 1);
+  if (posixRoot && (p === posixRoot || p.startsWith(posixRoot + '/')))
+    return p.slice(posixRoot.length + 1);
   if (path.isAbsolute(p) && !/^[A-Za-z]:\//.test(p)) {
     const rel = path.relative(root, p);
     if (!rel.startsWith('..')) return rel.split(path.sep).join('/');
@@ -42,7 +43,11 @@ export function int(value: string | undefined): number | null {
 }
 
 /** Collects the indented lines after `start` (exclusive) while `keep` holds. */
-export function takeWhile(lines: string[], start: number, keep: (line: string) => boolean): string[] {
+export function takeWhile(
+  lines: string[],
+  start: number,
+  keep: (line: string) => boolean,
+): string[] {
   const out: string[] = [];
   for (let i = start + 1; i < lines.length && keep(lines[i]!); i++) out.push(lines[i]!);
   return out;

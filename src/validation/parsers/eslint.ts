@@ -6,7 +6,14 @@ const HEADER = /^(?:[A-Za-z]:)?[^\s].*\.[A-Za-z0-9]+$/;
 
 interface EslintJsonResult {
   filePath: string;
-  messages: { ruleId: string | null; severity: number; message: string; line?: number; column?: number; fatal?: boolean }[];
+  messages: {
+    ruleId: string | null;
+    severity: number;
+    message: string;
+    line?: number;
+    column?: number;
+    fatal?: boolean;
+  }[];
 }
 
 export const eslintParser: FailureParser = {

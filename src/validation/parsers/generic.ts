@@ -1,7 +1,9 @@
 import { type FailureParser, type ParsedFailure, PATH_RE, int, normalizePath } from './common.js';
 
 // Anything printed as `path:line[:col]: [error|warning:] message`: the fallback for tools without a parser.
-const LINE = new RegExp(String.raw`^\s*(${PATH_RE}):(\d+)(?::(\d+))?:?\s+(?:-\s+)?(?:(error|warning|fatal|Error|Warning)\b:?\s*)?(.+)$`);
+const LINE = new RegExp(
+  String.raw`^\s*(${PATH_RE}):(\d+)(?::(\d+))?:?\s+(?:-\s+)?(?:(error|warning|fatal|Error|Warning)\b:?\s*)?(.+)$`,
+);
 
 export const genericParser: FailureParser = {
   tool: 'generic',

@@ -13,7 +13,16 @@ export const goParser: FailureParser = {
     lines.forEach((line, i) => {
       const d = DIAG.exec(line);
       if (d) {
-        out.push({ tool: 'go', file: normalizePath(d[1]!, root), line: int(d[2]), column: int(d[3]), code: null, severity: 'error', message: d[4]!, sourceLine: i });
+        out.push({
+          tool: 'go',
+          file: normalizePath(d[1]!, root),
+          line: int(d[2]),
+          column: int(d[3]),
+          code: null,
+          severity: 'error',
+          message: d[4]!,
+          sourceLine: i,
+        });
         return;
       }
       const t = TEST_FAIL.exec(line);

@@ -14,7 +14,18 @@ import { tscParser } from './tsc.js';
 import { vitestParser } from './vitest.js';
 
 /** Most specific first: an output line claimed by one parser is not read again by a later one. */
-export const PARSERS: FailureParser[] = [tscParser, eslintParser, prettierParser, vitestParser, jestParser, nodeTestParser, pytestParser, cargoParser, goParser, gccParser];
+export const PARSERS: FailureParser[] = [
+  tscParser,
+  eslintParser,
+  prettierParser,
+  vitestParser,
+  jestParser,
+  nodeTestParser,
+  pytestParser,
+  cargoParser,
+  goParser,
+  gccParser,
+];
 
 export interface ParseOptions {
   root: string;
@@ -37,7 +48,9 @@ export function parseFailures(output: string, opts: ParseOptions): Failure[] {
   };
   PARSERS.forEach(run);
   if (found.length === 0 && opts.fallback !== false) run(genericParser);
-  return dedupe(found.sort((a, b) => a.sourceLine - b.sourceLine)).map(({ sourceLine: _line, ...f }) => f);
+  return dedupe(found.sort((a, b) => a.sourceLine - b.sourceLine)).map(
+    ({ sourceLine: _line, ...f }) => f,
+  );
 }
 
 function dedupe(failures: ParsedFailure[]): ParsedFailure[] {

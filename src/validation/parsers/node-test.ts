@@ -33,7 +33,12 @@ function parseTap(lines: string[], root: string): ParsedFailure[] {
       if (inline) error.push(inline[1]!);
       if (/^\s*error: \|-?$/.test(l)) {
         const base = l.search(/\S/);
-        for (let k = j + 1; k < lines.length && (lines[k]!.trim() === '' || lines[k]!.search(/\S/) > base); k++) error.push(lines[k]!.trim());
+        for (
+          let k = j + 1;
+          k < lines.length && (lines[k]!.trim() === '' || lines[k]!.search(/\S/) > base);
+          k++
+        )
+          error.push(lines[k]!.trim());
       }
     }
     if (subtests) return; // the failing subtest is reported on its own
@@ -42,7 +47,13 @@ function parseTap(lines: string[], root: string): ParsedFailure[] {
   return out;
 }
 
-function testFailure(root: string, loc: RegExpExecArray | null, message: string[], test: string, sourceLine: number): ParsedFailure {
+function testFailure(
+  root: string,
+  loc: RegExpExecArray | null,
+  message: string[],
+  test: string,
+  sourceLine: number,
+): ParsedFailure {
   return {
     tool: 'node-test',
     file: loc ? normalizePath(loc[1]!, root) : null,
@@ -79,7 +90,15 @@ function parseSpec(lines: string[], root: string): ParsedFailure[] {
     const key = `${m[2]}\u0000${message.join('\n')}`;
     if (seen.has(key)) return; // the summary at the end repeats each failure
     seen.add(key);
-    out.push(testFailure(root, loc, message.filter((l) => l !== '{'), m[2]!, i));
+    out.push(
+      testFailure(
+        root,
+        loc,
+        message.filter((l) => l !== '{'),
+        m[2]!,
+        i,
+      ),
+    );
   });
   return out;
 }

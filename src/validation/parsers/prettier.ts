@@ -11,7 +11,16 @@ export const prettierParser: FailureParser = {
     lines.forEach((line, i) => {
       const m = WARN.exec(line);
       if (m && !/Code style issues/.test(line)) {
-        out.push({ tool: 'prettier', file: normalizePath(m[1]!, root), line: null, column: null, code: 'prettier', severity: 'error', message: 'File is not formatted (prettier --check)', sourceLine: i });
+        out.push({
+          tool: 'prettier',
+          file: normalizePath(m[1]!, root),
+          line: null,
+          column: null,
+          code: 'prettier',
+          severity: 'error',
+          message: 'File is not formatted (prettier --check)',
+          sourceLine: i,
+        });
       }
     });
     return out;

@@ -16,7 +16,9 @@ interface Section {
 
 export const pytestParser: FailureParser = {
   tool: 'pytest',
-  applies: (text) => /short test summary info|^(FAILED|ERROR) \S+\.py/m.test(text) || /={3,} (FAILURES|ERRORS) ={3,}/.test(text),
+  applies: (text) =>
+    /short test summary info|^(FAILED|ERROR) \S+\.py/m.test(text) ||
+    /={3,} (FAILURES|ERRORS) ={3,}/.test(text),
   parse(lines, { root }) {
     const sections: Section[] = [];
     let current: Section | null = null;
@@ -50,16 +52,27 @@ export const pytestParser: FailureParser = {
       if (!m) return;
       const test = m[3] ?? null;
       const name = test?.split('::').pop();
-      const section = sections.find((s) => !used.has(s) && (name ? s.title === name || s.title.endsWith(`.${name}`) || s.title.includes(name) : s.title.includes(m[2]!)));
+      const section = sections.find(
+        (s) =>
+          !used.has(s) &&
+          (name
+            ? s.title === name || s.title.endsWith(`.${name}`) || s.title.includes(name)
+            : s.title.includes(m[2]!)),
+      );
       if (section) used.add(section);
       out.push({
         tool: 'pytest',
-        file: normalizePath(section?.file && !section.file.startsWith('/') ? section.file : m[2]!, root),
+        file: normalizePath(
+          section?.file && !section.file.startsWith('/') ? section.file : m[2]!,
+          root,
+        ),
         line: section?.line ?? null,
         column: null,
         code: section?.error ?? (m[1] === 'ERROR' ? 'CollectionError' : null),
         severity: 'error',
-        message: section?.messages.length ? section.messages.join('\n') : (m[4] ?? `${m[1]} ${m[2]}`),
+        message: section?.messages.length
+          ? section.messages.join('\n')
+          : (m[4] ?? `${m[1]} ${m[2]}`),
         ...(test ? { test: `${m[2]}::${test}` } : {}),
         sourceLine: i,
       });
@@ -68,7 +81,17 @@ export const pytestParser: FailureParser = {
     if (out.length === 0) {
       for (const s of sections) {
         if (!s.file || s.title.startsWith('Captured')) continue;
-        out.push({ tool: 'pytest', file: normalizePath(s.file, root), line: s.line ?? null, column: null, code: s.error ?? null, severity: 'error', message: s.messages.join('\n') || s.title, test: s.title, sourceLine: s.start });
+        out.push({
+          tool: 'pytest',
+          file: normalizePath(s.file, root),
+          line: s.line ?? null,
+          column: null,
+          code: s.error ?? null,
+          severity: 'error',
+          message: s.messages.join('\n') || s.title,
+          test: s.title,
+          sourceLine: s.start,
+        });
       }
     }
     return out;

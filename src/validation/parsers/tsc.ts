@@ -1,4 +1,11 @@
-import { type FailureParser, type ParsedFailure, PATH_RE, int, normalizePath, takeWhile } from './common.js';
+import {
+  type FailureParser,
+  type ParsedFailure,
+  PATH_RE,
+  int,
+  normalizePath,
+  takeWhile,
+} from './common.js';
 
 // `src/a.ts(3,13): error TS2552: …` (plain) and `src/a.ts:3:13 - error TS2552: …` (--pretty).
 const PLAIN = new RegExp(String.raw`^(${PATH_RE})\((\d+),(\d+)\): (error|warning) (TS\d+): (.*)$`);
@@ -14,7 +21,9 @@ export const tscParser: FailureParser = {
       const m = PLAIN.exec(line) ?? PRETTY.exec(line);
       if (m) {
         // Plain output continues a message chain on lines indented by two spaces.
-        const chain = PLAIN.test(line) ? takeWhile(lines, i, (l) => /^ {2}\S/.test(l)).map((l) => l.trim()) : [];
+        const chain = PLAIN.test(line)
+          ? takeWhile(lines, i, (l) => /^ {2}\S/.test(l)).map((l) => l.trim())
+          : [];
         out.push({
           tool: 'tsc',
           file: normalizePath(m[1]!, root),
@@ -28,7 +37,17 @@ export const tscParser: FailureParser = {
         return;
       }
       const g = GLOBAL.exec(line);
-      if (g) out.push({ tool: 'tsc', file: null, line: null, column: null, severity: g[1] as 'error', code: g[2]!, message: g[3]!, sourceLine: i });
+      if (g)
+        out.push({
+          tool: 'tsc',
+          file: null,
+          line: null,
+          column: null,
+          severity: g[1] as 'error',
+          code: g[2]!,
+          message: g[3]!,
+          sourceLine: i,
+        });
     });
     return out;
   },

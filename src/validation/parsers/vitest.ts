@@ -38,7 +38,9 @@ export const vitestParser: FailureParser = {
         code: null,
         severity: 'error',
         message: trimBlank(message).join('\n') || 'Test failed',
-        ...(m[2] ? { test: `${normalizePath(m[1]!, root)} > ${m[2]}` } : { test: normalizePath(m[1]!, root) }),
+        ...(m[2]
+          ? { test: `${normalizePath(m[1]!, root)} > ${m[2]}` }
+          : { test: normalizePath(m[1]!, root) }),
         sourceLine: i,
       });
       i = j - 1;
