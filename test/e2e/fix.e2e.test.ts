@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/validation/run-command.js';
-import { BIN, git, makeRepo, runCli, statusPorcelain, tempDir, waitForFile } from '../helpers.js';
+import { BIN, git, makeRepo, runCli, statusPorcelain, waitForFile } from '../helpers.js';
 
 const REPORT_KEYS = [
   'schemaVersion',
@@ -255,10 +255,11 @@ describe('distiq fix: refusals and bad input', () => {
   });
 
   it('Ctrl-C during validation kills the command tree and exits 130 with nothing changed', async () => {
-    // The build marks that it started (outside the repo): Ctrl-C comes during validation, however busy the machine.
-    const started = path.join(tempDir(), 'build-started');
-    const build = `touch ${started} && sleep 300`;
+    // The build marks that it started, in a git-ignored folder of the repo (the sandbox's /tmp is
+    // private): Ctrl-C comes during validation, however busy the machine.
+    const build = 'mkdir -p dist && touch dist/build-started && sleep 300';
     const dir = makeRepo({ files: { '.distiqrc.json': JSON.stringify({ commands: { build } }) } });
+    const started = path.join(dir, 'dist', 'build-started');
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [BIN, 'fix', '--build', '--json'], {
       cwd: dir,

@@ -18,7 +18,7 @@ function setup(answer = ANSWER) {
   const dir = tempDir('distiq-replay-');
   const provider = new ScriptedProvider('scripted-cache', () => ({
     text: answer,
-    usage: { inputTokens: 1000, outputTokens: 100 },
+    usage: { inputTokens: 300, outputTokens: 100 },
   }));
   const cache = new ReplayCache(path.join(dir, 'replay'), 3);
   const ledger = new Ledger(path.join(dir, 'ledger.jsonl'));
@@ -56,7 +56,7 @@ describe('exact replay cache in callModel', () => {
     expect(again.json).toEqual(first.json);
     expect((await ledger.read()).settled.length).toBe(reservationsAfterFirst);
     expect(cache.hits).toHaveLength(1);
-    expect(cache.savedUsd()).toBeCloseTo((1000 * 10 + 100 * 40) / 1e6, 12);
+    expect(cache.savedUsd()).toBeCloseTo((300 * 10 + 100 * 40) / 1e6, 12);
     // A different message is a miss.
     await call('fix b.ts');
     expect(provider.requests).toHaveLength(2);
