@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * The suite needs real tools. A missing one fails the run loudly here instead of
- * letting tests skip: git, cargo (rust fixture), and the built CLI (`npm test` builds it).
+ * letting tests skip: git, cargo (rust fixture), bwrap (the validation sandbox), and the built CLI (`npm test` builds it).
  */
 export default function setup(): void {
   const root = path.resolve(import.meta.dirname, '..');
@@ -12,6 +12,7 @@ export default function setup(): void {
   for (const [tool, args] of [
     ['git', ['--version']],
     ['cargo', ['--version']],
+    ['bwrap', ['--version']],
   ] as const) {
     try {
       execFileSync(tool, args, { stdio: 'ignore' });

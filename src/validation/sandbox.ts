@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DistiqError, ExitCode } from '../errors.js';
@@ -138,6 +138,14 @@ export function sandboxCommand(command: string, root: string, env: NodeJS.Proces
     bound.add(dir);
     args.push('--ro-bind', dir, dir);
   }
+  // The private /tmp hides the real one; what the build needs from it comes back read-only: the
+  // tools on PATH (e.g. a checkout under /tmp whose node_modules/.bin npm put first) and the
+  // repo's node_modules when it is a link to a folder outside the repo.
+  for (const dir of tmpNeeds(root, env)) {
+    if (bound.has(dir)) continue;
+    bound.add(dir);
+    args.push('--ro-bind', dir, dir);
+  }
   args.push('--bind', root, root);
   const gitDir = path.join(root, '.git');
   if (existsSync(gitDir) && statSync(gitDir).isDirectory()) args.push('--ro-bind', gitDir, gitDir); // hooks, config
@@ -166,6 +174,29 @@ function toolHomes(env: NodeJS.ProcessEnv, realHome: string): Record<string, str
   pick('GOROOT', '.go');
   if (out.GOROOT && !existsSync(path.join(out.GOROOT, 'bin', 'go'))) delete out.GOROOT;
   return out;
+}
+
+/** Folders under the real /tmp that a validation command needs, as real paths. */
+function tmpNeeds(root: string, env: NodeJS.ProcessEnv): string[] {
+  const out = new Set<string>();
+  const add = (dir: string) => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return;
+    }
+    if (!isInsideHome(real, '/tmp') || real === root || isInsideHome(real, root)) return;
+    if (isInsideHome(root, real)) return; // a parent of the repo: the repo bind covers what it needs
+    out.add(real);
+  };
+  for (const d of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    // node_modules/.bin entries link into their packages: the whole node_modules is needed.
+    const parent = path.dirname(d);
+    add(path.basename(d) === '.bin' && path.basename(parent) === 'node_modules' ? parent : d);
+  }
+  add(path.join(root, 'node_modules'));
+  return [...out];
 }
 
 function isInsideHome(dir: string, home: string): boolean {

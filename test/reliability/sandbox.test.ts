@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,31 @@ function hostileBuild(outside: string, port: number, marker: string): string {
 
 describe('Trust boundary', () => {
   afterEach(() => configureSandbox({ mode: 'auto', network: false }));
+
+  it.skipIf(!hasBwrap)(
+    'bwrap: tools the repo links to under the real /tmp (node_modules, PATH) stay usable, read-only',
+    async () => {
+      // A checkout under /tmp whose node_modules is a link out of the repo, as in CI clones and
+      // in this suite's own repos: the private /tmp must not hide the build's tools.
+      const tools = tempDir('distiq-tools-');
+      mkdirSync(path.join(tools, 'node_modules', '.bin'), { recursive: true });
+      const tool = path.join(tools, 'node_modules', '.bin', 'mytool');
+      writeFileSync(tool, '#!/bin/sh\necho tool-ran\n', { mode: 0o755 });
+      const repo = makeRepo({ files: { 'a.md': 'x\n' } });
+      symlinkSync(path.join(tools, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
+      const run = await runCommand(
+        'mytool && (touch node_modules/planted 2>/dev/null || echo tools-read-only)',
+        {
+          cwd: repo,
+          timeoutMs: 60_000,
+        },
+      );
+      expect(run.sandbox).toBe('bwrap');
+      expect(run.output).toContain('tool-ran');
+      expect(run.output).toContain('tools-read-only');
+      expect(existsSync(path.join(tools, 'node_modules', 'planted'))).toBe(false);
+    },
+  );
 
   it.skipIf(!hasBwrap)(
     'bwrap: a build cannot write outside the repo, read ~/.npmrc, open a socket or leave a child behind',
