@@ -58,13 +58,11 @@ export async function startLoopbackOpenAI(
     });
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     if (req.url !== '/v1/chat/completions') {
-      res
-        .writeHead(404, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            error: { message: 'not found', type: 'invalid_request_error', code: null },
-          }),
-        );
+      res.writeHead(404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: { message: 'not found', type: 'invalid_request_error', code: null },
+        }),
+      );
       return;
     }
     const turn = await script(body, n);

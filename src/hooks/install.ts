@@ -206,9 +206,7 @@ export async function installHook(cwd: string): Promise<InstallResult> {
   return result;
 }
 
-export async function uninstallHook(
-  cwd: string,
-): Promise<{
+export async function uninstallHook(cwd: string): Promise<{
   manager: Manager | null;
   file: string | null;
   restored: 'exactly' | 'block-removed' | 'nothing-installed';

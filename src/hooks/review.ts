@@ -82,14 +82,12 @@ export async function reviewPush(
     const found = (
       (res.json as { findings?: { file: string; line: number; message: string }[] })?.findings ?? []
     ).filter((f) => typeof f?.message === 'string' && f.message.trim());
-    return found
-      .slice(0, 20)
-      .map((f) => ({
-        kind: 'review' as const,
-        file: String(f.file),
-        line: Number.isFinite(f.line) ? f.line : null,
-        message: f.message.trim(),
-      }));
+    return found.slice(0, 20).map((f) => ({
+      kind: 'review' as const,
+      file: String(f.file),
+      line: Number.isFinite(f.line) ? f.line : null,
+      message: f.message.trim(),
+    }));
   } catch (err) {
     // A review that cannot run never blocks a push.
     return [

@@ -100,15 +100,10 @@ describe('Secrets', () => {
     git(remote, 'init', '-q', '--bare');
     git(dir, 'remote', 'add', 'origin', remote);
     writeFileSync(path.join(dir, 'a.txt'), 'b\n');
-    nock(API)
-      .get(`${REPO}/pulls`)
-      .query(true)
-      .reply(200, [])
-      .post(`${REPO}/pulls`)
-      .reply(403, {
-        message: 'GitHub Actions is not permitted to create or approve pull requests.',
-        documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
-      });
+    nock(API).get(`${REPO}/pulls`).query(true).reply(200, []).post(`${REPO}/pulls`).reply(403, {
+      message: 'GitHub Actions is not permitted to create or approve pull requests.',
+      documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+    });
     const err = await deliverPullRequest({
       gh: github(TOKEN, { GITHUB_API_URL: API }),
       repo: { owner: 'Codertocat', repo: 'Hello-World' },
