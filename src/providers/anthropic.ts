@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { ProviderError, excerpt, faultFromStatus, retryAfterMs } from './errors.js';
+import { ProviderError, excerpt, sdkError } from './errors.js';
 import type { ChatRequest, ChatResult, Provider } from './types.js';
 
 export interface AnthropicProviderOptions {
@@ -147,40 +147,7 @@ export class AnthropicProvider implements Provider {
   }
 
   private toError(err: unknown): ProviderError {
-    if (err instanceof Anthropic.APIUserAbortError)
-      return new ProviderError(`${this.name}: aborted`, 'aborted', this.name);
-    if (err instanceof Anthropic.APIConnectionTimeoutError)
-      return new ProviderError(`${this.name}: request timed out`, 'timeout', this.name);
-    if (err instanceof Anthropic.APIConnectionError)
-      return new ProviderError(
-        `${this.name}: connection failed (${err.message})`,
-        'network',
-        this.name,
-      );
-    if (err instanceof Anthropic.APIError) {
-      const fault = faultFromStatus(
-        err.status,
-        JSON.stringify(err.error ?? {}) + ' ' + err.message,
-      );
-      return new ProviderError(
-        `${this.name}: HTTP ${err.status} ${err.message}`,
-        fault,
-        this.name,
-        err.status,
-        retryAfterMs(err.headers as Headers | undefined),
-      );
-    }
-    if (err instanceof SyntaxError)
-      return new ProviderError(
-        `${this.name}: HTTP 200 with a body that is not valid JSON (${err.message})`,
-        'bad-response',
-        this.name,
-      );
-    return new ProviderError(
-      `${this.name}: ${err instanceof Error ? err.message : String(err)}`,
-      'network',
-      this.name,
-    );
+    return sdkError(this.name, err, Anthropic);
   }
 }
 

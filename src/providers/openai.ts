@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { ProviderError, excerpt, faultFromStatus, retryAfterMs } from './errors.js';
+import { ProviderError, excerpt, sdkError } from './errors.js';
 import type { ChatRequest, ChatResult, Provider, ProviderType, Usage } from './types.js';
 
 // What the Chat Completions reference documents, as far as distiq reads it. Usage numbers are
@@ -131,38 +131,6 @@ export class OpenAIProvider implements Provider {
   }
 
   private toError(err: unknown): ProviderError {
-    if (err instanceof OpenAI.APIUserAbortError)
-      return new ProviderError(`${this.name}: aborted`, 'aborted', this.name);
-    if (err instanceof OpenAI.APIConnectionTimeoutError)
-      return new ProviderError(`${this.name}: request timed out`, 'timeout', this.name);
-    if (err instanceof OpenAI.APIConnectionError)
-      return new ProviderError(
-        `${this.name}: connection failed (${err.message})`,
-        'network',
-        this.name,
-      );
-    if (err instanceof OpenAI.APIError) {
-      const body = JSON.stringify(err.error ?? {}) + ' ' + (err.code ?? '') + ' ' + err.message;
-      const fault = faultFromStatus(err.status, body);
-      return new ProviderError(
-        `${this.name}: HTTP ${err.status} ${err.message}`,
-        fault,
-        this.name,
-        err.status,
-        retryAfterMs(err.headers as Headers | undefined),
-      );
-    }
-    // A 200 whose JSON body does not parse: the same answer again would not either.
-    if (err instanceof SyntaxError)
-      return new ProviderError(
-        `${this.name}: HTTP 200 with a body that is not valid JSON (${err.message})`,
-        'bad-response',
-        this.name,
-      );
-    return new ProviderError(
-      `${this.name}: ${err instanceof Error ? err.message : String(err)}`,
-      'network',
-      this.name,
-    );
+    return sdkError(this.name, err, OpenAI);
   }
 }
