@@ -6,30 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
 import { git, makeRepo, ROOT, runCli, tempDir } from '../helpers.js';
-
-const FILES = {
-  'package.json': JSON.stringify({ type: 'module', scripts: { build: 'tsc -p tsconfig.json' } }),
-  'tsconfig.json': JSON.stringify({
-    compilerOptions: {
-      strict: true,
-      noEmit: true,
-      target: 'ES2022',
-      module: 'NodeNext',
-      types: [],
-    },
-    include: ['src'],
-  }),
-  'src/config.ts': 'export const port: number = "8080";\nexport const host = "localhost";\n',
-};
-const config = (url: string) =>
-  JSON.stringify({
-    providers: { loop: { type: 'openai-compatible', baseURL: url } },
-    tiers: {
-      cheap: [{ provider: 'loop', model: 'loop-cheap' }],
-      premium: [{ provider: 'loop', model: 'loop-premium' }],
-    },
-    prices: { 'loop-cheap': { input: 1, output: 4 }, 'loop-premium': { input: 10, output: 40 } },
-  });
+import { LOOP_TYPE_ERROR_FILES as FILES, loopConfig as config } from '../loopback-repo.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {

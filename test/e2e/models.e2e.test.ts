@@ -3,34 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
 import { BIN, makeRepo, runCli, statusPorcelain } from '../helpers.js';
-
-// A TypeScript repo whose build has a type error no $0 fix can repair.
-const FILES = {
-  'package.json': JSON.stringify({ type: 'module', scripts: { build: 'tsc -p tsconfig.json' } }),
-  'tsconfig.json': JSON.stringify({
-    compilerOptions: {
-      strict: true,
-      noEmit: true,
-      target: 'ES2022',
-      module: 'NodeNext',
-      types: [],
-    },
-    include: ['src'],
-  }),
-  'src/config.ts': 'export const port: number = "8080";\nexport const host = "localhost";\n',
-};
-
-// Prices as config overrides (USD per million tokens): exact, and independent of the library's data.
-const config = (url: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    providers: { loop: { type: 'openai-compatible', baseURL: url } },
-    tiers: {
-      cheap: [{ provider: 'loop', model: 'loop-cheap' }],
-      premium: [{ provider: 'loop', model: 'loop-premium' }],
-    },
-    prices: { 'loop-cheap': { input: 1, output: 4 }, 'loop-premium': { input: 10, output: 40 } },
-    ...extra,
-  });
+import { LOOP_TYPE_ERROR_FILES as FILES, loopConfig as config } from '../loopback-repo.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
