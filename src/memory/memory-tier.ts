@@ -74,6 +74,9 @@ export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult
   };
   const seen = new Set<string>();
   const maxProofs = d.maxProofs ?? 12;
+  // The early path check reads git once, again only after a kept repair changed the tree.
+  const loadPolicy = () => loadPathPolicy(d.root, { allowWorkflowEdits: d.allowWorkflowEdits });
+  let policy = loadPolicy();
   for (;;) {
     if (d.signal?.aborted || out.tried >= maxProofs) break;
     const failure = d.current().find((f) => !seen.has(failureKey(f)));
@@ -91,11 +94,7 @@ export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult
       try {
         edits = resolveEdits(d.root, hunks);
         const refused =
-          edits.length === 0
-            ? 'the edits change nothing here'
-            : refusedEdit(edits, {
-                policy: loadPathPolicy(d.root, { allowWorkflowEdits: d.allowWorkflowEdits }),
-              });
+          edits.length === 0 ? 'the edits change nothing here' : refusedEdit(edits, { policy });
         if (refused) throw new EditApplyError(refused);
       } catch (err) {
         if (!(err instanceof EditApplyError)) throw err;
@@ -124,6 +123,7 @@ export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult
         continue;
       }
       d.memory.used(c.entry.id);
+      policy = loadPolicy();
       for (const f of diffFailures(before, d.current()).fixed) out.fixedKeys.add(failureKey(f));
       out.hits.push({
         entry: c.entry.id,
