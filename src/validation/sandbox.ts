@@ -179,23 +179,32 @@ function toolHomes(env: NodeJS.ProcessEnv, realHome: string): Record<string, str
 /** Folders under the real /tmp that a validation command needs, as real paths. */
 function tmpNeeds(root: string, env: NodeJS.ProcessEnv): string[] {
   const out = new Set<string>();
-  const add = (dir: string) => {
-    let real: string;
+  const real = (dir: string): string | null => {
     try {
-      real = realpathSync(dir);
+      return realpathSync(dir);
     } catch {
-      return;
+      return null;
     }
-    if (!isInsideHome(real, '/tmp') || real === root || isInsideHome(real, root)) return;
-    if (isInsideHome(root, real)) return; // a parent of the repo: the repo bind covers what it needs
-    out.add(real);
+  };
+  const add = (dir: string | null) => {
+    if (!dir || !isInsideHome(dir, '/tmp') || dir === root || isInsideHome(dir, root)) return;
+    if (isInsideHome(root, dir)) return; // a parent of the repo: the repo bind covers what it needs
+    out.add(dir);
+  };
+  // A node_modules only when it really is one: the repo's own link (and the node_modules/.bin
+  // distiq puts first on PATH) can be committed pointing anywhere, and must not open an
+  // arbitrary folder of the real /tmp to the build, even read-only.
+  const nodeModules = (dir: string) => {
+    const r = real(dir);
+    return r && path.basename(r) === 'node_modules' ? r : null;
   };
   for (const d of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
     // node_modules/.bin entries link into their packages: the whole node_modules is needed.
     const parent = path.dirname(d);
-    add(path.basename(d) === '.bin' && path.basename(parent) === 'node_modules' ? parent : d);
+    const isBin = path.basename(d) === '.bin' && path.basename(parent) === 'node_modules';
+    add(isBin ? nodeModules(parent) : real(d));
   }
-  add(path.join(root, 'node_modules'));
+  add(nodeModules(path.join(root, 'node_modules')));
   return [...out];
 }
 

@@ -45,6 +45,17 @@ describe('Trust boundary', () => {
       expect(run.output).toContain('tool-ran');
       expect(run.output).toContain('tools-read-only');
       expect(existsSync(path.join(tools, 'node_modules', 'planted'))).toBe(false);
+      // A hostile repo's node_modules link to some other folder of /tmp opens nothing.
+      const secret = tempDir('distiq-secret-');
+      writeFileSync(path.join(secret, 'token.txt'), 'SECRET-IN-TMP\n');
+      const hostile = makeRepo({ files: { 'a.md': 'x\n' } });
+      symlinkSync(secret, path.join(hostile, 'node_modules'), 'dir');
+      const peek = await runCommand('cat node_modules/token.txt 2>/dev/null || echo tmp-hidden', {
+        cwd: hostile,
+        timeoutMs: 60_000,
+      });
+      expect(peek.output).toContain('tmp-hidden');
+      expect(peek.output).not.toContain('SECRET-IN-TMP');
     },
   );
 
