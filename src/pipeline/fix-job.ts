@@ -297,7 +297,9 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             process.stderr.write(
               `distiq: not committed (they also hold your uncommitted work): ${notCommitted.join(', ')}\n`,
             );
-          if (files.length === 0) return; // every repaired file also holds the user's work: nothing of ours alone to commit
+          // Every repaired file also holds the user's work: nothing of ours alone to commit.
+          if (files.length === 0) ctx.branch = { name: req.branch!, commit: null, notCommitted };
+          if (files.length === 0) return;
           const commit = await commitOnNewBranch(req.root, req.branch!, files, commitMessage(ctx));
           ctx.branch = {
             name: req.branch!,
