@@ -588,6 +588,7 @@ function buildReport(
       exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode,
       durationMs: r.durationMs,
       sandbox: r.sandbox ?? 'none',
+      ...(r.sandboxReason ? { sandboxReason: r.sandboxReason } : {}),
     })),
     remaining: after.failures,
     skippedTiers: req.tiers

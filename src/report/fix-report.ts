@@ -59,6 +59,8 @@ export interface CommandReport {
   durationMs: number;
   /** How validation was isolated: "bwrap" (bubblewrap sandbox) or "none" (fresh HOME only). */
   sandbox?: 'bwrap' | 'none';
+  /** With "none": why there was no sandbox. */
+  sandboxReason?: string;
 }
 
 /** The `--json` output of `distiq fix`. Field names are a public contract: see README "JSON output". */

@@ -121,6 +121,8 @@ describe.runIf(process.platform === 'linux')('Signals during validation', () => 
       expect(code, stderr).toBe(130);
       const report = JSON.parse(stdout); // exactly one JSON object, nothing else on stdout
       expect(report.interrupted).toBe(true);
+      // The proof really ran as configured (bwrap works here as root; "off" never uses it).
+      expect(report.commands[0].sandbox).toBe(sandbox === 'off' ? 'none' : 'bwrap');
       expect(report.repairs ?? []).not.toContainEqual(expect.objectContaining({ outcome: 'kept' }));
       expect(readFileSync(path.join(dir, 'src/config.js'), 'utf8')).toBe(BROKEN);
       expect(readFileSync(path.join(dir, 'docs.md'), 'utf8')).toBe('docs, edited by me\n');
