@@ -36,6 +36,9 @@ const ORDER = [
   'Bad input and config',
   'Fault injection: a killed run loses nothing and the next run recovers',
   'Trust boundary',
+  '$0 fixer proposals are limited to the task scope',
+  'Signals during validation',
+  'One JSON object on every failure path',
 ];
 const areas = new Map();
 for (const file of report.testResults) {

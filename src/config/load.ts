@@ -38,7 +38,9 @@ export async function loadConfig(root: string, explicitFile?: string): Promise<L
       ? { config: ConfigSchema.parse({}), file: result?.filepath ?? null }
       : { config: validateConfig(result.config, result.filepath), file: result.filepath };
   registerConfigSecrets(loaded.config);
-  configureSandbox(loaded.config.validation); // every validation command of this process runs under it
+  // Every validation command of this process runs under it (the config key is `sandbox`).
+  const { sandbox, network } = loaded.config.validation;
+  configureSandbox({ mode: sandbox, network });
   return loaded;
 }
 

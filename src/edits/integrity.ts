@@ -40,28 +40,38 @@ async function git(root: string, args: string[]): Promise<string> {
 export async function snapshotProofSurface(root: string): Promise<ProofSurface> {
   const entries = new Map<string, Entry>();
   const listed = new Set<string>();
-  const status = await git(root, [
-    'status',
-    '--porcelain=v2',
-    '-z',
-    '--untracked-files=all',
-    '--ignored=no',
-    '--no-renames',
+  // One git status and the folder reads run at once: the wall time is the slowest, not the sum.
+  const [status, paths, rootNames] = await Promise.all([
+    git(root, [
+      '--no-optional-locks', // a look must not rewrite the index (nor race the command's git)
+      'status',
+      '--porcelain=v2',
+      '-z',
+      '--untracked-files=all',
+      '--ignored=no',
+      '--no-renames',
+    ]),
+    gitPaths(root),
+    fs.readdir(root).catch(() => [] as string[]),
   ]);
+  const reads: Promise<void>[] = [];
+  const add = (key: string, abs: string) =>
+    reads.push(readEntry(abs).then((e) => void entries.set(key, e)));
   for (const rel of statusPaths(status)) {
     listed.add(rel);
-    entries.set(`worktree:${rel}`, await readEntry(path.join(root, rel)));
+    add(`worktree:${rel}`, path.join(root, rel));
   }
-  for (const name of PM_CONFIGS) entries.set(`pm:${name}`, await readEntry(path.join(root, name)));
-  const paths = await gitPaths(root);
-  for (const [i, f] of GIT_FILES.entries()) entries.set(`git:${f}`, await readEntry(paths[i]!));
-  await addFolder(entries, 'hooks', paths[GIT_FILES.length]!);
-  await addFolder(entries, 'bin', path.join(root, 'node_modules', '.bin'));
+  for (const name of PM_CONFIGS) add(`pm:${name}`, path.join(root, name));
+  for (const [i, f] of GIT_FILES.entries()) add(`git:${f}`, paths[i]!);
   // Where distiq's own config is searched (cosmiconfig), ignored by git or not: it runs in distiq.
-  await addFolder(entries, 'cfgdir', path.join(root, '.config'));
-  for (const n of await fs.readdir(root).catch(() => [] as string[]))
-    if (/^(\.distiqrc|distiq\.config\.)/.test(n))
-      entries.set(`cfg:${n}`, await readEntry(path.join(root, n)));
+  for (const n of rootNames)
+    if (/^(\.distiqrc|distiq\.config\.)/.test(n)) add(`cfg:${n}`, path.join(root, n));
+  await Promise.all([
+    ...reads,
+    addFolder(entries, 'hooks', paths[GIT_FILES.length]!),
+    addFolder(entries, 'bin', path.join(root, 'node_modules', '.bin')),
+    addFolder(entries, 'cfgdir', path.join(root, '.config')),
+  ]);
   return { entries, listed };
 }
 
@@ -187,7 +197,9 @@ async function readEntry(abs: string): Promise<Entry> {
 
 async function addFolder(entries: Map<string, Entry>, label: string, dir: string): Promise<void> {
   const names = await fs.readdir(dir).catch(() => [] as string[]);
-  for (const n of names) entries.set(`${label}:${n}`, await readEntry(path.join(dir, n)));
+  await Promise.all(
+    names.map(async (n) => void entries.set(`${label}:${n}`, await readEntry(path.join(dir, n)))),
+  );
 }
 
 function signature(e: Entry | undefined): string {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { CONFIG_NAMES, CONFIG_PATTERNS, SOURCE_EXT, STATE_NAMES } from './path-classes.js';
 
 /**
  * The one place that decides which files an edit may write (model edits, the planner's code, the
@@ -51,83 +52,6 @@ export interface PolicyOptions {
   /** Validation commands: a file they name (`node scripts/check.js`) is never editable. */
   commands?: readonly string[];
 }
-
-/** Extensions of the languages distiq supports, plus documentation. */
-const SOURCE_EXT = new Set([
-  '.ts',
-  '.mts',
-  '.cts',
-  '.tsx',
-  '.js',
-  '.mjs',
-  '.cjs',
-  '.jsx',
-  '.py',
-  '.pyi',
-  '.go',
-  '.rs',
-  '.java',
-  '.md',
-  '.mdx',
-  '.rst',
-  '.txt',
-]);
-
-/** Files a tool loads as configuration or runs as part of the build, by folded base name. */
-const CONFIG_NAMES = new Set([
-  'package.json',
-  'package-lock.json',
-  'npm-shrinkwrap.json',
-  'yarn.lock',
-  'pnpm-lock.yaml',
-  'pnpm-workspace.yaml',
-  'bun.lockb',
-  'bunfig.toml',
-  'deno.json',
-  'deno.jsonc',
-  'makefile',
-  'gnumakefile',
-  'cargo.toml',
-  'cargo.lock',
-  'build.rs',
-  'rust-toolchain',
-  'rust-toolchain.toml',
-  'go.mod',
-  'go.sum',
-  'go.work',
-  'pyproject.toml',
-  'setup.cfg',
-  'setup.py',
-  'conftest.py',
-  'tox.ini',
-  'pytest.ini',
-  'noxfile.py',
-  'requirements.txt',
-  'pipfile',
-  'manage.py',
-  'dockerfile',
-  'build.gradle',
-  'settings.gradle',
-  'pom.xml',
-  'gradlew',
-  'cmakelists.txt',
-  'justfile',
-  'taskfile.yml',
-  'lefthook.yml',
-  'lefthook-local.yml',
-]);
-
-/** `vitest.config.ts`, `eslint.config.mjs`, `jest.setup.js`, `.babelrc.js`, `webpack.prod.js`… */
-const CONFIG_PATTERNS: RegExp[] = [
-  /^tsconfig.*\.json$/,
-  /^jsconfig.*\.json$/,
-  /[.\-_](config|conf|rc)(\.[\w-]+)*\.[cm]?[jt]sx?$/,
-  /(^|[.\-_])(setup|teardown|globalsetup|globalteardown|setuptests|setupfiles)([.\-_]|$)/,
-  /^(vitest|vite|jest|eslint|prettier|babel|webpack|rollup|esbuild|tsup|karma|mocha|ava|playwright|cypress|stylelint|postcss|tailwind|turbo|nx|lerna|rspack|rsbuild|swc|biome|knip|nodemon|wrangler|gulpfile|gruntfile|jakefile|distiq)([.\-_]|$)/,
-  /\.mk$/,
-];
-
-const STATE_NAMES = new Set(['.distiq', 'distiq-state']);
 
 /** Reads what the policy needs from git, once per proof (cheap: one ls-files and two rev-parse). */
 export function loadPathPolicy(root: string, opts: PolicyOptions = {}): PathPolicy {

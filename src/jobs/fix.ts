@@ -109,7 +109,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
         created: pr.created,
       };
     }
-    if (report.branch && startBranch) report.branch.from = startBranch;
+    if (report.branch?.commit && startBranch) report.branch.from = startBranch;
     const next = opts.dryRun ? null : nextStep(report, { root, config, configFile: file, tiers });
     if (next) report.nextStep = next;
     writeRunFile(root, runId, report);

@@ -37,10 +37,10 @@ import {
 } from '../execute/execute-plan.js';
 import { type Failure, failureKey } from '../validation/failure.js';
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
-import { loadPathPolicy } from '../edits/path-policy.js';
 import { proveEdits } from '../edits/prove.js';
 import { judgeRepair } from './judge-repair.js';
 import { relevantFixers } from './fixer-relevance.js';
+import { FixerScope, fixerGuard } from './fixer-scope.js';
 import { outsideIntent } from './repair-intent.js';
 import { changedFor, type KeptRepair, keptFor, keptRepair } from './kept-repairs.js';
 import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
@@ -101,6 +101,7 @@ interface JobState {
   freeRepairs: FreeRepair[];
   /** Each kept $0 repair: the failures it removed and the files it changed (for task reports). */
   keptFree?: KeptRepair[];
+  scope?: FixerScope;
 }
 
 /** detect → validate → plan → repair ($0 tier) → re-validate → report. */
@@ -296,7 +297,9 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             process.stderr.write(
               `distiq: not committed (they also hold your uncommitted work): ${notCommitted.join(', ')}\n`,
             );
-          if (files.length === 0) return; // every repaired file also holds the user's work: nothing of ours alone to commit
+          // Every repaired file also holds the user's work: nothing of ours alone to commit.
+          if (files.length === 0) ctx.branch = { name: req.branch!, commit: null, notCommitted };
+          if (files.length === 0) return;
           const commit = await commitOnNewBranch(req.root, req.branch!, files, commitMessage(ctx));
           ctx.branch = {
             name: req.branch!,
@@ -396,16 +399,22 @@ async function tryProposal(
   proposal: RepairProposal,
   req: FixJobRequest,
 ): Promise<{ kept: boolean; reason: string; tampered?: string[] }> {
-  // The $0 fixers are deterministic, but what they propose still goes through the path policy.
-  const policy = loadPathPolicy(req.root, {
-    allowPaths: req.config.execute.allowPaths,
-    allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
-    commands: ctx.commands.map((c) => c.run),
-  });
+  // The $0 fixers are deterministic, but what they propose still goes through the path policy,
+  // limited to the scope a model edit for these failures would get.
+  ctx.scope ??= new FixerScope(() => JobContext.open(req.root, req.models.contextTokens));
+  const failures = ctx.current!.failures;
+  const guard = await fixerGuard(
+    req.root,
+    req.config,
+    ctx.commands,
+    proposal.edits,
+    failures,
+    ctx.scope,
+  );
   const proof = await proveEdits({
     root: req.root,
     edits: proposal.edits,
-    guard: { policy },
+    guard,
     signal: req.signal,
     validate: () =>
       validate(ctx.commands, {
@@ -432,6 +441,7 @@ async function tryProposal(
   (ctx.keptFree ??= []).push(keptRepair(ctx.current!, proof.validation, proof.changed));
   ctx.current = proof.validation;
   for (const f of proof.changed) ctx.changed.add(f);
+  ctx.scope.stale();
   return { kept: true, reason: proof.reason };
 }
 
@@ -578,6 +588,7 @@ function buildReport(
       exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode,
       durationMs: r.durationMs,
       sandbox: r.sandbox ?? 'none',
+      ...(r.sandboxReason ? { sandboxReason: r.sandboxReason } : {}),
     })),
     remaining: after.failures,
     skippedTiers: req.tiers

@@ -239,6 +239,7 @@ function buildReport(state: State, req: ImplementJobRequest, started: number): I
       exitCodeAfter: after.results[i]?.exitCode ?? r.exitCode,
       durationMs: r.durationMs,
       sandbox: r.sandbox ?? 'none',
+      ...(r.sandboxReason ? { sandboxReason: r.sandboxReason } : {}),
     })),
     cost: buildCostReport({
       records,

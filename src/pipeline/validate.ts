@@ -16,6 +16,7 @@ export interface CommandResult {
   tail: string;
   /** "bwrap" or "none": how the command was isolated (see validation/sandbox.ts). */
   sandbox?: 'bwrap' | 'none';
+  sandboxReason?: string;
 }
 
 export interface Validation {
@@ -88,6 +89,7 @@ function toResult(cmd: ResolvedCommand, run: CommandRun, root: string): CommandR
     durationMs: run.durationMs,
     tail,
     sandbox: run.sandbox,
+    ...(run.sandboxReason ? { sandboxReason: run.sandboxReason } : {}),
   };
   if (run.timedOut) {
     const message = `\`${cmd.run}\` timed out after ${Math.round(cmd.timeoutMs / 1000)}s; its whole process tree was killed (raise commands.${cmd.kind}.timeoutSec if it needs longer)`;

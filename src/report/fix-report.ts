@@ -59,6 +59,8 @@ export interface CommandReport {
   durationMs: number;
   /** How validation was isolated: "bwrap" (bubblewrap sandbox) or "none" (fresh HOME only). */
   sandbox?: 'bwrap' | 'none';
+  /** With "none": why there was no sandbox. */
+  sandboxReason?: string;
 }
 
 /** The `--json` output of `distiq fix`. Field names are a public contract: see README "JSON output". */
@@ -83,8 +85,9 @@ export interface FixReport {
   /**
    * `from`: the branch the run started on (--branch leaves the user on the new branch);
    * `notCommitted`: repaired files that also hold the user's uncommitted work (--allow-dirty), left out of the commit.
+   * `commit` null: every repaired file was such a file; no commit and no branch were made.
    */
-  branch: { name: string; commit: string; from?: string; notCommitted?: string[] } | null;
+  branch: { name: string; commit: string | null; from?: string; notCommitted?: string[] } | null;
   /** With --pr (or in the Action): the pull request opened or updated. */
   pullRequest?: { url: string; number: number; branch: string; created: boolean };
   /** Only when failures remain and a model tier that was not requested could continue. */

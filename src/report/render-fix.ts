@@ -53,6 +53,7 @@ export function renderFixReport(r: FixReport): string {
 
 /** --branch leaves the user on the new branch: say so, and how to go back. */
 function renderBranch(b: NonNullable<FixReport['branch']>): string[] {
+  if (b.commit === null) return []; // nothing committed: stderr already said which files and why
   const lines = [
     `Committed ${b.commit.slice(0, 10)} on the new branch ${b.name}; you are on it now.`,
   ];

@@ -16,6 +16,8 @@ export interface CommandRun {
   spawnError?: string;
   /** How it was isolated: "bwrap" (bubblewrap) or "none" (fresh HOME only). */
   sandbox: SandboxKind;
+  /** With "none": why (bwrap missing, AppArmor's user-namespace restriction, "off"). */
+  sandboxReason?: string;
 }
 
 export interface RunOptions {
@@ -108,6 +110,7 @@ export async function runCommand(command: string, opts: RunOptions): Promise<Com
       timedOut,
       ...(spawnError ? { spawnError } : {}),
       sandbox: box.kind,
+      ...(box.why ? { sandboxReason: box.why } : {}),
     };
   } finally {
     // Whatever the shell left running in its group (a daemon, a watcher) ends with the command.

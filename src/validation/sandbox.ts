@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { DistiqError, ExitCode } from '../errors.js';
+import { bwrapFailure } from './bwrap-failure.js';
 
 /**
  * Validation commands run model-written code. On Linux they run under bubblewrap: the repository
@@ -42,7 +43,10 @@ export function sandboxSettings(): SandboxSettings {
   return settings;
 }
 
-/** Whether bwrap can start a namespace here (checked once: a missing binary, AppArmor, seccomp). */
+/**
+ * Whether bwrap can start the namespaces a validation run uses (one real `bwrap … true`, once per
+ * run): a missing binary, AppArmor's user-namespace restriction, seccomp in a container.
+ */
 export function bwrapWorks(): { ok: true } | { ok: false; why: string } {
   if (probe) return probe;
   if (process.platform !== 'linux')
@@ -50,17 +54,9 @@ export function bwrapWorks(): { ok: true } | { ok: false; why: string } {
   const r = spawnSync(
     'bwrap',
     [
-      '--ro-bind',
-      '/',
-      '/',
-      '--dev',
-      '/dev',
-      '--proc',
-      '/proc',
-      '--unshare-net',
-      '--unshare-pid',
-      '--die-with-parent',
-      'true',
+      ...['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'],
+      ...(settings.network ? [] : ['--unshare-net']),
+      ...['--unshare-pid', '--die-with-parent', 'true'],
     ],
     { encoding: 'utf8', timeout: 10_000 },
   );
@@ -72,16 +68,20 @@ export function bwrapWorks(): { ok: true } | { ok: false; why: string } {
           ? 'bwrap is not installed'
           : r.error.message,
     });
-  if (r.status !== 0)
-    return (probe = {
-      ok: false,
-      why: `bwrap failed to start: ${(r.stderr || `exit ${r.status}`).trim().split('\n')[0]}`,
-    });
+  if (r.status !== 0) return (probe = { ok: false, why: bwrapFailure(r.stderr, r.status) });
   return (probe = { ok: true });
+}
+
+/** For tests: forget the probe (settings or PATH changed). */
+export function resetSandboxProbe(): void {
+  probe = undefined;
+  warned = false;
 }
 
 export interface Sandboxed {
   kind: SandboxKind;
+  /** Why there is no sandbox (kind "none"). */
+  why?: string;
   file: string;
   args: string[];
   env: NodeJS.ProcessEnv;
@@ -107,6 +107,7 @@ export function sandboxCommand(command: string, root: string, env: NodeJS.Proces
     const home = mkdtempSync(path.join(os.tmpdir(), 'distiq-home-'));
     return {
       kind: 'none',
+      why: works.why,
       file: '/bin/sh',
       args: ['-c', command],
       env: { ...toolHomes(env, realHome), ...env, HOME: home, USERPROFILE: home },

@@ -334,11 +334,30 @@ module.exports = { port: 8080 };
     expect(r.stderr).toContain(
       'not committed (they also hold your uncommitted work): src/config.js',
     );
-    expect(r.report.branch).toBeNull();
+    // Nothing of distiq's alone was left to commit: the report says so, no branch was made.
+    expect(r.report.branch).toEqual({
+      name: 'distiq/fix-1',
+      commit: null,
+      notCommitted: ['src/config.js'],
+    });
+    expect(git(s.dir, 'branch', '--list', 'distiq/fix-1')).toBe('');
     expect(git(s.dir, 'rev-parse', 'HEAD')).toBe(head);
     expect(readFileSync(path.join(s.dir, 'src/config.js'), 'utf8')).toBe(
       '// my uncommitted note\nmodule.exports = { port: 8080 };\n',
     );
     assertUserWorkIntact(s.dir);
+    // Without --json the same message goes to stderr only; stdout has the report, no commit line.
+    writeFileSync(path.join(s.dir, 'src/config.js'), `// my uncommitted note\n${BROKEN}`);
+    const human = await runCli(
+      ['fix', '--build', '--tiers', 'cheap', '--allow-dirty', '--branch', 'distiq/fix-2'],
+      { cwd: s.dir, env: { HOME: s.home, XDG_STATE_HOME: path.join(s.home, '.state') } },
+    );
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stderr).toContain(
+      'not committed (they also hold your uncommitted work): src/config.js',
+    );
+    expect(human.stdout).not.toContain('not committed');
+    expect(human.stdout).not.toContain('Committed');
+    expect(git(s.dir, 'rev-parse', 'HEAD')).toBe(head);
   });
 });
