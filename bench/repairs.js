@@ -18,7 +18,12 @@ export const REPAIR_HOSTS = [
   'semver@7',
 ];
 
-export function benchRepairs({ perKind = 3, hosts = REPAIR_HOSTS, log = () => {} } = {}) {
+export function benchRepairs({
+  perKind = 3,
+  hosts = REPAIR_HOSTS,
+  only = null,
+  log = () => {},
+} = {}) {
   const rows = [];
   const totals = {};
   let wrong = 0;
@@ -35,6 +40,7 @@ export function benchRepairs({ perKind = 3, hosts = REPAIR_HOSTS, log = () => {}
       'overload implementation renamed': found.overloadImpl,
     };
     for (const [kind, candidates] of Object.entries(kinds)) {
+      if (only && !only.some((k) => kind.startsWith(k))) continue;
       const results = [];
       for (const b of pick(candidates, perKind * 2, rand)) {
         if (results.length >= perKind) break;
@@ -161,6 +167,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     : args.includes('--quick')
       ? 2
       : 3;
+  const only = args.includes('--kinds') ? args[args.indexOf('--kinds') + 1].split(',') : null;
   console.log(`distiq $0 repair benchmark · node ${process.version} · ${new Date().toISOString()}`);
-  benchRepairs({ perKind, hosts: hostArg, log: (m) => console.error(m) });
+  benchRepairs({ perKind, hosts: hostArg, only, log: (m) => console.error(m) });
 }

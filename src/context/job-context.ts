@@ -3,7 +3,7 @@ import { definitionsByName } from './graph.js';
 import { buildIndex } from './index.js';
 import type { RepoIndex } from './index-types.js';
 import { lineReader } from './line-reader.js';
-import { type BaseChoice, loadHistory } from '../autofix/history.js';
+import { type BaseChoice, loadHistory } from './history.js';
 import {
   type ChangedHunks,
   localizeFailures,

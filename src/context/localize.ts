@@ -1,7 +1,17 @@
-import { editDistance } from '../autofix/spelling.js';
+import { editDistance } from '../util-edit-distance.js';
 import type { Failure } from '../validation/failure.js';
-import { definitionsByName, rankFiles } from './graph.js';
+import { definitionsByName } from './graph.js';
 import type { Definition, RepoIndex } from './index-types.js';
+import {
+  bounded,
+  isPathLike,
+  KEYWORDS,
+  smallestEnclosing,
+  withoutPaths,
+  withoutStrings,
+} from './localize-text.js';
+
+export { localizeQuery } from './localize-query.js';
 
 export interface SpanCandidate {
   path: string;
@@ -34,13 +44,7 @@ const COLLATERAL_WEIGHT = 0.2;
 const HUNK_SCORE = 12;
 const HUNK_CONTEXT = 3;
 
-const MAX_DEF_LINES = 150;
 const SITE_WINDOW = 12;
-const KEYWORDS = new Set(
-  'const let var function return if else for while new this class import export from type interface extends implements async await true false null undefined void number string boolean any unknown never object public private protected static readonly default case switch break continue try catch finally throw typeof instanceof keyof declare module namespace enum of in as is def self None True False pass lambda yield with raise except elif func package struct impl fn pub mut use crate'.split(
-    ' ',
-  ),
-);
 
 /**
  * Where to look for each failure: the definition enclosing the failure site; the definitions of the
@@ -206,45 +210,6 @@ export function localizeFailures(
   return out;
 }
 
-/** Ranked definitions for a task text: BM25 over identifier words, paths and signatures, times graph rank. */
-export function localizeQuery(index: RepoIndex, query: string, limit = 30): SpanCandidate[] {
-  const docs = [...index.files.values()].flatMap((f) =>
-    f.defs.map((d) => ({
-      path: f.path,
-      def: d,
-      terms: words(`${d.name} ${f.path} ${d.signature}`),
-    })),
-  );
-  const q = [...new Set(words(query))];
-  const df = new Map<string, number>();
-  for (const d of docs) for (const t of new Set(d.terms)) df.set(t, (df.get(t) ?? 0) + 1);
-  const avg = docs.reduce((a, d) => a + d.terms.length, 0) / Math.max(1, docs.length);
-  const seeds = new Map<string, number>();
-  const scored = docs.map((d) => {
-    let s = 0;
-    for (const t of q) {
-      const tf = d.terms.filter((x) => x === t).length;
-      if (!tf) continue;
-      const idf = Math.log(1 + (docs.length - (df.get(t) ?? 0) + 0.5) / ((df.get(t) ?? 0) + 0.5));
-      s += (idf * tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * (d.terms.length / avg)));
-    }
-    if (s > 0) seeds.set(d.path, (seeds.get(d.path) ?? 0) + s);
-    return { ...d, s };
-  });
-  const rank = rankFiles(index, seeds);
-  const max = Math.max(...rank.values(), 1e-9);
-  return scored
-    .filter((d) => d.s > 0)
-    .map((d) => ({
-      path: d.path,
-      ...bounded(d.def),
-      reason: `matches the task (${q.filter((t) => d.terms.includes(t)).join(', ')})`,
-      score: d.s * (0.5 + (rank.get(d.path) ?? 0) / max),
-    }))
-    .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.startLine - b.startLine)
-    .slice(0, limit);
-}
-
 const TYPE_KINDS = new Set(['interface', 'type', 'class']);
 
 /** Definitions of the types referenced inside a type's span, `depth` hops deep, with decaying scores. */
@@ -277,39 +242,4 @@ function typeParts(
     }
   }
   return out;
-}
-
-/** Quoted text that is a path or module specifier rather than a name. */
-function isPathLike(q: string): boolean {
-  return (
-    /[/\\]/.test(q) || /^\.{1,2}$/.test(q) || /^[.@~]/.test(q) || /\.(c|m)?[jt]sx?$|\.json$/.test(q)
-  );
-}
-
-/** `import("…")` and `typeof import('…')` carry a path, often absolute: drop them before reading names. */
-function withoutPaths(message: string): string {
-  return message.replace(/import\((['"`])[^'"`\n]*\1\)/g, 'import()');
-}
-
-/** A source line without its string literals: `from '../util/x'` names nothing. */
-function withoutStrings(line: string): string {
-  return line.replace(/(['"`])(?:\\.|(?!\1)[^\\\n])*\1/g, '""');
-}
-
-function words(text: string): string[] {
-  return text
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w.length > 1 && !KEYWORDS.has(w));
-}
-
-function smallestEnclosing(defs: Definition[], line: number): Definition | undefined {
-  return defs
-    .filter((d) => d.startLine <= line && d.endLine >= line)
-    .sort((a, b) => a.endLine - a.startLine - (b.endLine - b.startLine))[0];
-}
-
-function bounded(d: Definition): { startLine: number; endLine: number } {
-  return { startLine: d.startLine, endLine: Math.min(d.endLine, d.startLine + MAX_DEF_LINES - 1) };
 }

@@ -1,0 +1,148 @@
+import path from 'node:path';
+import { definitionsByName, rankFiles } from './graph.js';
+import type { Definition, RepoIndex } from './index-types.js';
+import type { SpanCandidate } from './localize.js';
+import { bounded, isPathLike, words } from './localize-text.js';
+
+/** A symbol the text names outright outweighs any number of word matches. */
+const NAMED_SCORE = 20;
+/** Definitions a named symbol uses (its graph neighbours), scored below the symbol itself. */
+const NEIGHBOUR_SCORE = 6;
+const MAX_NEIGHBOURS = 6;
+
+/**
+ * Ranked definitions for a task text (a checklist item): the symbols it names outright, then their
+ * graph neighbours (the definitions their bodies use), then BM25 over the words of definition
+ * names, file base names and signatures, times graph rank. Folder names and extensions are never
+ * terms (`src`, `internal`, `ts` match every file of a folder and say nothing about the task), and
+ * paths written in the text are dropped before it is read.
+ */
+export function localizeQuery(index: RepoIndex, query: string, limit = 30): SpanCandidate[] {
+  const text = withoutPathTokens(query);
+  const byName = definitionsByName(index);
+  const named = [...new Set(text.match(/[A-Za-z_$][\w$]*/g) ?? [])].filter(
+    (n) => n.length >= 3 && isIdentifierLike(n) && byName.has(n),
+  );
+  const docs = [...index.files.values()].flatMap((f) =>
+    f.defs.map((d) => ({
+      path: f.path,
+      def: d,
+      terms: words(`${d.name} ${baseName(f.path)} ${d.signature}`),
+    })),
+  );
+  const folders = pathVocabulary(index);
+  const q = [...new Set(words(text))].filter((w) => !folders.has(w));
+  const df = new Map<string, number>();
+  for (const d of docs) for (const t of new Set(d.terms)) df.set(t, (df.get(t) ?? 0) + 1);
+  const avg = docs.reduce((a, d) => a + d.terms.length, 0) / Math.max(1, docs.length);
+  const seeds = new Map<string, number>();
+  const scored = docs.map((d) => {
+    let s = 0;
+    for (const t of q) {
+      const tf = d.terms.filter((x) => x === t).length;
+      if (!tf) continue;
+      const idf = Math.log(1 + (docs.length - (df.get(t) ?? 0) + 0.5) / ((df.get(t) ?? 0) + 0.5));
+      s += (idf * tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * (d.terms.length / avg)));
+    }
+    if (s > 0) seeds.set(d.path, (seeds.get(d.path) ?? 0) + s);
+    return { ...d, s };
+  });
+  for (const n of named)
+    for (const d of byName.get(n)!) seeds.set(d.path, (seeds.get(d.path) ?? 0) + NAMED_SCORE);
+  const rank = rankFiles(index, seeds);
+  const max = Math.max(...rank.values(), 1e-9);
+  const graph = (p: string) => 0.5 + (rank.get(p) ?? 0) / max;
+  const out: SpanCandidate[] = scored
+    .filter((d) => d.s > 0)
+    .map((d) => ({
+      path: d.path,
+      ...bounded(d.def),
+      reason: `matches the task (${q.filter((t) => d.terms.includes(t)).join(', ')})`,
+      score: d.s * graph(d.path),
+    }));
+  for (const n of named) {
+    for (const d of byName.get(n)!) {
+      out.push({
+        path: d.path,
+        ...bounded(d.def),
+        reason: `${n}, named in the task`,
+        score: NAMED_SCORE * graph(d.path),
+      });
+      for (const nb of neighbours(index, byName, d.path, d.def))
+        out.push({
+          path: nb.path,
+          ...bounded(nb.def),
+          reason: `${nb.def.name}, used by ${n} (named in the task)`,
+          score: NEIGHBOUR_SCORE * graph(nb.path),
+        });
+    }
+  }
+  return dedupe(out)
+    .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.startLine - b.startLine)
+    .slice(0, limit);
+}
+
+/** Definitions a definition's body refers to, then those its file imports (one graph hop). */
+function neighbours(
+  index: RepoIndex,
+  byName: ReturnType<typeof definitionsByName>,
+  file: string,
+  def: Definition,
+): { path: string; def: Definition }[] {
+  const refs = index.files.get(file)?.refs ?? { names: [], lines: [] };
+  const inside = refs.names.filter(
+    (n, i) => refs.lines[i]! >= def.startLine && refs.lines[i]! <= def.endLine && n !== def.name,
+  );
+  const out: { path: string; def: Definition }[] = [];
+  for (const name of new Set(inside)) {
+    const defs = byName.get(name) ?? [];
+    // A name defined in many places (a common method name) says nothing about which one is meant.
+    if (defs.length === 0 || defs.length > 2) continue;
+    out.push(...defs);
+  }
+  // Then the files it imports (the index records no reference to an imported name passed as a
+  // value, e.g. `map(normalize)`): their first definitions, a few per file.
+  for (const imp of index.files.get(file)?.resolved ?? [])
+    for (const d of (index.files.get(imp)?.defs ?? []).slice(0, 2)) out.push({ path: imp, def: d });
+  return out.slice(0, MAX_NEIGHBOURS);
+}
+
+/** One candidate per span: the highest score, its reason. */
+function dedupe(spans: SpanCandidate[]): SpanCandidate[] {
+  const best = new Map<string, SpanCandidate>();
+  for (const s of spans) {
+    const key = `${s.path}:${s.startLine}:${s.endLine}`;
+    const had = best.get(key);
+    if (!had || s.score > had.score) best.set(key, s);
+  }
+  return [...best.values()];
+}
+
+/** camelCase, PascalCase with a second capital, snake_case or `$`: a code name, not a word. */
+function isIdentifierLike(n: string): boolean {
+  return /[a-z][A-Z]|[A-Z].*[A-Z]|_|\$/.test(n) && !/^[A-Z]+$/.test(n);
+}
+
+/** Paths and module specifiers in the text (`src/internal/x.ts`, `./util`) name no symbol. */
+function withoutPathTokens(text: string): string {
+  return text
+    .split(/(\s+)/)
+    .map((tok) => (isPathLike(tok.replace(/^[`'"(]+|[`'",.:;)]+$/g, '')) ? ' ' : tok))
+    .join('');
+}
+
+/** Words of folder names and file extensions: where code lives, never what it does. */
+function pathVocabulary(index: RepoIndex): Set<string> {
+  const out = new Set<string>();
+  for (const p of index.files.keys()) {
+    const parts = p.split('/');
+    for (const dir of parts.slice(0, -1)) for (const w of words(dir)) out.add(w);
+    for (const ext of parts.at(-1)!.split('.').slice(1)) out.add(ext.toLowerCase());
+  }
+  return out;
+}
+
+/** The file's own name without folders or extension: `src/internal/retry.ts` → `retry`. */
+function baseName(p: string): string {
+  return path.posix.basename(p).replace(/\.[^.]*$/, '');
+}
