@@ -22,8 +22,8 @@ import {
   snapshotProofSurface,
   surfaceChanges,
 } from '../edits/integrity.js';
-import { judgeRepair } from '../pipeline/judge-repair.js';
-import { type Validation, validate, validateScoped } from '../pipeline/validate.js';
+import { judgeRepair } from '../validation/judge-repair.js';
+import { type Validation, validate, validateScoped } from '../validation/validate.js';
 import type { PlanTask } from '../plan/types.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { RepairReport } from '../report/fix-report.js';
@@ -35,7 +35,7 @@ import {
   type Edits,
   EditsSchema,
   resolveEdits,
-} from './edit-format.js';
+} from '../edits/edit-format.js';
 import { Mutex } from './mutex.js';
 import { refusedEdit } from '../edits/protected-paths.js';
 import { implementMessages, repairMessages } from './repair-prompt.js';

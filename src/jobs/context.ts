@@ -7,8 +7,8 @@ import { buildRepoMap, type RepoMap } from '../context/repo-map.js';
 import { resolveCommands } from '../detect/commands.js';
 import { UsageError } from '../errors.js';
 import { repoRoot } from '../forge/git.js';
-import { selectCommands } from '../pipeline/select-commands.js';
-import { validate } from '../pipeline/validate.js';
+import { selectCommands } from '../validation/select-commands.js';
+import { validate } from '../validation/validate.js';
 import type { Failure } from '../validation/failure.js';
 
 export interface ContextResult extends PackedContext {

@@ -8,7 +8,7 @@ import { runFixJob } from '../pipeline/fix-job.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
 import { assertUsableModel, buildModelDeps } from './model-deps.js';
 import { isCI } from '../util-env.js';
-import type { FixTarget } from '../pipeline/select-commands.js';
+import type { FixTarget } from '../validation/select-commands.js';
 import type { FixReport } from '../report/fix-report.js';
 import { nextStep } from './next-step.js';
 

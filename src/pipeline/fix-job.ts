@@ -39,13 +39,13 @@ import { type Failure, failureKey } from '../validation/failure.js';
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { loadPathPolicy } from '../edits/path-policy.js';
 import { proveEdits } from '../edits/prove.js';
-import { judgeRepair } from './judge-repair.js';
+import { judgeRepair } from '../validation/judge-repair.js';
 import { relevantFixers } from './fixer-relevance.js';
-import { outsideIntent } from './repair-intent.js';
+import { outsideIntent } from '../validation/repair-intent.js';
 import { changedFor, type KeptRepair, keptFor, keptRepair } from './kept-repairs.js';
 import { type FixTask, planFixTasks } from '../plan/plan-fix.js';
-import { type FixTarget, selectCommands } from './select-commands.js';
-import { type Validation, validate } from './validate.js';
+import { type FixTarget, selectCommands } from '../validation/select-commands.js';
+import { type Validation, validate } from '../validation/validate.js';
 
 export type { ProgressRenderer } from './listr-options.js';
 

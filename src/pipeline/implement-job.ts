@@ -20,8 +20,8 @@ import { taskReport } from '../report/task-report.js';
 import { diffFailures } from '../validation/failure.js';
 import type { ModelDeps } from './fix-job.js';
 import { listrOptions, type ProgressRenderer } from './listr-options.js';
-import { selectCommands } from './select-commands.js';
-import { type Validation, validate } from './validate.js';
+import { selectCommands } from '../validation/select-commands.js';
+import { type Validation, validate } from '../validation/validate.js';
 
 export interface ImplementJobRequest {
   root: string;
