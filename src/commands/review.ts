@@ -20,20 +20,20 @@ export default class Review extends BaseCommand {
     const { flags } = await this.parse(Review);
     const [
       { repoRoot },
-      { loadConfig },
+      { loadJobConfig },
       { connectGitHub },
       { runReviewJob },
       { newRunId, writeRunFile },
     ] = await Promise.all([
       import('../forge/git.js'),
-      import('../config/load.js'),
+      import('../validation/job-config.js'),
       import('../jobs/local-github.js'),
       import('../jobs/review.js'),
       import('../report/run-file.js'),
     ]);
     try {
       const root = await repoRoot(flags.cwd);
-      const { config, file } = await loadConfig(root, flags.config);
+      const { config, file } = await loadJobConfig(root, flags.config);
       const { gh, repo } = await connectGitHub(root);
       const report = await runReviewJob({
         root,

@@ -1,6 +1,6 @@
 import type { TierName } from '../config/schema.js';
 import { configInRepo } from '../providers/key-policy.js';
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import { repoRoot } from '../forge/git.js';
 import { simpleGit } from 'simple-git';
 import { errorMessage, UsageError } from '../errors.js';
@@ -38,7 +38,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
     throw new UsageError(
       "--pr and --branch do not go together: --pr commits on distiq's own branch",
     );
-  const { config, file } = await loadConfig(root, opts.configFile);
+  const { config, file } = await loadJobConfig(root, opts.configFile);
   const interactive = Boolean(process.stdout.isTTY) && !isCI();
   const tiers = opts.tiers ?? config.fix.tiers;
   // Spending that only a file in the repo asked for is said out loud, with the file.

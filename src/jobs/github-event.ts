@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { simpleGit } from 'simple-git';
 import type { DistiqConfig, TierName } from '../config/schema.js';
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import { BudgetExceededError, DistiqError, errorMessage, UsageError } from '../errors.js';
 import { authorizeActor } from '../forge/github/authorize.js';
 import {
@@ -105,7 +105,7 @@ export async function runGithubEvent(opts: {
     );
   const payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
   const root = await repoRoot(opts.cwd);
-  const { config, file } = await loadConfig(root, opts.inputs.configFile);
+  const { config, file } = await loadJobConfig(root, opts.inputs.configFile);
   const repo = repoFrom(env.GITHUB_REPOSITORY ?? payload.repository?.full_name);
   const trigger = decideTrigger(eventName, payload, {
     command: opts.inputs.command,

@@ -3,7 +3,7 @@ import { simpleGit } from 'simple-git';
 import type { PlanTask } from '../plan/types.js';
 import { matrixJson, shardPlan } from '../shard/matrix.js';
 import { writePlanFile } from '../shard/plan-file.js';
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import { JobContext } from '../context/job-context.js';
 import { resolveCommands } from '../detect/commands.js';
 import { implementMessages, repairMessages } from '../execute/repair-prompt.js';
@@ -51,7 +51,7 @@ export interface PlanOptions {
 /** Plans without executing: fix runs the validation commands and groups failures; implement asks the planner. */
 export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?: string }> {
   const root = await repoRoot(opts.cwd);
-  const { config, file } = await loadConfig(root, opts.configFile);
+  const { config, file } = await loadJobConfig(root, opts.configFile);
   const context = await JobContext.open(root, config.models.contextTokens);
   let tasks: PlanTask[];
   let items: string[] = [];
