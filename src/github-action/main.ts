@@ -1,7 +1,7 @@
 import { TIER_NAMES, type TierName } from '../config/tiers.js';
 import { BudgetExceededError, DistiqError, errorMessage } from '../errors.js';
 import { annotations, appendSummary, setOutputs } from '../forge/github/actions-io.js';
-import { type EventInputs, runGithubEvent } from '../jobs/github-event.js';
+import { type EventInputs, runGithubEvent } from './event.js';
 import type { LocalTierState } from './local-tier.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';

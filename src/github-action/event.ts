@@ -27,12 +27,12 @@ import { buildCostReport, type CostReport } from '../report/cost.js';
 import { newRunId, runFilePath, writeRunFile } from '../report/run-file.js';
 import { makeRedactor } from '../security/secrets.js';
 import type { Failure } from '../validation/failure.js';
-import { implementModels } from './implement.js';
+import { implementModels } from '../jobs/implement.js';
 import { countTokens } from 'gpt-tokenizer';
-import { type LocalTierState, prepareLocalTier } from '../github-action/local-tier.js';
+import { type LocalTierState, prepareLocalTier } from './local-tier.js';
 import type { ModelDeps } from '../pipeline/fix-job.js';
-import { buildModelDeps } from './model-deps.js';
-import { runReviewJob } from './review.js';
+import { buildModelDeps } from '../jobs/model-deps.js';
+import { runReviewJob } from '../jobs/review.js';
 
 export interface EventInputs {
   command: 'auto' | 'fix' | 'implement' | 'review';
