@@ -31,7 +31,7 @@ import { implementModels } from '../jobs/implement.js';
 import { countTokens } from 'gpt-tokenizer';
 import { type LocalTierState, prepareLocalTier } from './local-tier.js';
 import type { ModelDeps } from '../pipeline/fix-job.js';
-import { buildModelDeps } from '../jobs/model-deps.js';
+import { buildModelDeps } from '../routing/model-deps.js';
 import { runReviewJob } from '../jobs/review.js';
 
 export interface EventInputs {

@@ -6,7 +6,7 @@ import { simpleGit } from 'simple-git';
 import { errorMessage, UsageError } from '../errors.js';
 import { runFixJob } from '../pipeline/fix-job.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
-import { assertUsableModel, buildModelDeps } from './model-deps.js';
+import { assertUsableModel, buildModelDeps } from '../routing/model-deps.js';
 import { isCI } from '../util-env.js';
 import type { FixTarget } from '../validation/select-commands.js';
 import type { FixReport } from '../report/fix-report.js';

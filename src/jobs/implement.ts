@@ -9,7 +9,7 @@ import { requireItems } from '../plan/checklist.js';
 import type { ImplementReport } from '../report/implement-report.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
 import { isCI } from '../util-env.js';
-import { buildModelDeps } from './model-deps.js';
+import { buildModelDeps } from '../routing/model-deps.js';
 import { connectGitHub, deliverLocally, issueChecklist } from './local-github.js';
 import { sanitizeUserText } from '../forge/github/sanitize.js';
 

@@ -1,7 +1,7 @@
 import { loadJobConfig } from '../validation/job-config.js';
 import { repoRoot } from '../forge/git.js';
 import { MODEL_TIERS } from '../routing/router.js';
-import { buildModelDeps } from './model-deps.js';
+import { buildModelDeps } from '../routing/model-deps.js';
 import { ledgerFile } from '../budget/ledger.js';
 
 export interface ModelsListing {

@@ -18,7 +18,7 @@ import { MODEL_TIERS } from '../routing/router.js';
 import { implementModels, readChecklist } from './implement.js';
 import { openOutcomeLog, planRoute } from '../routing/job-routing.js';
 import type { RouteDecision } from '../routing/route.js';
-import { buildModelDeps } from './model-deps.js';
+import { buildModelDeps } from '../routing/model-deps.js';
 
 /** The `--json` output of `distiq plan`: a public contract (README "JSON output"). */
 export interface PlanReport {

@@ -8,7 +8,7 @@ import type { ReviewReport } from '../report/review-report.js';
 import { reviewDiff } from '../review/review-pr.js';
 import { makeRedactor } from '../security/secrets.js';
 import type { ModelDeps } from '../pipeline/fix-job.js';
-import { assertUsableModel, buildModelDeps } from './model-deps.js';
+import { assertUsableModel, buildModelDeps } from '../routing/model-deps.js';
 
 export interface ReviewJobOptions {
   root: string;

@@ -9,7 +9,7 @@ import { readPlanFile } from '../shard/plan-file.js';
 import { runShard, type ShardReport } from '../shard/run-shard.js';
 import { isCI } from '../util-env.js';
 import { deliverLocally, connectGitHub } from './local-github.js';
-import { buildModelDeps } from './model-deps.js';
+import { buildModelDeps } from '../routing/model-deps.js';
 
 /** `distiq run --plan plan.json --shard K`: one shard, on its slice of the job budget. */
 export async function runShardJob(o: {

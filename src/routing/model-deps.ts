@@ -10,7 +10,7 @@ import type { ModelDeps } from '../pipeline/fix-job.js';
 import { createProvider } from '../providers/create.js';
 import { ReplayCache } from '../memory/replay-cache.js';
 import { memoryStateDir } from '../memory/state.js';
-import { buildLadders, pricedModel, providerSpecs, tierSteps } from '../routing/router.js';
+import { buildLadders, pricedModel, providerSpecs, tierSteps } from './router.js';
 
 /**
  * Everything model calls need, validated before any spend: ladders (unknown providers and
