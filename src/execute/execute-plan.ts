@@ -42,8 +42,10 @@ import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
 import type { ReplayCache } from '../memory/replay-cache.js';
 
-export type TaskStatus =
-  'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
+import type { TaskStatus } from '../report/status.js';
+import { TIER_NAMES } from '../config/tiers.js';
+
+export type { TaskStatus };
 
 export interface TaskOutcome {
   task: PlanTask;
@@ -505,9 +507,9 @@ async function syntaxRegressions(edits: FileEdit[]): Promise<string[]> {
   return out;
 }
 
-const TIER_ORDER = ['autofix', 'local', 'cheap', 'premium'];
+/** Cheapest first: the one tier order (config/tiers). */
 function tierRank(tier: string): number {
-  return TIER_ORDER.indexOf(tier);
+  return (TIER_NAMES as readonly string[]).indexOf(tier);
 }
 
 function remainingOf(task: PlanTask, v: Validation): PlanTask['failures'] {

@@ -1,6 +1,7 @@
 import type { Trigger } from '../forge/github/trigger.js';
 import { runReviewJob } from '../jobs/review.js';
 import { costLine, costTableMarkdown } from '../report/markdown.js';
+import { isSuccess } from '../report/status.js';
 import { missingModels, prepareTiers } from './action-tiers.js';
 import { type Ctx, errorResult, type EventResult, finish, skipped } from './event-context.js';
 import { type CommentTrigger, gateComment, gateWorkflowRun } from './gate.js';
@@ -80,7 +81,7 @@ export async function onComment(ctx: Ctx, t: CommentTrigger): Promise<EventResul
     await react(false);
     return failed;
   }
-  await react(['fixed', 'implemented', 'reviewed', 'nothing-to-fix'].includes(result.status));
+  await react(isSuccess(result.status));
   return result;
 }
 

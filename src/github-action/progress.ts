@@ -1,4 +1,5 @@
 import { costTableMarkdown } from '../report/markdown.js';
+import { isSuccess } from '../report/status.js';
 import type { Ctx, EventResult } from './event-context.js';
 import type { CommentTrigger } from './gate.js';
 import { bestEffort } from './event-context.js';
@@ -43,7 +44,7 @@ export async function startProgress(ctx: Ctx, t: CommentTrigger, capNote: string
 }
 
 export function progressText(r: EventResult): string {
-  const ok = ['fixed', 'implemented', 'nothing-to-fix'].includes(r.status);
+  const ok = isSuccess(r.status);
   return `${ok ? '✅' : '⚠️'} distiq ${r.report?.job ?? ''}: **${r.status}**. ${r.prUrl ? `Pull request: ${r.prUrl}` : (r.summary.split('\n\n')[1] ?? '')}${droppedList(r)}\n\n${r.report ? costTableMarkdown(r.report.cost) : ''}`;
 }
 
