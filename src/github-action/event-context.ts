@@ -8,7 +8,7 @@ import { costTableMarkdown } from '../report/markdown.js';
 import { buildCostReport, type CostReport } from '../report/cost.js';
 import { runFilePath, writeRunFile } from '../report/run-file.js';
 import type { Failure } from '../validation/failure.js';
-import type { ModelDeps } from '../pipeline/fix-job.js';
+import type { ModelDeps } from '../routing/model-deps.js';
 import type { LocalTierState } from './local-tier.js';
 
 // What one run of the Action carries (Ctx) and how it ends: a result with the run file, the

@@ -7,7 +7,7 @@ import { costLine } from '../report/markdown.js';
 import type { ReviewReport } from '../report/review-report.js';
 import { reviewDiff } from '../review/review-pr.js';
 import { makeRedactor } from '../security/secrets.js';
-import type { ModelDeps } from '../pipeline/fix-job.js';
+import type { ModelDeps } from '../routing/model-deps.js';
 import { assertUsableModel, buildModelDeps } from '../routing/model-deps.js';
 
 export interface ReviewJobOptions {

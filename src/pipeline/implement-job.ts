@@ -18,7 +18,7 @@ import { buildCostReport } from '../report/cost.js';
 import type { ImplementReport } from '../report/implement-report.js';
 import { taskReport } from '../report/task-report.js';
 import { diffFailures } from '../validation/failure.js';
-import type { ModelDeps } from './fix-job.js';
+import type { ModelDeps } from '../routing/model-deps.js';
 import { listrOptions, type ProgressRenderer } from './listr-options.js';
 import { selectCommands } from '../validation/select-commands.js';
 import { type Validation, validate } from '../validation/validate.js';

@@ -14,7 +14,7 @@ import {
   newExecutionState,
 } from '../execute/execute-plan.js';
 import { assertCleanTree } from '../forge/git.js';
-import type { ModelDeps } from '../pipeline/fix-job.js';
+import type { ModelDeps } from '../routing/model-deps.js';
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { listrOptions, type ProgressRenderer } from '../pipeline/listr-options.js';
 import { selectCommands } from '../validation/select-commands.js';
