@@ -6,7 +6,7 @@ import { JobMemory } from '../memory/job-memory.js';
 import { JobRouting } from '../routing/job-routing.js';
 import { type Failure, failureKey } from '../validation/failure.js';
 import { changedFor, keptFor } from './kept-repairs.js';
-import { type FixTask } from '../plan/plan-fix.js';
+import type { FixTask } from '../plan/plan-fix.js';
 import type { FixJobRequest, JobState } from './fix-state.js';
 
 // The fix report: tasks with their tiers and outcomes, commands before and after, the cost.

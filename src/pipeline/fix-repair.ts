@@ -1,4 +1,4 @@
-import { type ListrTaskWrapper } from 'listr2';
+import type { ListrTaskWrapper } from 'listr2';
 import { eslintFixer } from '../autofix/eslint.js';
 import type { Fixer, RepairProposal } from '../autofix/fixer.js';
 import { prettierFixer } from '../autofix/prettier.js';

@@ -26,8 +26,6 @@ const OVER_300_ALLOWED = [
   'edits/path-policy.ts',
   'memory/fix-memory.ts',
   'config/schema.ts',
-  'execute/execute-plan.ts',
-  'pipeline/fix-job.ts',
 ];
 
 function figures(): Figures {
