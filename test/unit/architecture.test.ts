@@ -25,7 +25,6 @@ const OVER_300_ALLOWED = [
   'edits/apply-edits.ts',
   'edits/path-policy.ts',
   'memory/fix-memory.ts',
-  'config/schema.ts',
 ];
 
 function figures(): Figures {
