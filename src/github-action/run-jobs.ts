@@ -1,4 +1,4 @@
-import { simpleGit } from 'simple-git';
+import { Git } from '../forge/git.js';
 import { countTokens } from 'gpt-tokenizer';
 import { errorMessage, UsageError } from '../errors.js';
 import { deliverPullRequest } from '../forge/github/deliver.js';
@@ -122,7 +122,7 @@ export async function fixWorkflowRun(
   t: Extract<Trigger, { source: 'workflow_run' }>,
 ): Promise<EventResult> {
   // Validate exactly the commit that failed: the workflow checks out head_sha; a branch name could have moved.
-  const head = (await simpleGit({ baseDir: ctx.root }).revparse(['HEAD'])).trim();
+  const head = await new Git(ctx.root).head();
   if (head !== t.headSha)
     throw new UsageError(
       `The checkout is at ${head.slice(0, 12)}, not the failed run's head_sha ${t.headSha.slice(0, 12)}`,

@@ -1,8 +1,7 @@
 import type { TierName } from '../config/schema.js';
 import { configInRepo } from '../providers/key-policy.js';
 import { loadJobConfig } from '../validation/job-config.js';
-import { repoRoot } from '../forge/git.js';
-import { simpleGit } from 'simple-git';
+import { Git, repoRoot } from '../forge/git.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { runFixJob } from '../pipeline/fix-job.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
@@ -65,9 +64,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
         );
   const runId = newRunId();
   // --branch leaves the user on the new branch (documented); the report says where they came from.
-  const startBranch = opts.branch
-    ? (await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])).trim()
-    : null;
+  const startBranch = opts.branch ? await new Git(root).branch() : null;
   try {
     const report = await runFixJob({
       models,
@@ -89,9 +86,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
     if (opts.pr && report.status === 'fixed' && report.changedFiles.length > 0 && !report.dryRun) {
       const { connectGitHub, deliverLocally } = await import('./local-github.js');
       const github = await connectGitHub(root);
-      const current = (
-        await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])
-      ).trim();
+      const current = await new Git(root).branch();
       const pr = await deliverLocally({
         root,
         config,

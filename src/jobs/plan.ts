@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
 import type { PlanTask } from '../plan/types.js';
 import { matrixJson, shardPlan } from '../shard/matrix.js';
 import { writePlanFile } from '../shard/plan-file.js';
@@ -7,7 +6,7 @@ import { loadJobConfig } from '../validation/job-config.js';
 import { JobContext } from '../context/job-context.js';
 import { resolveCommands } from '../detect/commands.js';
 import { implementMessages, repairMessages } from '../execute/repair-prompt.js';
-import { repoRoot } from '../forge/git.js';
+import { Git, repoRoot } from '../forge/git.js';
 import { estimateTasks, type TaskEstimate } from '../plan/estimate.js';
 import { planFixTasks } from '../plan/plan-fix.js';
 import { planImplementation } from '../plan/plan-implement.js';
@@ -134,7 +133,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
       maxTasksPerShard: opts.matrix.maxTasksPerShard,
       budgetUsd: Math.max(0, budgetUsd - deps.recorder.totalUsd()),
     });
-    const baseSha = (await simpleGit({ baseDir: root }).revparse(['HEAD'])).trim();
+    const baseSha = await new Git(root).head();
     writePlanFile(path.resolve(opts.cwd, opts.matrix.out), {
       schemaVersion: 1,
       job: opts.job,

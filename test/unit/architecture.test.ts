@@ -3,6 +3,7 @@
 // most two imports back up a layer, every folder placed in a layer, and no file over 300 lines
 // but those on the allowlist below, which may only shrink.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
@@ -62,5 +63,27 @@ describe('architecture (scripts/check-architecture.js)', () => {
     // A file split below 300 leaves the allowlist, so that it cannot grow back unnoticed.
     const fixed = OVER_300_ALLOWED.filter((file) => !over.includes(file));
     expect(fixed, 'now under 300 lines: remove from OVER_300_ALLOWED').toEqual([]);
+  });
+});
+
+/** src files (relative) whose text imports `pkg` at run time (`import type` is erased). */
+function runtimeImporters(pkg: RegExp): string[] {
+  const src = path.join(ROOT, 'src');
+  return (readdirSync(src, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .filter((f) =>
+      readFileSync(path.join(src, f), 'utf8')
+        .split('\n')
+        .some((l) => /^import (?!type )/.test(l) && pkg.test(l)),
+    )
+    .sort();
+}
+
+describe('forge seam', () => {
+  it('simple-git is imported only by forge/git.ts, Octokit only under forge/github/', () => {
+    expect(runtimeImporters(/from 'simple-git'/)).toEqual(['forge/git.ts']);
+    const octokit = runtimeImporters(/from '@octokit\//);
+    expect(octokit.length).toBeGreaterThan(0);
+    expect(octokit.filter((f) => !f.startsWith('forge/github/'))).toEqual([]);
   });
 });
