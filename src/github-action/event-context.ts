@@ -5,7 +5,7 @@ import type { FixReport } from '../report/fix-report.js';
 import type { ImplementReport } from '../report/implement-report.js';
 import type { ReviewReport } from '../report/review-report.js';
 import { costTableMarkdown } from '../report/markdown.js';
-import { buildCostReport, type CostReport } from '../report/cost.js';
+import { buildCostReport, type CostReport } from '../budget/cost-report.js';
 import { runFilePath, writeRunFile } from '../report/run-file.js';
 import type { Failure } from '../validation/failure.js';
 import type { ModelDeps } from '../routing/model-deps.js';

@@ -12,7 +12,7 @@ import { planFixTasks } from '../plan/plan-fix.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import { type FixTarget, selectCommands } from '../validation/select-commands.js';
 import { validate } from '../validation/validate.js';
-import { buildCostReport, type CostReport } from '../report/cost.js';
+import { buildCostReport, type CostReport } from '../budget/cost-report.js';
 import { MODEL_TIERS } from '../routing/router.js';
 import { implementModels, readChecklist } from './implement.js';
 import { openOutcomeLog, planRoute } from '../routing/job-routing.js';

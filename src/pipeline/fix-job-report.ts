@@ -1,5 +1,5 @@
 import type { FixReport, TaskReport } from '../report/fix-report.js';
-import { buildCostReport } from '../report/cost.js';
+import { buildCostReport } from '../budget/cost-report.js';
 import { taskReport } from '../report/task-report.js';
 import type { TierLadder } from '../routing/router.js';
 import { JobMemory } from '../memory/job-memory.js';

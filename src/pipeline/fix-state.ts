@@ -2,7 +2,7 @@ import type { DistiqConfig, TierName } from '../config/schema.js';
 import type { ResolvedCommand } from '../detect/commands.js';
 import type { ExecutionState } from '../execute/execute-plan.js';
 import type { FixTask } from '../plan/plan-fix.js';
-import type { FreeRepair } from '../report/cost.js';
+import type { FreeRepair } from '../budget/cost-report.js';
 import type { FixReport, RepairReport } from '../report/fix-report.js';
 import type { ModelDeps } from '../routing/model-deps.js';
 import type { FixTarget } from '../validation/select-commands.js';

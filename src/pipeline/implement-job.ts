@@ -14,7 +14,7 @@ import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forg
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import type { PlanTask } from '../plan/types.js';
-import { buildCostReport } from '../report/cost.js';
+import { buildCostReport } from '../budget/cost-report.js';
 import type { ImplementReport } from '../report/implement-report.js';
 import { taskReport } from '../report/task-report.js';
 import { diffFailures } from '../validation/failure.js';

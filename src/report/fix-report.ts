@@ -46,7 +46,7 @@ export interface RepairReport {
   tampered?: string[];
 }
 
-import type { CostReport } from './cost.js';
+import type { CostReport } from '../budget/cost-report.js';
 import type { MemoryReport } from '../memory/job-memory.js';
 import type { RouteDecision } from '../routing/route.js';
 

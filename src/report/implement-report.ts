@@ -1,4 +1,4 @@
-import type { CostReport } from './cost.js';
+import type { CostReport } from '../budget/cost-report.js';
 import { exitCodeForStatus } from './status.js';
 import type { CommandReport, RepairReport, TaskReport } from './fix-report.js';
 import type { Failure } from '../validation/failure.js';

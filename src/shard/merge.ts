@@ -10,7 +10,7 @@ import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { describeRefusal, loadPathPolicy, refusedPath } from '../edits/path-policy.js';
 import { selectCommands } from '../validation/select-commands.js';
 import { validate } from '../validation/validate.js';
-import { buildCostReport, type CostReport } from '../report/cost.js';
+import { buildCostReport, type CostReport } from '../budget/cost-report.js';
 import type { TaskReport } from '../report/fix-report.js';
 import type { Failure } from '../validation/failure.js';
 import type { PlanFile } from './plan-file.js';
