@@ -189,7 +189,7 @@ async function cacheShare(L, { jobs }) {
     dist('context/job-context.js'),
     dist('plan/plan-fix.js'),
     dist('execute/repair-prompt.js'),
-    dist('pipeline/validate.js'),
+    dist('validation/validate.js'),
   ]);
   const { countTokens } = await import('gpt-tokenizer');
   const tok = (msgs) => msgs.reduce((a, m) => a + countTokens(m.content) + 4, 0);

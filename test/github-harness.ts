@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import nock from 'nock';
-import { runGithubEvent, type EventInputs } from '../src/jobs/github-event.js';
+import { runGithubEvent, type EventInputs } from '../src/github-action/event.js';
 import { type ChatBody, completion } from './loopback-openai.js';
 import { git, makeRepo, tempDir } from './helpers.js';
 

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base.js';
+import { exitCodeForStatus } from '../report/status.js';
 
 export default class Merge extends BaseCommand {
   static override summary =
@@ -46,8 +47,8 @@ export default class Merge extends BaseCommand {
         lines.push('', renderCost(r.cost, r.durationMs));
         this.print(lines.join('\n'));
       }
-      if (!['fixed', 'implemented'].includes(r.status))
-        this.exit(r.status === 'over-budget' ? 3 : 1);
+      const code = exitCodeForStatus(r.status, 'merge');
+      if (code !== 0) this.exit(code);
     } finally {
       interrupt.dispose();
     }

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base.js';
+import { exitCodeForStatus } from '../report/status.js';
 import { budgetFlag } from './flags.js';
 
 export default class Review extends BaseCommand {
@@ -20,20 +21,20 @@ export default class Review extends BaseCommand {
     const { flags } = await this.parse(Review);
     const [
       { repoRoot },
-      { loadConfig },
+      { loadJobConfig },
       { connectGitHub },
       { runReviewJob },
       { newRunId, writeRunFile },
     ] = await Promise.all([
       import('../forge/git.js'),
-      import('../config/load.js'),
+      import('../validation/job-config.js'),
       import('../jobs/local-github.js'),
       import('../jobs/review.js'),
       import('../report/run-file.js'),
     ]);
     try {
       const root = await repoRoot(flags.cwd);
-      const { config, file } = await loadConfig(root, flags.config);
+      const { config, file } = await loadJobConfig(root, flags.config);
       const { gh, repo } = await connectGitHub(root);
       const report = await runReviewJob({
         root,
@@ -64,7 +65,8 @@ export default class Review extends BaseCommand {
         `Spent $${report.cost.usd.toFixed(4)} · all-premium comparison ≈ $${report.cost.baselineUsd.toFixed(4)} (not spent) · tiers ${report.tierPath.join(' → ') || '-'}`,
       );
       this.print(lines.join('\n'));
-      if (report.status === 'over-budget') this.exit(3);
+      const code = exitCodeForStatus(report.status, 'review');
+      if (code !== 0) this.exit(code);
     } finally {
       interrupt.dispose();
     }

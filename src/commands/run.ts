@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base.js';
+import { exitCodeForStatus } from '../report/status.js';
 import { parseTiers } from './fix.js';
 
 export default class Run extends BaseCommand {
@@ -41,7 +42,8 @@ export default class Run extends BaseCommand {
           `Shard ${r.shard}: ${r.status}; ${r.tasks.filter((t) => t.status === 'fixed' || t.status === 'done').length}/${r.tasks.length} task(s); spent $${r.budget.spentUsd.toFixed(4)} of its $${r.budget.sliceUsd.toFixed(4)} slice; patch ${r.patch} (${r.changedFiles.length} file(s))`,
         );
       if (interrupt.signal.aborted) this.exit(130);
-      if (r.status === 'over-budget') this.exit(3);
+      const code = exitCodeForStatus(r.status, 'shard');
+      if (code !== 0) this.exit(code);
     } finally {
       interrupt.dispose();
     }

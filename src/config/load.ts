@@ -6,7 +6,6 @@ import { stripVTControlCharacters } from 'node:util';
 import { ConfigError, ConfigSyntaxError, type ConfigProblem } from '../errors.js';
 import { registerSecretNames } from '../security/secrets.js';
 import { ConfigSchema, DEFAULT_PROVIDERS, type DistiqConfig } from './schema.js';
-import { configureSandbox } from '../validation/sandbox.js';
 
 export interface LoadedConfig {
   config: DistiqConfig;
@@ -38,9 +37,6 @@ export async function loadConfig(root: string, explicitFile?: string): Promise<L
       ? { config: ConfigSchema.parse({}), file: result?.filepath ?? null }
       : { config: validateConfig(result.config, result.filepath), file: result.filepath };
   registerConfigSecrets(loaded.config);
-  // Every validation command of this process runs under it (the config key is `sandbox`).
-  const { sandbox, network } = loaded.config.validation;
-  configureSandbox({ mode: sandbox, network });
   return loaded;
 }
 

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 
-import { nonLlmKeyName } from '../providers/key-policy.js';
 import { TIER_NAMES } from './tiers.js';
+import { usd } from './schema-common.js';
+import { githubSchema } from './schema-github.js';
+import { hooksSchema } from './schema-hooks.js';
+import { priceOverride, providerSpec, tierStep } from './schema-providers.js';
+
+export { DEFAULT_PROVIDERS, DEFAULT_TIERS } from './schema-providers.js';
 
 export { COMMAND_KINDS, TIER_NAMES, type CommandKind, type TierName } from './tiers.js';
 
@@ -27,106 +32,6 @@ const commandSpec = z.union([
     })
     .strict(),
 ]);
-
-const usd = z.number().positive().finite();
-
-// A provider key variable may not be one that holds a GitHub, registry, cloud, SSH or DB secret.
-const apiKeyEnv = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
-  .refine(
-    (v) => !nonLlmKeyName(v),
-    'an LLM API key variable (not a GitHub, npm, cloud, SSH or database credential)',
-  );
-
-const providerSpec = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('anthropic'),
-      apiKeyEnv: apiKeyEnv.default('ANTHROPIC_API_KEY'),
-      baseURL: z.string().url().optional(),
-      cacheTtl: z.enum(['5m', '1h']).default('5m'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('openai'),
-      apiKeyEnv: apiKeyEnv.default('OPENAI_API_KEY'),
-      baseURL: z.string().url().optional(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('openai-compatible'),
-      baseURL: z.string().url(),
-      apiKeyEnv: apiKeyEnv
-        .optional()
-        .describe(
-          'Variable holding the key; omit for servers without auth (vLLM, llama.cpp, Ollama).',
-        ),
-      pricingProvider: z
-        .string()
-        .optional()
-        .describe(
-          'genai-prices provider id (deepseek, groq, openrouter, …); matched from baseURL when omitted.',
-        ),
-      free: z.boolean().default(false).describe('A self-hosted server: calls cost $0.'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('llama'),
-      modelPath: z.string().min(1),
-      gpu: z.enum(['auto', 'off']).default('auto'),
-      threads: z.number().int().positive().optional(),
-      perHourUsd: z.number().min(0).default(0),
-      contextSize: z
-        .number()
-        .int()
-        .min(256)
-        .optional()
-        .describe(
-          "Context window in tokens (default: the model's training context, at most 4096).",
-        ),
-    })
-    .strict(),
-]);
-
-const tierStep = z.object({ provider: z.string().min(1), model: z.string().min(1) }).strict();
-const priceOverride = z
-  .object({
-    input: z.number().min(0),
-    output: z.number().min(0),
-    cacheRead: z.number().min(0).optional(),
-    cacheWrite: z.number().min(0).optional(),
-    cacheWrite1h: z.number().min(0).optional(),
-  })
-  .strict();
-
-export const DEFAULT_PROVIDERS = {
-  anthropic: { type: 'anthropic', apiKeyEnv: 'ANTHROPIC_API_KEY', cacheTtl: '5m' },
-  openai: { type: 'openai', apiKeyEnv: 'OPENAI_API_KEY' },
-  deepseek: {
-    type: 'openai-compatible',
-    baseURL: 'https://api.deepseek.com',
-    apiKeyEnv: 'DEEPSEEK_API_KEY',
-    pricingProvider: 'deepseek',
-    free: false,
-  },
-} as const;
-
-export const DEFAULT_TIERS = {
-  local: [],
-  cheap: [
-    { provider: 'deepseek', model: 'deepseek-chat' },
-    { provider: 'anthropic', model: 'claude-haiku-4-5' },
-    { provider: 'openai', model: 'gpt-4o-mini' },
-  ],
-  premium: [
-    { provider: 'anthropic', model: 'claude-sonnet-4-5' },
-    { provider: 'openai', model: 'gpt-4o' },
-  ],
-};
 
 export const ConfigSchema = z
   .object({
@@ -332,153 +237,8 @@ export const ConfigSchema = z
         contextTokens: 8000,
         requestTimeoutSec: 120,
       }),
-    hooks: z
-      .object({
-        prePush: z
-          .object({
-            syntax: z
-              .boolean()
-              .default(true)
-              .describe('tree-sitter syntax check of the pushed files.'),
-            commands: z
-              .array(
-                z
-                  .object({
-                    name: z.string().min(1),
-                    run: z
-                      .string()
-                      .min(1)
-                      .describe(
-                        'Shell command; with scope "files" the changed files are appended.',
-                      ),
-                    scope: z.enum(['files', 'repo']).default('files'),
-                    pattern: z
-                      .string()
-                      .default('\\.(c|m)?[jt]sx?$')
-                      .describe('Regex: which changed files a "files" command receives.'),
-                    timeoutSec: z.number().positive().default(120),
-                    fix: z
-                      .string()
-                      .optional()
-                      .describe(
-                        'The command that repairs what this one reports, shown when it blocks (e.g. "distiq fix --lint").',
-                      ),
-                  })
-                  .strict(),
-              )
-              .default([]),
-            review: z
-              .object({
-                tiers: z
-                  .array(z.enum(TIER_NAMES))
-                  .default([])
-                  .describe(
-                    'Model review of the diff: [] off, ["local"] the local model only; paid tiers only if listed here.',
-                  ),
-                budget: usd.default(0.05),
-              })
-              .strict()
-              .default({ tiers: [], budget: 0.05 }),
-            block: z
-              .array(z.enum(['syntax', 'commands', 'review']))
-              .default(['syntax', 'commands'])
-              .describe('Finding classes that block the push.'),
-          })
-          .strict()
-          .default({
-            syntax: true,
-            commands: [],
-            review: { tiers: [], budget: 0.05 },
-            block: ['syntax', 'commands'],
-          }),
-      })
-      .strict()
-      .default({
-        prePush: {
-          syntax: true,
-          commands: [],
-          review: { tiers: [], budget: 0.05 },
-          block: ['syntax', 'commands'],
-        },
-      }),
-    github: z
-      .object({
-        allowBots: z
-          .array(
-            z
-              .string()
-              .min(1)
-              .refine((v) => !v.includes('*'), 'a bot login; wildcards are not accepted'),
-          )
-          .default([])
-          .describe(
-            'Bot accounts allowed to trigger /distiq commands (e.g. "renovate[bot]"); "*" is not accepted.',
-          ),
-        branchPrefix: z
-          .string()
-          .regex(/^distiq\/[\w./-]*$/, 'a prefix starting with "distiq/"')
-          .default('distiq/')
-          .describe('distiq pushes only to branches under this prefix.'),
-        maxCommentBudget: usd
-          .optional()
-          .describe('Highest --budget a /distiq comment may ask for (default: budget.perRun).'),
-        maxRunsPerThread: z
-          .number()
-          .int()
-          .min(1)
-          .max(100)
-          .default(5)
-          .describe(
-            '/distiq runs per issue or pull request; further commands get a reply and nothing runs.',
-          ),
-        review: z
-          .object({
-            tiers: z
-              .array(z.enum(TIER_NAMES))
-              .default(['cheap', 'premium'])
-              .describe(
-                'Reviewer tiers: the first usable one reviews; the next one only for large or risky diffs.',
-              ),
-            skip: z
-              .array(z.string())
-              .default([
-                '**/*.lock',
-                '**/package-lock.json',
-                '**/dist/**',
-                '**/*.min.js',
-                '**/*.snap',
-              ])
-              .describe('Globs of files never reviewed.'),
-            maxComments: z.number().int().min(0).max(100).default(15),
-            largeDiffLines: z
-              .number()
-              .int()
-              .positive()
-              .default(800)
-              .describe(
-                'Changed lines from which a diff counts as large (escalated to the next reviewer tier).',
-              ),
-          })
-          .strict()
-          .default({
-            tiers: ['cheap', 'premium'],
-            skip: ['**/*.lock', '**/package-lock.json', '**/dist/**', '**/*.min.js', '**/*.snap'],
-            maxComments: 15,
-            largeDiffLines: 800,
-          }),
-      })
-      .strict()
-      .default({
-        allowBots: [],
-        branchPrefix: 'distiq/',
-        maxRunsPerThread: 5,
-        review: {
-          tiers: ['cheap', 'premium'],
-          skip: ['**/*.lock', '**/package-lock.json', '**/dist/**', '**/*.min.js', '**/*.snap'],
-          maxComments: 15,
-          largeDiffLines: 800,
-        },
-      }),
+    hooks: hooksSchema,
+    github: githubSchema,
     secrets: z
       .object({
         envVars: z

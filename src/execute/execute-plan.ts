@@ -1,122 +1,35 @@
-import { readFileSync } from 'node:fs';
 import type { ListrTask } from 'listr2';
-import type { Budget } from '../budget/budget.js';
 import {
   type CallRecord,
   CallRecorder,
   callModel,
   ModelCallFailedError,
 } from '../budget/call-model.js';
-import type { PriceBook } from '../budget/prices.js';
 import type { FileEdit } from '../autofix/fixer.js';
-import type { JobContext } from '../context/job-context.js';
-import type { ResolvedCommand } from '../detect/commands.js';
 import { BudgetExceededError, errorMessage } from '../errors.js';
-import { resolveSafePath } from '../edits/apply-edits.js';
-import { type EditGuard } from '../edits/protected-paths.js';
-import { loadPathPolicy } from '../edits/path-policy.js';
-import { proveEdits } from '../edits/prove.js';
 import {
   describeKey,
   restoreSurface,
   snapshotProofSurface,
   surfaceChanges,
 } from '../edits/integrity.js';
-import { judgeRepair } from '../pipeline/judge-repair.js';
-import { type Validation, validate, validateScoped } from '../pipeline/validate.js';
+import { validate } from '../validation/validate.js';
 import type { PlanTask } from '../plan/types.js';
 import type { ChatMessage } from '../providers/types.js';
-import type { RepairReport } from '../report/fix-report.js';
-import type { TierLadder } from '../routing/router.js';
-import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
-import {
-  EDITS_JSON_SCHEMA,
-  EditApplyError,
-  type Edits,
-  EditsSchema,
-  resolveEdits,
-} from './edit-format.js';
+import { EDITS_JSON_SCHEMA, type Edits, EditsSchema, resolveEdits } from '../edits/edit-format.js';
 import { Mutex } from './mutex.js';
-import { refusedEdit } from '../edits/protected-paths.js';
 import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
-import type { ReplayCache } from '../memory/replay-cache.js';
 
-export type TaskStatus =
-  'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
+import type { TaskStatus } from '../report/status.js';
+import { TIER_NAMES } from '../config/tiers.js';
 
-export interface TaskOutcome {
-  task: PlanTask;
-  status: TaskStatus;
-  /** Every step the task went through, cheapest first ("plan" = the planner's own code applied as written). */
-  tierPath: string[];
-  escalations: string[];
-  attempts: number;
-  changed: string[];
-  calls: CallRecord[];
-  reason?: string;
-}
+import type { ExecuteDeps, ExecutionState, TaskOutcome } from './execution-state.js';
+import { planEdits, prove, remainingOf, stillFailing } from './prove-task.js';
 
-export interface ExecuteDeps {
-  job: 'fix' | 'implement';
-  root: string;
-  commands: ResolvedCommand[];
-  /** Usable ladders, cheapest first. */
-  ladders: TierLadder[];
-  budget: Budget;
-  prices: PriceBook;
-  recorder: CallRecorder;
-  maxAttempts: number;
-  maxOutputTokens: number;
-  maxRetries: number;
-  secretEnvVars: readonly string[];
-  concurrency: number;
-  context: JobContext | null;
-  /** implement: the checklist items, by 1-based number. */
-  items: string[];
-  allowWorkflowEdits: boolean;
-  /** execute.allowPaths: globs the path policy allows although it would refuse them. */
-  allowPaths?: readonly string[];
-  signal?: AbortSignal;
-  /** Exact replay cache: identical requests are answered at $0. */
-  cache?: ReplayCache;
-  /** fix: a model repair was proven (fix memory stores it at the end of the job). */
-  onProven?: (taskId: string, fixed: Failure[], edits: FileEdit[], tier: string) => void;
-  /** fix: stored repairs that did not prove out here, shown to the model as worked examples. */
-  examples?: (failures: Failure[]) => string[];
-}
-
-/** Shared by all tasks of a job; only changed under the proof lock. */
-export interface ExecutionState {
-  current: Validation;
-  changed: Set<string>;
-  repairs: RepairReport[];
-  outcomes: TaskOutcome[];
-  overBudget: boolean;
-  /** Proofs that ran a narrowed command: the full commands must run again before the job reports. */
-  scopedProofs: number;
-  peakConcurrency: number;
-}
-
-export function newExecutionState(current: Validation, plan: PlanTask[]): ExecutionState {
-  return {
-    current,
-    changed: new Set(),
-    repairs: [],
-    outcomes: plan.map((task) => ({
-      task,
-      status: 'skipped',
-      tierPath: [],
-      escalations: [],
-      attempts: 0,
-      changed: [],
-      calls: [],
-    })),
-    overBudget: false,
-    scopedProofs: 0,
-    peakConcurrency: 0,
-  };
-}
+export type { TaskStatus };
+export { newExecutionState } from './execution-state.js';
+export type { ExecuteDeps, ExecutionState, TaskOutcome } from './execution-state.js';
 
 /**
  * One listr2 task per plan task, meant to run with `concurrent: true`: the scheduler decides who
@@ -204,8 +117,6 @@ class TaskRecorder extends CallRecorder {
     this.parent.add(r);
   }
 }
-
-type Proof = { kept: true; reason: string } | { kept: false; reason: string };
 
 /**
  * The attempt loop of one task: the planner's own code first (implement), then each tier of the
@@ -335,120 +246,6 @@ async function runTask(
   finish();
 }
 
-/**
- * Under the lock: turn the answer into whole-file edits against the tree as it is now, refuse what
- * may not be written, check syntax, apply, run the commands, keep or roll back exactly.
- */
-async function prove(
-  outcome: TaskOutcome,
-  makeEdits: () => FileEdit[],
-  tier: string,
-  deps: ExecuteDeps,
-  state: ExecutionState,
-): Promise<Proof> {
-  const { task } = outcome;
-  const reject = (reason: string, files: string[] = []): Proof => {
-    state.repairs.push({
-      fixer: tier === 'plan' ? 'plan' : 'model',
-      tier,
-      descriptions: [`${task.id} ${task.title}`],
-      files,
-      outcome: 'rejected',
-      reason,
-    });
-    return { kept: false, reason };
-  };
-  if (deps.signal?.aborted) return { kept: false, reason: 'interrupted' };
-  let edits: FileEdit[];
-  try {
-    edits = makeEdits();
-  } catch (err) {
-    if (err instanceof EditApplyError) return reject(err.message);
-    throw err;
-  }
-  if (edits.length === 0) return reject('the edits changed nothing');
-  const guard = editGuard(task, deps, state);
-  const refused = refusedEdit(edits, guard);
-  if (refused)
-    return reject(
-      refused,
-      edits.map((e) => e.path),
-    );
-  const broken = await syntaxRegressions(edits);
-  if (broken.length > 0)
-    return reject(
-      `the edit breaks the syntax: ${broken.slice(0, 3).join('; ')}`,
-      edits.map((e) => e.path),
-    );
-  let scoped = false;
-  const proof = await proveEdits<Validation>({
-    root: deps.root,
-    edits,
-    guard,
-    signal: deps.signal,
-    validate: async () => {
-      const res = await validateScoped(
-        deps.commands,
-        [...new Set([...task.files, ...edits.map((e) => e.path)])],
-        state.current,
-        { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal },
-      );
-      scoped = res.scoped;
-      return res.validation;
-    },
-    judge: (after) => judgeRepair(state.current, after, { requireProgress: deps.job === 'fix' }),
-  });
-  if (proof.kept === false && proof.interrupted) return { kept: false, reason: 'interrupted' };
-  if (proof.kept === false && (proof.refused || !proof.validation))
-    return reject(
-      proof.reason,
-      edits.map((e) => e.path),
-    );
-  if (scoped) state.scopedProofs++;
-  state.repairs.push({
-    fixer: tier === 'plan' ? 'plan' : 'model',
-    tier,
-    descriptions: [`${task.id} ${task.title}`],
-    files: edits.map((e) => e.path),
-    outcome: proof.kept ? 'kept' : 'rejected',
-    reason: proof.reason,
-    ...(proof.kept === false && proof.tampered ? { tampered: proof.tampered } : {}),
-  });
-  if (!proof.kept) return { kept: false, reason: proof.reason };
-  const after = proof.validation;
-  deps.onProven?.(task.id, diffFailures(state.current.failures, after.failures).fixed, edits, tier);
-  state.current = after;
-  for (const f of proof.changed) state.changed.add(f);
-  outcome.changed.push(...proof.changed.filter((f) => !outcome.changed.includes(f)));
-  try {
-    await deps.context?.refresh(); // lines moved: re-index (only the edited files are parsed again)
-  } catch (err) {
-    outcome.escalations.push(
-      `re-index failed (${errorMessage(err)}); later prompts use the previous index`,
-    );
-  }
-  return { kept: true, reason: proof.reason };
-}
-
-/**
- * The path policy for this task: fix writes the files of its failures plus the definitions its plan
- * joined; implement the files its validated plan names. Files the plan creates, and files distiq
- * itself created and kept earlier in the job, are writable although git does not track them yet.
- */
-function editGuard(task: PlanTask, deps: ExecuteDeps, state: ExecutionState): EditGuard {
-  const policy = loadPathPolicy(deps.root, {
-    allowPaths: deps.allowPaths,
-    allowWorkflowEdits: deps.allowWorkflowEdits,
-    commands: deps.commands.flatMap((c) => [c.run, c.scoped ?? '']),
-  });
-  const planned = task.changes.map((c) => c.path);
-  const created = [
-    ...task.changes.filter((c) => c.action === 'create').map((c) => c.path),
-    ...state.changed,
-  ];
-  return { policy, scope: { files: [...new Set([...task.files, ...planned])], created } };
-}
-
 function messagesFor(
   task: PlanTask,
   deps: ExecuteDeps,
@@ -471,53 +268,7 @@ function messagesFor(
   return implementMessages(task, items, feedback, deps.context?.forTask(task));
 }
 
-/** The planner's changes as edits: modify = search/replace, create = the new content, delete = delete. */
-function planEdits(root: string, task: PlanTask): FileEdit[] {
-  const asModelEdits = task.changes
-    .filter((f) => f.action !== 'delete')
-    .flatMap((f) =>
-      f.action === 'create'
-        ? [{ path: f.path, search: '', replace: f.changes.map((c) => c.new).join('\n') }]
-        : f.changes.map((c) => ({ path: f.path, search: c.old, replace: c.new })),
-    );
-  const edits = asModelEdits.length ? resolveEdits(root, asModelEdits) : [];
-  for (const f of task.changes.filter((c) => c.action === 'delete')) {
-    const abs = resolveSafePath(root, f.path);
-    let before: string;
-    try {
-      before = readFileSync(abs, 'utf8');
-    } catch {
-      throw new EditApplyError(`delete ${f.path}: the file does not exist`);
-    }
-    edits.push({ path: f.path, before, after: null });
-  }
-  return edits;
-}
-
-async function syntaxRegressions(edits: FileEdit[]): Promise<string[]> {
-  const { isSyntaxCheckable, newSyntaxProblems } = await import('../context/syntax-check.js');
-  const out: string[] = [];
-  for (const e of edits) {
-    if (e.after === null || !isSyntaxCheckable(e.path)) continue;
-    for (const p of await newSyntaxProblems(e.path, e.before, e.after))
-      out.push(`${e.path}:${p.line}: ${p.message}`);
-  }
-  return out;
-}
-
-const TIER_ORDER = ['autofix', 'local', 'cheap', 'premium'];
+/** Cheapest first: the one tier order (config/tiers). */
 function tierRank(tier: string): number {
-  return TIER_ORDER.indexOf(tier);
-}
-
-function remainingOf(task: PlanTask, v: Validation): PlanTask['failures'] {
-  return diffFailures(
-    task.failures,
-    v.failures.filter((f) => task.failures.some((t) => failureKey(t) === failureKey(f))),
-  ).remaining;
-}
-
-function stillFailing(task: PlanTask, v: Validation): boolean {
-  const keys = new Set(v.failures.map(failureKey));
-  return task.failures.some((f) => keys.has(failureKey(f)));
+  return (TIER_NAMES as readonly string[]).indexOf(tier);
 }

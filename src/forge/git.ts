@@ -70,3 +70,50 @@ export async function commitOnNewBranch(
   await git.raw([...identity, 'commit', '--no-verify', '-m', message, '--', ...files]);
   return (await git.revparse(['HEAD'])).trim();
 }
+
+/**
+ * One repository's git, the only runtime user of simple-git outside this file's helpers: what the
+ * jobs, the shard runner and merge, and delivery ask of git goes through here.
+ */
+export class Git {
+  private readonly git;
+
+  constructor(readonly root: string) {
+    this.git = simpleGit({ baseDir: root });
+  }
+
+  /** The commit checked out. */
+  async head(): Promise<string> {
+    return (await this.git.revparse(['HEAD'])).trim();
+  }
+
+  /** The branch checked out ("HEAD" when detached). */
+  async branch(): Promise<string> {
+    return (await this.git.revparse(['--abbrev-ref', 'HEAD'])).trim();
+  }
+
+  /** The URL of `origin`, or '' when there is none. */
+  async originUrl(): Promise<string> {
+    return this.git
+      .remote(['get-url', 'origin'])
+      .then((u) => (u ?? '').trim())
+      .catch(() => '');
+  }
+
+  /** A git command with arguments as given (no shell); its standard output. */
+  raw(args: string[]): Promise<string> {
+    return this.git.raw(args);
+  }
+
+  async status(): Promise<string[]> {
+    return dirtyPaths(this.root);
+  }
+}
+
+/**
+ * simple-git for `root` with exactly `env` (a push or fetch with a token header): git config from
+ * the environment is allowed for this one instance only.
+ */
+export function gitWithEnv(root: string, env: Record<string, string>) {
+  return simpleGit({ baseDir: root, unsafe: { allowUnsafeConfigEnvCount: true } }).env(env);
+}

@@ -1,13 +1,14 @@
 import { TIER_NAMES, type TierName } from '../config/tiers.js';
 import { BudgetExceededError, DistiqError, errorMessage } from '../errors.js';
 import { annotations, appendSummary, setOutputs } from '../forge/github/actions-io.js';
-import { type EventInputs, runGithubEvent } from '../jobs/github-event.js';
+import { type EventInputs, runGithubEvent } from './event.js';
 import type { LocalTierState } from './local-tier.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { useLedgerFile } from '../budget/ledger.js';
 import { trustRepoConfig } from '../providers/key-policy.js';
 import { makeRedactor } from '../security/secrets.js';
+import { actionExitCode } from '../report/status.js';
 
 /** Action inputs arrive as INPUT_<NAME> (upper case, hyphens kept). */
 function input(name: string, env: NodeJS.ProcessEnv): string {
@@ -63,7 +64,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
         `distiq: ${result.status}${result.reason ? ` (${result.reason})` : ''}${result.prUrl ? ` ${result.prUrl}` : ''}\n`,
       ),
     );
-    return ['failed', 'partial', 'over-budget', 'error'].includes(result.status) ? 1 : 0;
+    return actionExitCode(result.status);
   } catch (err) {
     // Before the run started (bad input, unreadable event or config): nothing was spent.
     const message = redact(

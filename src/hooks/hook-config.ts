@@ -45,8 +45,8 @@ export async function loadHookConfig(root: string, gitDir: string): Promise<Cach
   } catch {
     // no cache yet, or unreadable: load for real
   }
-  const { loadConfig } = await import('../config/load.js');
-  const { config } = await loadConfig(root);
+  const { loadJobConfig } = await import('../validation/job-config.js');
+  const { config } = await loadJobConfig(root);
   const fresh: Cached = {
     stamp,
     prePush: config.hooks.prePush,

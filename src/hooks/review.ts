@@ -37,7 +37,7 @@ export async function reviewPush(
   config: DistiqConfig,
 ): Promise<Finding[]> {
   if (files.length === 0) return [];
-  const { buildModelDeps } = await import('../jobs/model-deps.js');
+  const { buildModelDeps } = await import('../routing/model-deps.js');
   const { callModel } = await import('../budget/call-model.js');
   const deps = buildModelDeps({
     root,

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import type { DistiqConfig } from '../config/schema.js';
 import { resolveCommands, type ResolvedCommands } from '../detect/commands.js';
 import { repoRoot } from '../forge/git.js';
@@ -12,6 +12,6 @@ export interface ShownConfig {
 
 export async function showConfig(cwd: string, configFile?: string): Promise<ShownConfig> {
   const root = await repoRoot(cwd);
-  const { config, file } = await loadConfig(root, configFile);
+  const { config, file } = await loadJobConfig(root, configFile);
   return { root, file, config, commands: resolveCommands(root, config) };
 }

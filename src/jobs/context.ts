@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import { buildIndex } from '../context/index.js';
 import { lineReader } from '../context/line-reader.js';
 import { localizeFailures, localizeQuery } from '../context/localize.js';
@@ -7,8 +7,8 @@ import { buildRepoMap, type RepoMap } from '../context/repo-map.js';
 import { resolveCommands } from '../detect/commands.js';
 import { UsageError } from '../errors.js';
 import { repoRoot } from '../forge/git.js';
-import { selectCommands } from '../pipeline/select-commands.js';
-import { validate } from '../pipeline/validate.js';
+import { selectCommands } from '../validation/select-commands.js';
+import { validate } from '../validation/validate.js';
 import type { Failure } from '../validation/failure.js';
 
 export interface ContextResult extends PackedContext {
@@ -35,7 +35,7 @@ export async function buildContext(opts: {
   const lines = lineReader(root);
   let failures: Failure[] = [];
   if (opts.failures) {
-    const { config } = await loadConfig(root, opts.configFile);
+    const { config } = await loadJobConfig(root, opts.configFile);
     const v = await validate(selectCommands(resolveCommands(root, config), []), {
       root,
       secretEnvVars: config.secrets.envVars,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Ledger, ledgerFile } from '../budget/ledger.js';
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import { repoRoot } from '../forge/git.js';
 
 export type Period = 'day' | 'week' | 'month';
@@ -34,7 +34,7 @@ export async function summarizeCost(
   now = new Date(),
 ): Promise<CostSummary> {
   const root = await repoRoot(cwd);
-  const { config } = await loadConfig(root, configFile);
+  const { config } = await loadJobConfig(root, configFile);
   const file = ledgerFile(root, config.budget.ledger);
   const since = periodStart(period, now);
   const out: CostSummary = {

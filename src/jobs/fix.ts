@@ -1,14 +1,13 @@
 import type { TierName } from '../config/schema.js';
 import { configInRepo } from '../providers/key-policy.js';
-import { loadConfig } from '../config/load.js';
-import { repoRoot } from '../forge/git.js';
-import { simpleGit } from 'simple-git';
+import { loadJobConfig } from '../validation/job-config.js';
+import { Git, repoRoot } from '../forge/git.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { runFixJob } from '../pipeline/fix-job.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
-import { assertUsableModel, buildModelDeps } from './model-deps.js';
+import { assertUsableModel, buildModelDeps } from '../routing/model-deps.js';
 import { isCI } from '../util-env.js';
-import type { FixTarget } from '../pipeline/select-commands.js';
+import type { FixTarget } from '../validation/select-commands.js';
 import type { FixReport } from '../report/fix-report.js';
 import { nextStep } from './next-step.js';
 
@@ -38,7 +37,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
     throw new UsageError(
       "--pr and --branch do not go together: --pr commits on distiq's own branch",
     );
-  const { config, file } = await loadConfig(root, opts.configFile);
+  const { config, file } = await loadJobConfig(root, opts.configFile);
   const interactive = Boolean(process.stdout.isTTY) && !isCI();
   const tiers = opts.tiers ?? config.fix.tiers;
   // Spending that only a file in the repo asked for is said out loud, with the file.
@@ -65,9 +64,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
         );
   const runId = newRunId();
   // --branch leaves the user on the new branch (documented); the report says where they came from.
-  const startBranch = opts.branch
-    ? (await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])).trim()
-    : null;
+  const startBranch = opts.branch ? await new Git(root).branch() : null;
   try {
     const report = await runFixJob({
       models,
@@ -89,9 +86,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
     if (opts.pr && report.status === 'fixed' && report.changedFiles.length > 0 && !report.dryRun) {
       const { connectGitHub, deliverLocally } = await import('./local-github.js');
       const github = await connectGitHub(root);
-      const current = (
-        await simpleGit({ baseDir: root }).revparse(['--abbrev-ref', 'HEAD'])
-      ).trim();
+      const current = await new Git(root).branch();
       const pr = await deliverLocally({
         root,
         config,

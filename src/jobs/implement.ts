@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TierName } from '../config/schema.js';
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { repoRoot } from '../forge/git.js';
 import { runImplementJob } from '../pipeline/implement-job.js';
@@ -9,7 +9,7 @@ import { requireItems } from '../plan/checklist.js';
 import type { ImplementReport } from '../report/implement-report.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
 import { isCI } from '../util-env.js';
-import { buildModelDeps } from './model-deps.js';
+import { buildModelDeps } from '../routing/model-deps.js';
 import { connectGitHub, deliverLocally, issueChecklist } from './local-github.js';
 import { sanitizeUserText } from '../forge/github/sanitize.js';
 
@@ -55,7 +55,7 @@ export function readChecklist(
 /** Executor and planner share one budget and one recorder: the per-run cap covers both. */
 export function implementModels(
   root: string,
-  config: Awaited<ReturnType<typeof loadConfig>>['config'],
+  config: Awaited<ReturnType<typeof loadJobConfig>>['config'],
   file: string | null,
   opts: { tiers?: TierName[]; budgetUsd?: number; quiet: boolean },
 ) {
@@ -105,7 +105,7 @@ export async function runImplement(opts: ImplementOptions): Promise<ImplementRep
     };
   } else checklist = readChecklist(opts.cwd, opts);
   const { items, source } = checklist;
-  const { config, file } = await loadConfig(root, opts.configFile);
+  const { config, file } = await loadJobConfig(root, opts.configFile);
   const { models, planner } = implementModels(root, config, file, {
     tiers: opts.tiers,
     budgetUsd: opts.budgetUsd,

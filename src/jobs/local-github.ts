@@ -1,4 +1,4 @@
-import { simpleGit } from 'simple-git';
+import { Git } from '../forge/git.js';
 import { UsageError } from '../errors.js';
 import {
   github,
@@ -19,10 +19,7 @@ export async function connectGitHub(
   root: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ gh: GitHub; repo: RepoRef }> {
-  const origin = await simpleGit({ baseDir: root })
-    .remote(['get-url', 'origin'])
-    .then((u) => (u ?? '').trim())
-    .catch(() => '');
+  const origin = await new Git(root).originUrl();
   const repo = repoFrom(env.GITHUB_REPOSITORY, origin);
   return { gh: github(await githubToken(env), env), repo };
 }
@@ -54,8 +51,7 @@ export async function deliverLocally(opts: {
   title: string;
   trigger: string;
 }): Promise<Delivery> {
-  const git = simpleGit({ baseDir: opts.root });
-  const current = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
+  const current = await new Git(opts.root).branch();
   const { data } = await opts.gh.rest.repos.get({ ...opts.repo });
   const redact = makeRedactor(process.env, opts.config.secrets.envVars);
   return deliverPullRequest({

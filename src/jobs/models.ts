@@ -1,7 +1,7 @@
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import { repoRoot } from '../forge/git.js';
 import { MODEL_TIERS } from '../routing/router.js';
-import { buildModelDeps } from './model-deps.js';
+import { buildModelDeps } from '../routing/model-deps.js';
 import { ledgerFile } from '../budget/ledger.js';
 
 export interface ModelsListing {
@@ -38,7 +38,7 @@ export function llamaInstalled(): boolean {
 /** Every model tier, its fallbacks in order, whether each is usable here and why not, and its list price. */
 export async function listModels(cwd: string, configFile?: string): Promise<ModelsListing> {
   const root = await repoRoot(cwd);
-  const { config, file } = await loadConfig(root, configFile);
+  const { config, file } = await loadJobConfig(root, configFile);
   const deps = buildModelDeps({ root, config, configFile: file, tiers: [...MODEL_TIERS] });
   const perMTok = (priced: Parameters<typeof deps.prices.cost>[0], input: boolean) => {
     try {

@@ -1,24 +1,23 @@
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
 import type { PlanTask } from '../plan/types.js';
 import { matrixJson, shardPlan } from '../shard/matrix.js';
 import { writePlanFile } from '../shard/plan-file.js';
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import { JobContext } from '../context/job-context.js';
 import { resolveCommands } from '../detect/commands.js';
 import { implementMessages, repairMessages } from '../execute/repair-prompt.js';
-import { repoRoot } from '../forge/git.js';
+import { Git, repoRoot } from '../forge/git.js';
 import { estimateTasks, type TaskEstimate } from '../plan/estimate.js';
 import { planFixTasks } from '../plan/plan-fix.js';
 import { planImplementation } from '../plan/plan-implement.js';
-import { type FixTarget, selectCommands } from '../pipeline/select-commands.js';
-import { validate } from '../pipeline/validate.js';
-import { buildCostReport, type CostReport } from '../report/cost.js';
+import { type FixTarget, selectCommands } from '../validation/select-commands.js';
+import { validate } from '../validation/validate.js';
+import { buildCostReport, type CostReport } from '../budget/cost-report.js';
 import { MODEL_TIERS } from '../routing/router.js';
 import { implementModels, readChecklist } from './implement.js';
 import { openOutcomeLog, planRoute } from '../routing/job-routing.js';
 import type { RouteDecision } from '../routing/route.js';
-import { buildModelDeps } from './model-deps.js';
+import { buildModelDeps } from '../routing/model-deps.js';
 
 /** The `--json` output of `distiq plan`: a public contract (README "JSON output"). */
 export interface PlanReport {
@@ -51,7 +50,7 @@ export interface PlanOptions {
 /** Plans without executing: fix runs the validation commands and groups failures; implement asks the planner. */
 export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?: string }> {
   const root = await repoRoot(opts.cwd);
-  const { config, file } = await loadConfig(root, opts.configFile);
+  const { config, file } = await loadJobConfig(root, opts.configFile);
   const context = await JobContext.open(root, config.models.contextTokens);
   let tasks: PlanTask[];
   let items: string[] = [];
@@ -134,7 +133,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
       maxTasksPerShard: opts.matrix.maxTasksPerShard,
       budgetUsd: Math.max(0, budgetUsd - deps.recorder.totalUsd()),
     });
-    const baseSha = (await simpleGit({ baseDir: root }).revparse(['HEAD'])).trim();
+    const baseSha = await new Git(root).head();
     writePlanFile(path.resolve(opts.cwd, opts.matrix.out), {
       schemaVersion: 1,
       job: opts.job,

@@ -2,13 +2,13 @@ import { JobContext } from '../context/job-context.js';
 import type { DistiqConfig } from '../config/schema.js';
 import { BudgetExceededError } from '../errors.js';
 import type { GitHub, RepoRef } from '../forge/github/client.js';
-import { buildCostReport } from '../report/cost.js';
+import { buildCostReport } from '../budget/cost-report.js';
 import { costLine } from '../report/markdown.js';
 import type { ReviewReport } from '../report/review-report.js';
 import { reviewDiff } from '../review/review-pr.js';
 import { makeRedactor } from '../security/secrets.js';
-import type { ModelDeps } from '../pipeline/fix-job.js';
-import { assertUsableModel, buildModelDeps } from './model-deps.js';
+import type { ModelDeps } from '../routing/model-deps.js';
+import { assertUsableModel, buildModelDeps } from '../routing/model-deps.js';
 
 export interface ReviewJobOptions {
   root: string;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { TierName } from '../config/schema.js';
-import { loadConfig } from '../config/load.js';
+import { loadJobConfig } from '../validation/job-config.js';
 import { repoRoot } from '../forge/git.js';
 import { mergePullRequestBody } from '../report/markdown.js';
 import { newRunId, writeRunFile } from '../report/run-file.js';
@@ -9,7 +9,7 @@ import { readPlanFile } from '../shard/plan-file.js';
 import { runShard, type ShardReport } from '../shard/run-shard.js';
 import { isCI } from '../util-env.js';
 import { deliverLocally, connectGitHub } from './local-github.js';
-import { buildModelDeps } from './model-deps.js';
+import { buildModelDeps } from '../routing/model-deps.js';
 
 /** `distiq run --plan plan.json --shard K`: one shard, on its slice of the job budget. */
 export async function runShardJob(o: {
@@ -25,7 +25,7 @@ export async function runShardJob(o: {
   signal?: AbortSignal;
 }): Promise<ShardReport> {
   const root = await repoRoot(o.cwd);
-  const { config, file } = await loadConfig(root, o.configFile);
+  const { config, file } = await loadJobConfig(root, o.configFile);
   const plan = readPlanFile(path.resolve(o.cwd, o.planFile));
   const slice = plan.shards.find((s) => s.shard === o.shard)?.budgetUsd;
   const tiers = (
@@ -73,7 +73,7 @@ export async function runMergeJob(o: {
   MergeReport & { pullRequest?: { url: string; number: number; branch: string; created: boolean } }
 > {
   const root = await repoRoot(o.cwd);
-  const { config, file } = await loadConfig(root, o.configFile);
+  const { config, file } = await loadJobConfig(root, o.configFile);
   const plan = readPlanFile(path.resolve(o.cwd, o.planFile));
   const models = buildModelDeps({ root, config, configFile: file, tiers: [] });
   const runId = newRunId();

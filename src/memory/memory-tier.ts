@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FileEdit, RepairProposal } from '../autofix/fixer.js';
 import { errorMessage } from '../errors.js';
-import { EditApplyError, resolveEdits } from '../execute/edit-format.js';
+import { EditApplyError, resolveEdits } from '../edits/edit-format.js';
 import { loadPathPolicy } from '../edits/path-policy.js';
 import { refusedEdit } from '../edits/protected-paths.js';
 import { diffFailures, type Failure, failureKey } from '../validation/failure.js';

@@ -14,14 +14,14 @@ import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forg
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import type { PlanTask } from '../plan/types.js';
-import { buildCostReport } from '../report/cost.js';
+import { buildCostReport } from '../budget/cost-report.js';
 import type { ImplementReport } from '../report/implement-report.js';
 import { taskReport } from '../report/task-report.js';
 import { diffFailures } from '../validation/failure.js';
-import type { ModelDeps } from './fix-job.js';
+import type { ModelDeps } from '../routing/model-deps.js';
 import { listrOptions, type ProgressRenderer } from './listr-options.js';
-import { selectCommands } from './select-commands.js';
-import { type Validation, validate } from './validate.js';
+import { selectCommands } from '../validation/select-commands.js';
+import { type Validation, validate } from '../validation/validate.js';
 
 export interface ImplementJobRequest {
   root: string;

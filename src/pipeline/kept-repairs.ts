@@ -1,5 +1,5 @@
 import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
-import type { Validation } from './validate.js';
+import type { Validation } from '../validation/validate.js';
 
 /** A kept repair: which failures it removed and which files it changed. */
 export interface KeptRepair {

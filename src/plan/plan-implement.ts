@@ -11,7 +11,7 @@ import {
 import type { PriceBook } from '../budget/prices.js';
 import type { JobContext } from '../context/job-context.js';
 import { DistiqError, ExitCode } from '../errors.js';
-import { topologicalOrder } from '../execute/scheduler.js';
+import { topologicalOrder } from './task-order.js';
 import { resolveSafePath } from '../edits/apply-edits.js';
 import { loadPathPolicy, refusedPath } from '../edits/path-policy.js';
 import type { ChatMessage } from '../providers/types.js';

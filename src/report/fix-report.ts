@@ -1,10 +1,9 @@
 import type { CommandKind, TierName } from '../config/schema.js';
 import type { Failure } from '../validation/failure.js';
+import { exitCodeForStatus, type TaskStatus } from './status.js';
 
 export type FixStatus = 'fixed' | 'partial' | 'failed' | 'nothing-to-fix' | 'over-budget';
-/** fixed/done: proven; skipped: never ran (a dependency failed, the budget was spent); interrupted: Ctrl-C. */
-export type TaskStatus =
-  'fixed' | 'done' | 'partial' | 'failed' | 'skipped' | 'interrupted' | 'over-budget';
+export type { TaskStatus } from './status.js';
 
 export interface TaskReport {
   id: string;
@@ -47,7 +46,7 @@ export interface RepairReport {
   tampered?: string[];
 }
 
-import type { CostReport } from './cost.js';
+import type { CostReport } from '../budget/cost-report.js';
 import type { MemoryReport } from '../memory/job-memory.js';
 import type { RouteDecision } from '../routing/route.js';
 
@@ -98,15 +97,7 @@ export interface FixReport {
 }
 
 export function exitCodeFor(status: FixStatus): number {
-  switch (status) {
-    case 'fixed':
-    case 'nothing-to-fix':
-      return 0;
-    case 'over-budget':
-      return 3;
-    default:
-      return 1;
-  }
+  return exitCodeForStatus(status, 'fix');
 }
 
 /** The closing hint: which --tiers would try a model next, on what, at what estimated price. */

@@ -1,4 +1,5 @@
-import type { CostReport } from './cost.js';
+import type { CostReport } from '../budget/cost-report.js';
+import { exitCodeForStatus } from './status.js';
 import type { CommandReport, RepairReport, TaskReport } from './fix-report.js';
 import type { Failure } from '../validation/failure.js';
 
@@ -34,5 +35,5 @@ export interface ImplementReport {
 }
 
 export function implementExitCode(status: ImplementStatus): number {
-  return status === 'implemented' ? 0 : status === 'over-budget' ? 3 : 1;
+  return exitCodeForStatus(status, 'implement');
 }

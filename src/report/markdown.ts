@@ -1,5 +1,5 @@
 import { formatFailure } from '../validation/failure.js';
-import type { CostReport } from './cost.js';
+import type { CostReport } from '../budget/cost-report.js';
 import type { FixReport, TaskReport } from './fix-report.js';
 import type { ImplementReport } from './implement-report.js';
 import { memoryFooterMarkdown } from '../memory/job-memory.js';

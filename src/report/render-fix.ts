@@ -1,5 +1,5 @@
 import { type Failure, formatFailure } from '../validation/failure.js';
-import type { CostReport } from './cost.js';
+import type { CostReport } from '../budget/cost-report.js';
 import type { FixReport, TaskReport } from './fix-report.js';
 
 const MAX_REMAINING_SHOWN = 20;

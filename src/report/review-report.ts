@@ -1,4 +1,4 @@
-import type { CostReport } from './cost.js';
+import type { CostReport } from '../budget/cost-report.js';
 import type { ReviewComment } from '../review/review-pr.js';
 
 /** The `--json` output of `distiq review` (a public contract: see README). */

@@ -1,7 +1,9 @@
 import type { PlanTask } from '../plan/types.js';
 import type { Shard } from './plan-file.js';
+import { TIER_NAMES } from '../config/tiers.js';
 
-const TIER_ORDER = ['autofix', 'local', 'cheap', 'premium'];
+/** Cheapest first: the one tier order (config/tiers). */
+const TIER_ORDER: readonly string[] = TIER_NAMES;
 
 /**
  * Splits a plan into shards for a GitHub Actions matrix: tasks linked by a dependency or by a shared

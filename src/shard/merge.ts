@@ -1,17 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
 import type { CallRecord } from '../budget/call-model.js';
 import type { PriceBook, PricedModel } from '../budget/prices.js';
 import type { DistiqConfig } from '../config/schema.js';
 import { resolveCommands } from '../detect/commands.js';
 import { DistiqError, ExitCode } from '../errors.js';
-import { assertCleanTree } from '../forge/git.js';
+import { assertCleanTree, Git } from '../forge/git.js';
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { describeRefusal, loadPathPolicy, refusedPath } from '../edits/path-policy.js';
-import { selectCommands } from '../pipeline/select-commands.js';
-import { validate } from '../pipeline/validate.js';
-import { buildCostReport, type CostReport } from '../report/cost.js';
+import { selectCommands } from '../validation/select-commands.js';
+import { validate } from '../validation/validate.js';
+import { buildCostReport, type CostReport } from '../budget/cost-report.js';
 import type { TaskReport } from '../report/fix-report.js';
 import type { Failure } from '../validation/failure.js';
 import type { PlanFile } from './plan-file.js';
@@ -88,7 +87,7 @@ export async function mergeShards(o: {
       else owner.set(f, r!.shard);
     }
   if (conflicts.length) throw new ShardConflictError(conflicts);
-  const git = simpleGit({ baseDir: o.root });
+  const git = new Git(o.root);
   const applied: string[] = [];
   const policy = loadPathPolicy(o.root, {
     allowPaths: o.config.execute.allowPaths,

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Listr } from 'listr2';
-import { simpleGit } from 'simple-git';
 import type { CallRecord } from '../budget/call-model.js';
 import type { DistiqConfig } from '../config/schema.js';
 import { JobContext } from '../context/job-context.js';
@@ -13,12 +12,12 @@ import {
   finalValidation,
   newExecutionState,
 } from '../execute/execute-plan.js';
-import { assertCleanTree } from '../forge/git.js';
-import type { ModelDeps } from '../pipeline/fix-job.js';
+import { assertCleanTree, Git } from '../forge/git.js';
+import type { ModelDeps } from '../routing/model-deps.js';
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { listrOptions, type ProgressRenderer } from '../pipeline/listr-options.js';
-import { selectCommands } from '../pipeline/select-commands.js';
-import { validate } from '../pipeline/validate.js';
+import { selectCommands } from '../validation/select-commands.js';
+import { validate } from '../validation/validate.js';
 import type { TaskReport } from '../report/fix-report.js';
 import { taskReport } from '../report/task-report.js';
 import type { PlanFile } from './plan-file.js';
@@ -42,7 +41,7 @@ export interface ShardReport {
 }
 
 export async function assertBase(root: string, baseSha: string, what: string): Promise<void> {
-  const head = (await simpleGit({ baseDir: root }).revparse(['HEAD'])).trim();
+  const head = await new Git(root).head();
   if (head !== baseSha)
     throw new UsageError(
       `${what} must start from the plan's commit ${baseSha.slice(0, 12)}, but HEAD is ${head.slice(0, 12)}`,
@@ -154,7 +153,7 @@ export async function runShard(o: {
 /** `git diff --binary` of the changed files against HEAD, new files included (intent-to-add, then undone). */
 async function binaryDiff(root: string, files: string[]): Promise<string> {
   if (files.length === 0) return '';
-  const git = simpleGit({ baseDir: root });
+  const git = new Git(root);
   const existing = files.filter((f) => existsSync(path.join(root, f)));
   if (existing.length) await git.raw(['add', '--intent-to-add', '--', ...existing]);
   try {

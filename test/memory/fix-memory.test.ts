@@ -17,9 +17,9 @@ import { learnRepairs, runMemoryTier } from '../../src/memory/memory-tier.js';
 import { retarget } from '../../src/memory/retarget.js';
 import { applyEdits } from '../../src/edits/apply-edits.js';
 import { loadPathPolicy } from '../../src/edits/path-policy.js';
-import { judgeRepair } from '../../src/pipeline/judge-repair.js';
-import { validate } from '../../src/pipeline/validate.js';
-import { selectCommands } from '../../src/pipeline/select-commands.js';
+import { judgeRepair } from '../../src/validation/judge-repair.js';
+import { validate } from '../../src/validation/validate.js';
+import { selectCommands } from '../../src/validation/select-commands.js';
 import type { Failure } from '../../src/validation/failure.js';
 import { makeRepo, tempDir } from '../helpers.js';
 

@@ -13,7 +13,7 @@ import { Ledger } from '../../src/budget/ledger.js';
 import { PriceBook } from '../../src/budget/prices.js';
 import { BudgetExceededError } from '../../src/errors.js';
 import { ScriptedProvider } from '../../src/providers/scripted.js';
-import { buildCostReport } from '../../src/report/cost.js';
+import { buildCostReport } from '../../src/budget/cost-report.js';
 import { costTableMarkdown } from '../../src/report/markdown.js';
 import { tempDir } from '../helpers.js';
 import { recordFigures } from './figures.js';

@@ -11,7 +11,7 @@ import { loadPathPolicy } from '../../src/edits/path-policy.js';
 import { implementMessages } from '../../src/execute/repair-prompt.js';
 import { sanitizeUserText } from '../../src/forge/github/sanitize.js';
 import { resolveSafePath } from '../../src/edits/apply-edits.js';
-import { validate } from '../../src/pipeline/validate.js';
+import { validate } from '../../src/validation/validate.js';
 import {
   API,
   commentEvent,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { detectCommands, resolveCommands } from '../../src/detect/commands.js';
-import { selectCommands } from '../../src/pipeline/select-commands.js';
+import { selectCommands } from '../../src/validation/select-commands.js';
 import { UsageError } from '../../src/errors.js';
 import { tempDir, writeFiles } from '../helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judgeRepair } from '../../src/pipeline/judge-repair.js';
-import type { CommandResult, Validation } from '../../src/pipeline/validate.js';
+import { judgeRepair } from '../../src/validation/judge-repair.js';
+import type { CommandResult, Validation } from '../../src/validation/validate.js';
 import type { Failure } from '../../src/validation/failure.js';
 
 const f = (tool: string, file: string, message: string, line = 1): Failure => ({

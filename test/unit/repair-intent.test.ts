@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeHistory } from '../../src/autofix/history.js';
-import { outsideIntent } from '../../src/pipeline/repair-intent.js';
+import { outsideIntent } from '../../src/validation/repair-intent.js';
 import type { Failure } from '../../src/validation/failure.js';
 
 const fail = (file: string, line: number, message: string): Failure => ({

@@ -1,4 +1,4 @@
-import { simpleGit } from 'simple-git';
+import { Git, gitWithEnv } from '../git.js';
 import { DistiqError, ExitCode } from '../../errors.js';
 import type { GitHub, RepoRef } from './client.js';
 
@@ -61,7 +61,7 @@ export async function deliverPullRequest(o: DeliverOptions): Promise<Delivery> {
     );
   }
   if (o.files.length === 0) throw new DeliveryError('Nothing to deliver: no file changed');
-  const git = simpleGit({ baseDir: o.root });
+  const git = new Git(o.root);
   await git.raw(['check-ref-format', '--branch', o.branch]);
   await git.raw(['switch', '-C', o.branch, '--']);
   await git.raw(['add', '--', ...o.files]);
@@ -81,7 +81,7 @@ export async function deliverPullRequest(o: DeliverOptions): Promise<Delivery> {
     '--',
     ...o.files,
   ]);
-  const commit = (await git.revparse(['HEAD'])).trim();
+  const commit = await git.head();
 
   const remoteGit = o.pushToken
     ? withPushToken(o.root, o.pushToken, o.serverUrl ?? 'https://github.com')
@@ -215,5 +215,5 @@ function withPushToken(root: string, token: string, serverUrl: string) {
     GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
   };
   for (const k of keep) if (process.env[k]) env[k] = process.env[k]!;
-  return simpleGit({ baseDir: root, unsafe: { allowUnsafeConfigEnvCount: true } }).env(env);
+  return gitWithEnv(root, env);
 }

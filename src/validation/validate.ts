@@ -1,9 +1,9 @@
 import type { CommandKind } from '../config/schema.js';
 import type { ResolvedCommand } from '../detect/commands.js';
 import { UsageError } from '../errors.js';
-import type { Failure } from '../validation/failure.js';
-import { parseFailures } from '../validation/parsers/index.js';
-import { runCommand, type CommandRun } from '../validation/run-command.js';
+import type { Failure } from './failure.js';
+import { parseFailures } from './parsers/index.js';
+import { runCommand, type CommandRun } from './run-command.js';
 
 export interface CommandResult {
   kind: CommandKind;

@@ -1,4 +1,4 @@
-import { diffFailures, type Failure } from '../validation/failure.js';
+import { diffFailures, type Failure } from './failure.js';
 import type { Validation } from './validate.js';
 
 export interface Verdict {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { FileEdit } from '../autofix/fixer.js';
 import { DistiqError, ExitCode } from '../errors.js';
-import { notEditableText, resolveSafePath } from '../edits/apply-edits.js';
+import { notEditableText, resolveSafePath } from './apply-edits.js';
 
 /**
  * The edit format models answer with (documented in the README):

@@ -6,11 +6,28 @@ import { Ledger, ledgerFile } from '../budget/ledger.js';
 import { PriceBook } from '../budget/prices.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import type { ModelDeps } from '../pipeline/fix-job.js';
+import type { PricedModel } from '../budget/prices.js';
 import { createProvider } from '../providers/create.js';
 import { ReplayCache } from '../memory/replay-cache.js';
 import { memoryStateDir } from '../memory/state.js';
-import { buildLadders, pricedModel, providerSpecs, tierSteps } from '../routing/router.js';
+import { buildLadders, pricedModel, providerSpecs, tierSteps, type TierLadder } from './router.js';
+
+/** What the model tiers need; built by the job from config and environment before anything runs. */
+export interface ModelDeps {
+  ladders: TierLadder[];
+  /** Requested tiers the job's role may not use, with the reason. */
+  excluded: { tier: TierName; reason: string }[];
+  budget: Budget;
+  prices: PriceBook;
+  recorder: CallRecorder;
+  baseline: PricedModel & { label: string };
+  perRun: number;
+  maxOutputTokens: number;
+  maxRetries: number;
+  contextTokens: number;
+  /** Exact replay cache shared by the job's model calls (fix memory, issue #16). */
+  cache?: ReplayCache;
+}
 
 /**
  * Everything model calls need, validated before any spend: ladders (unknown providers and

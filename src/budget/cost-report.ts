@@ -1,6 +1,6 @@
 import { countTokens } from 'gpt-tokenizer';
-import type { CallRecord } from '../budget/call-model.js';
-import type { PriceBook, PricedModel } from '../budget/prices.js';
+import type { CallRecord } from './call-model.js';
+import type { PriceBook, PricedModel } from './prices.js';
 import type { Usage } from '../providers/types.js';
 
 export interface TierCost {

@@ -1,7 +1,7 @@
 import ts from 'typescript';
 import type { FileEdit } from '../autofix/fixer.js';
 import type { ChangeHistory } from '../autofix/history.js';
-import type { Failure } from '../validation/failure.js';
+import type { Failure } from './failure.js';
 
 const WORD = /[A-Za-z_$][\w$]*/g;
 const KEYWORDS = new Set<string>();
