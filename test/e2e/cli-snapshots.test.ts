@@ -113,7 +113,7 @@ describe('CLI contract snapshots', () => {
   });
 });
 
-/** Volatile values out: ids, durations, timestamps, temp paths, shas. Structure and the rest stay. */
+/** Volatile values out: ids, durations, timestamps, temp paths, shas, list prices. Structure and the rest stay. */
 function normalize(value: unknown, dir: string): unknown {
   if (Array.isArray(value)) return value.map((v) => normalize(v, dir));
   if (value && typeof value === 'object') {
@@ -122,6 +122,8 @@ function normalize(value: unknown, dir: string): unknown {
       if (k === 'runId') out[k] = '<runId>';
       else if (/Ms$/.test(k) && typeof v === 'number') out[k] = '<ms>';
       else if (k === 'commit' && typeof v === 'string') out[k] = '<sha>';
+      // Some list prices depend on the time of day (deepseek's off-peak discount): keep the shape.
+      else if (/PerMTok$/.test(k) && typeof v === 'number' && v > 0) out[k] = '<usd per MTok>';
       else out[k] = normalize(v, dir);
     }
     return out;
