@@ -1,10 +1,6 @@
 import type { ListrTask } from 'listr2';
-import {
-  type CallRecord,
-  CallRecorder,
-  callModel,
-  ModelCallFailedError,
-} from '../budget/call-model.js';
+import { ModelCallFailedError } from '../budget/call-model.js';
+import type { ModelGateway } from '../budget/gateway.js';
 import type { FileEdit } from '../autofix/fixer.js';
 import { BudgetExceededError, errorMessage } from '../errors.js';
 import {
@@ -60,7 +56,7 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
           outcome.reason = 'not started: the budget is spent';
           return;
         }
-        const recorder = new TaskRecorder(deps.recorder);
+        const gateway = deps.gateway.scoped(); // this task's calls, also counted for the job
         try {
           await runTask(
             outcome,
@@ -68,7 +64,7 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
             state,
             lock,
             scheduler,
-            recorder,
+            gateway,
             (line) => (listrTask.output = line),
           );
         } catch (err) {
@@ -76,7 +72,7 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
           outcome.status = 'failed';
           outcome.reason = `stopped by an error: ${errorMessage(err)}`;
         } finally {
-          outcome.calls = recorder.records; // also when the task ended in an error: its calls were paid
+          outcome.calls = [...gateway.records()]; // also when the task ended in an error: its calls were paid
         }
         ok = outcome.status === 'fixed' || outcome.status === 'done';
         listrTask.title = `${outcome.task.id} [${outcome.status}] ${outcome.task.title} (${outcome.tierPath.join(' → ') || 'no tier'})`;
@@ -107,17 +103,6 @@ export async function finalValidation(deps: ExecuteDeps, state: ExecutionState):
   }
 }
 
-/** Records a task's calls and passes them on to the job's recorder. */
-class TaskRecorder extends CallRecorder {
-  constructor(private readonly parent: CallRecorder) {
-    super();
-  }
-  override add(r: CallRecord): void {
-    super.add(r);
-    this.parent.add(r);
-  }
-}
-
 /**
  * The attempt loop of one task: the planner's own code first (implement), then each tier of the
  * ladder from the task's tier up, `maxAttempts` per tier, every rejection fed back. A tier is left
@@ -130,7 +115,7 @@ async function runTask(
   state: ExecutionState,
   lock: Mutex,
   scheduler: TaskScheduler,
-  recorder: TaskRecorder,
+  gateway: ModelGateway,
   progress: (line: string) => void,
 ): Promise<void> {
   const { task } = outcome;
@@ -152,7 +137,7 @@ async function runTask(
     );
   let done = deps.job === 'fix' && !stillFailing(task, state.current);
   const finish = () => {
-    outcome.calls = recorder.records;
+    outcome.calls = [...gateway.records()];
     if (deps.signal?.aborted && !done) outcome.status = 'interrupted';
     else if (state.overBudget && !done) outcome.status = 'over-budget';
     else if (deps.job === 'implement') outcome.status = done ? 'done' : 'failed';
@@ -185,18 +170,10 @@ async function runTask(
       let answer: Edits;
       let answerJson: unknown; // as callModel returned it: the replay cache forgets it if rejected
       try {
-        const call = await callModel({
-          steps: ladder.steps,
-          request: {
-            messages: messagesFor(task, deps, state, feedback),
-            jsonSchema: { name: 'edits', schema: EDITS_JSON_SCHEMA },
-            maxOutputTokens: deps.maxOutputTokens,
-            signal: deps.signal,
-          },
-          budget: deps.budget,
-          prices: deps.prices,
-          recorder,
-          maxRetries: deps.maxRetries,
+        const call = await gateway.call(ladder, {
+          messages: messagesFor(task, deps, state, feedback),
+          schema: { name: 'edits', schema: EDITS_JSON_SCHEMA },
+          signal: deps.signal,
           validate: (json) => {
             const parsed = EditsSchema.safeParse(json);
             return parsed.success
@@ -204,7 +181,7 @@ async function runTask(
               : parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
           },
           onEvent: progress,
-          cache: deps.cache,
+          replay: deps.replay,
         });
         outcome.escalations.push(...call.escalations.map((e) => `provider fallback: ${e}`));
         answerJson = call.json;
@@ -233,7 +210,7 @@ async function runTask(
               .join('; ')}`,
           );
       } else {
-        deps.cache?.forget(answerJson);
+        if (deps.replay) gateway.forget(answerJson);
         feedback.push(proof.reason);
       }
     }

@@ -1,5 +1,4 @@
 import type { FixReport, TaskReport } from '../report/fix-report.js';
-import { buildCostReport } from '../budget/cost-report.js';
 import { taskReport } from '../report/task-report.js';
 import type { TierLadder } from '../routing/router.js';
 import { JobMemory } from '../memory/job-memory.js';
@@ -95,7 +94,6 @@ export function buildReport(
         : improved
           ? 'partial'
           : 'failed';
-  const records = req.models.recorder.records;
   const autofixCalls = state.repairs.filter((r) => r.tier === 'autofix').length;
   const configured = new Set(
     req.models.ladders.filter((l) => l.steps.length > 0).map((l) => l.tier),
@@ -130,13 +128,9 @@ export function buildReport(
           req.models.excluded.find((e) => e.tier === tier)?.reason ??
           skipReason(req.models.ladders.find((l) => l.tier === tier)),
       })),
-    cost: buildCostReport({
-      records,
+    cost: req.models.gateway.cost({
       autofixCalls: req.tiers.includes('autofix') ? autofixCalls : 0,
       freeRepairs: state.freeRepairs,
-      prices: req.models.prices,
-      baseline: req.models.baseline,
-      budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) },
     }),
     branch: state.branch,
     durationMs: Math.round(performance.now() - started),

@@ -1,8 +1,7 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { type CallRecorder, callModel, ModelCallFailedError } from '../budget/call-model.js';
-import type { Budget } from '../budget/budget.js';
-import type { PriceBook } from '../budget/prices.js';
+import { ModelCallFailedError } from '../budget/call-model.js';
+import type { ModelGateway } from '../budget/gateway.js';
 import type { JobContext } from '../context/job-context.js';
 import { BudgetExceededError } from '../errors.js';
 import { sanitizeUserText } from '../forge/github/sanitize.js';
@@ -81,11 +80,7 @@ const RISKY =
 
 export interface ReviewDeps {
   ladders: TierLadder[];
-  budget: Budget;
-  prices: PriceBook;
-  recorder: CallRecorder;
-  maxOutputTokens: number;
-  maxRetries: number;
+  gateway: ModelGateway;
   context: JobContext | null;
   contextTokens: number;
   skip: string[];
@@ -174,18 +169,10 @@ export async function reviewDiff(
   for (const ladder of usable.slice(start)) {
     tierPath.push(ladder.tier);
     try {
-      const call = await callModel({
-        steps: ladder.steps,
-        request: {
-          messages,
-          jsonSchema: { name: 'review', schema: ANSWER_JSON_SCHEMA },
-          maxOutputTokens: deps.maxOutputTokens,
-          signal: deps.signal,
-        },
-        budget: deps.budget,
-        prices: deps.prices,
-        recorder: deps.recorder,
-        maxRetries: deps.maxRetries,
+      const call = await deps.gateway.call(ladder, {
+        messages,
+        schema: { name: 'review', schema: ANSWER_JSON_SCHEMA },
+        signal: deps.signal,
         validate: (json) => {
           const r = AnswerSchema.safeParse(json);
           return r.success
