@@ -18,7 +18,7 @@ import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
 
 import type { TaskStatus } from '../report/status.js';
-import { TIER_NAMES } from '../config/tiers.js';
+import { climb, taskStart } from '../routing/strategies.js';
 
 import type { ExecuteDeps, ExecutionState, TaskOutcome } from './execution-state.js';
 import { planEdits, prove, remainingOf, stillFailing } from './prove-task.js';
@@ -129,12 +129,8 @@ async function runTask(
     }
   };
   const feedback: string[] = [];
-  const start = deps.ladders.findIndex((l) => tierRank(l.tier) >= tierRank(task.tier));
-  const ladders = start < 0 ? deps.ladders.slice(-1) : deps.ladders.slice(start);
-  if (ladders[0] && ladders[0].tier !== task.tier && task.tier !== 'autofix')
-    outcome.escalations.push(
-      `${task.tier} → ${ladders[0].tier}: the planned tier has no usable model`,
-    );
+  const start = taskStart(task.tier, deps.ladders);
+  if (start.escalation) outcome.escalations.push(start.escalation);
   let done = deps.job === 'fix' && !stillFailing(task, state.current);
   const finish = () => {
     outcome.calls = [...gateway.records()];
@@ -156,7 +152,8 @@ async function runTask(
     else feedback.push(`the plan's changes applied as written were rejected: ${proof.reason}`);
   }
 
-  for (const [i, ladder] of ladders.entries()) {
+  for (let rest = start.ladder; rest[0];) {
+    const ladder = rest[0];
     if (done || state.overBudget || deps.signal?.aborted) break;
     outcome.tierPath.push(ladder.tier);
     for (let attempt = 1; attempt <= deps.maxAttempts && !done; attempt++) {
@@ -183,18 +180,36 @@ async function runTask(
           onEvent: progress,
           replay: deps.replay,
         });
-        outcome.escalations.push(...call.escalations.map((e) => `provider fallback: ${e}`));
+        const answered = `${call.step.tier}/${call.step.provider.name}/${call.step.model}`;
+        outcome.escalations.push(
+          ...call.escalations.map((reason) => ({
+            kind: 'fallback' as const,
+            from: ladder.tier,
+            to: answered,
+            reason,
+          })),
+        );
         answerJson = call.json;
         answer = EditsSchema.parse(call.json);
       } catch (err) {
         if (deps.signal?.aborted) return finish();
         if (err instanceof BudgetExceededError) {
           state.overBudget = true;
-          outcome.escalations.push(`stopped: ${err.message}`);
+          outcome.escalations.push({
+            kind: 'stop',
+            from: ladder.tier,
+            to: null,
+            reason: err.message,
+          });
           return finish();
         }
         if (err instanceof ModelCallFailedError) {
-          outcome.escalations.push(`${ladder.tier} unavailable: ${err.reasons.join('; ')}`);
+          outcome.escalations.push({
+            kind: 'unavailable',
+            from: ladder.tier,
+            to: null,
+            reason: err.reasons.join('; '),
+          });
           break; // next tier
         }
         throw err;
@@ -214,11 +229,14 @@ async function runTask(
         feedback.push(proof.reason);
       }
     }
-    const next = ladders[i + 1];
-    if (!done && !state.overBudget && !deps.signal?.aborted && next)
-      outcome.escalations.push(
-        `${ladder.tier} → ${next.tier}: validation still failing after ${deps.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`,
-      );
+    if (done || state.overBudget || deps.signal?.aborted) break;
+    const up = climb(
+      rest,
+      0,
+      `validation still failing after ${deps.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`,
+    );
+    if (up.escalation) outcome.escalations.push(up.escalation);
+    rest = up.ladder;
   }
   finish();
 }
@@ -243,9 +261,4 @@ function messagesFor(
     .map((n) => deps.items[n - 1])
     .filter((t): t is string => t !== undefined);
   return implementMessages(task, items, feedback, deps.context?.forTask(task));
-}
-
-/** Cheapest first: the one tier order (config/tiers). */
-function tierRank(tier: string): number {
-  return (TIER_NAMES as readonly string[]).indexOf(tier);
 }

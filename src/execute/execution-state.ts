@@ -6,6 +6,7 @@ import type { ResolvedCommand } from '../detect/commands.js';
 import type { Validation } from '../validation/validate.js';
 import type { PlanTask } from '../plan/types.js';
 import type { RepairReport } from '../report/fix-report.js';
+import type { Escalation } from '../routing/escalation.js';
 import type { TierLadder } from '../routing/router.js';
 import type { Failure } from '../validation/failure.js';
 
@@ -18,7 +19,8 @@ export interface TaskOutcome {
   status: TaskStatus;
   /** Every step the task went through, cheapest first ("plan" = the planner's own code applied as written). */
   tierPath: string[];
-  escalations: string[];
+  /** Why it left a tier, fell back to another provider or stopped. */
+  escalations: Escalation[];
   attempts: number;
   changed: string[];
   calls: CallRecord[];

@@ -67,6 +67,7 @@ export async function runReviewJob(o: ReviewJobOptions): Promise<ReviewReport> {
       skippedFiles: [],
       tierPath: [],
       escalations: [],
+      escalationRecords: [],
       changedLines: 0,
       posted: null,
       cost: cost(),

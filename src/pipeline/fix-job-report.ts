@@ -44,6 +44,7 @@ export function buildReport(
             tier: autofix[0] ?? 'autofix',
             tierPath: autofix,
             escalations: [],
+            escalationRecords: [],
             attempts: Math.max(
               t.files.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0),
               keptFor(state.keptFree, t.failures).length,
