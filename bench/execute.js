@@ -64,8 +64,13 @@ async function runTasks(E, { url, tasks, concurrency, ladders, commands, root, m
     { perRun: 100 },
     `bench-${Math.random()}`,
   );
-  const { CallRecorder } = await dist('budget/call-model.js');
-  const recorder = new CallRecorder();
+  const { createGateway } = await dist('budget/gateway.js');
+  const gateway = createGateway({
+    budget,
+    prices,
+    baseline: { pricingProvider: null, model: 'loop', label: 'loop' },
+    limits: { perRun: 100, maxOutputTokens: 1024, maxRetries: 0 },
+  });
   const ladderObjs = ladders.map(({ tier, model, priced }) => {
     const provider = E.createProvider(
       'loop',
@@ -85,12 +90,8 @@ async function runTasks(E, { url, tasks, concurrency, ladders, commands, root, m
     root,
     commands,
     ladders: ladderObjs,
-    budget,
-    prices,
-    recorder,
+    gateway,
     maxAttempts,
-    maxOutputTokens: 1024,
-    maxRetries: 0,
     secretEnvVars: [],
     concurrency,
     context: null,
@@ -119,7 +120,7 @@ async function runTasks(E, { url, tasks, concurrency, ladders, commands, root, m
     exitOnError: false,
     renderer: 'silent',
   }).run();
-  return { ms: performance.now() - t0, state, records: recorder.records };
+  return { ms: performance.now() - t0, state, records: [...gateway.records()] };
 }
 
 function scratch() {

@@ -1,10 +1,6 @@
 import type { ListrTask } from 'listr2';
-import {
-  type CallRecord,
-  CallRecorder,
-  callModel,
-  ModelCallFailedError,
-} from '../budget/call-model.js';
+import { ModelCallFailedError } from '../budget/call-model.js';
+import type { ModelGateway } from '../budget/gateway.js';
 import type { FileEdit } from '../autofix/fixer.js';
 import { BudgetExceededError, errorMessage } from '../errors.js';
 import {
@@ -22,7 +18,7 @@ import { implementMessages, repairMessages } from './repair-prompt.js';
 import { TaskScheduler } from './scheduler.js';
 
 import type { TaskStatus } from '../report/status.js';
-import { TIER_NAMES } from '../config/tiers.js';
+import { climb, taskStart } from '../routing/strategies.js';
 
 import type { ExecuteDeps, ExecutionState, TaskOutcome } from './execution-state.js';
 import { planEdits, prove, remainingOf, stillFailing } from './prove-task.js';
@@ -60,7 +56,7 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
           outcome.reason = 'not started: the budget is spent';
           return;
         }
-        const recorder = new TaskRecorder(deps.recorder);
+        const gateway = deps.gateway.scoped(); // this task's calls, also counted for the job
         try {
           await runTask(
             outcome,
@@ -68,7 +64,7 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
             state,
             lock,
             scheduler,
-            recorder,
+            gateway,
             (line) => (listrTask.output = line),
           );
         } catch (err) {
@@ -76,7 +72,7 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
           outcome.status = 'failed';
           outcome.reason = `stopped by an error: ${errorMessage(err)}`;
         } finally {
-          outcome.calls = recorder.records; // also when the task ended in an error: its calls were paid
+          outcome.calls = [...gateway.records()]; // also when the task ended in an error: its calls were paid
         }
         ok = outcome.status === 'fixed' || outcome.status === 'done';
         listrTask.title = `${outcome.task.id} [${outcome.status}] ${outcome.task.title} (${outcome.tierPath.join(' → ') || 'no tier'})`;
@@ -107,17 +103,6 @@ export async function finalValidation(deps: ExecuteDeps, state: ExecutionState):
   }
 }
 
-/** Records a task's calls and passes them on to the job's recorder. */
-class TaskRecorder extends CallRecorder {
-  constructor(private readonly parent: CallRecorder) {
-    super();
-  }
-  override add(r: CallRecord): void {
-    super.add(r);
-    this.parent.add(r);
-  }
-}
-
 /**
  * The attempt loop of one task: the planner's own code first (implement), then each tier of the
  * ladder from the task's tier up, `maxAttempts` per tier, every rejection fed back. A tier is left
@@ -130,7 +115,7 @@ async function runTask(
   state: ExecutionState,
   lock: Mutex,
   scheduler: TaskScheduler,
-  recorder: TaskRecorder,
+  gateway: ModelGateway,
   progress: (line: string) => void,
 ): Promise<void> {
   const { task } = outcome;
@@ -144,15 +129,11 @@ async function runTask(
     }
   };
   const feedback: string[] = [];
-  const start = deps.ladders.findIndex((l) => tierRank(l.tier) >= tierRank(task.tier));
-  const ladders = start < 0 ? deps.ladders.slice(-1) : deps.ladders.slice(start);
-  if (ladders[0] && ladders[0].tier !== task.tier && task.tier !== 'autofix')
-    outcome.escalations.push(
-      `${task.tier} → ${ladders[0].tier}: the planned tier has no usable model`,
-    );
+  const start = taskStart(task.tier, deps.ladders);
+  if (start.escalation) outcome.escalations.push(start.escalation);
   let done = deps.job === 'fix' && !stillFailing(task, state.current);
   const finish = () => {
-    outcome.calls = recorder.records;
+    outcome.calls = [...gateway.records()];
     if (deps.signal?.aborted && !done) outcome.status = 'interrupted';
     else if (state.overBudget && !done) outcome.status = 'over-budget';
     else if (deps.job === 'implement') outcome.status = done ? 'done' : 'failed';
@@ -171,7 +152,8 @@ async function runTask(
     else feedback.push(`the plan's changes applied as written were rejected: ${proof.reason}`);
   }
 
-  for (const [i, ladder] of ladders.entries()) {
+  for (let rest = start.ladder; rest[0];) {
+    const ladder = rest[0];
     if (done || state.overBudget || deps.signal?.aborted) break;
     outcome.tierPath.push(ladder.tier);
     for (let attempt = 1; attempt <= deps.maxAttempts && !done; attempt++) {
@@ -185,18 +167,10 @@ async function runTask(
       let answer: Edits;
       let answerJson: unknown; // as callModel returned it: the replay cache forgets it if rejected
       try {
-        const call = await callModel({
-          steps: ladder.steps,
-          request: {
-            messages: messagesFor(task, deps, state, feedback),
-            jsonSchema: { name: 'edits', schema: EDITS_JSON_SCHEMA },
-            maxOutputTokens: deps.maxOutputTokens,
-            signal: deps.signal,
-          },
-          budget: deps.budget,
-          prices: deps.prices,
-          recorder,
-          maxRetries: deps.maxRetries,
+        const call = await gateway.call(ladder, {
+          messages: messagesFor(task, deps, state, feedback),
+          schema: { name: 'edits', schema: EDITS_JSON_SCHEMA },
+          signal: deps.signal,
           validate: (json) => {
             const parsed = EditsSchema.safeParse(json);
             return parsed.success
@@ -204,20 +178,38 @@ async function runTask(
               : parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
           },
           onEvent: progress,
-          cache: deps.cache,
+          replay: deps.replay,
         });
-        outcome.escalations.push(...call.escalations.map((e) => `provider fallback: ${e}`));
+        const answered = `${call.step.tier}/${call.step.provider.name}/${call.step.model}`;
+        outcome.escalations.push(
+          ...call.escalations.map((reason) => ({
+            kind: 'fallback' as const,
+            from: ladder.tier,
+            to: answered,
+            reason,
+          })),
+        );
         answerJson = call.json;
         answer = EditsSchema.parse(call.json);
       } catch (err) {
         if (deps.signal?.aborted) return finish();
         if (err instanceof BudgetExceededError) {
           state.overBudget = true;
-          outcome.escalations.push(`stopped: ${err.message}`);
+          outcome.escalations.push({
+            kind: 'stop',
+            from: ladder.tier,
+            to: null,
+            reason: err.message,
+          });
           return finish();
         }
         if (err instanceof ModelCallFailedError) {
-          outcome.escalations.push(`${ladder.tier} unavailable: ${err.reasons.join('; ')}`);
+          outcome.escalations.push({
+            kind: 'unavailable',
+            from: ladder.tier,
+            to: null,
+            reason: err.reasons.join('; '),
+          });
           break; // next tier
         }
         throw err;
@@ -233,15 +225,18 @@ async function runTask(
               .join('; ')}`,
           );
       } else {
-        deps.cache?.forget(answerJson);
+        if (deps.replay) gateway.forget(answerJson);
         feedback.push(proof.reason);
       }
     }
-    const next = ladders[i + 1];
-    if (!done && !state.overBudget && !deps.signal?.aborted && next)
-      outcome.escalations.push(
-        `${ladder.tier} → ${next.tier}: validation still failing after ${deps.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`,
-      );
+    if (done || state.overBudget || deps.signal?.aborted) break;
+    const up = climb(
+      rest,
+      0,
+      `validation still failing after ${deps.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`,
+    );
+    if (up.escalation) outcome.escalations.push(up.escalation);
+    rest = up.ladder;
   }
   finish();
 }
@@ -266,9 +261,4 @@ function messagesFor(
     .map((n) => deps.items[n - 1])
     .filter((t): t is string => t !== undefined);
   return implementMessages(task, items, feedback, deps.context?.forTask(task));
-}
-
-/** Cheapest first: the one tier order (config/tiers). */
-function tierRank(tier: string): number {
-  return (TIER_NAMES as readonly string[]).indexOf(tier);
 }

@@ -1,15 +1,14 @@
-import type { Budget } from '../budget/budget.js';
-import { type CallRecord, CallRecorder } from '../budget/call-model.js';
-import type { PriceBook } from '../budget/prices.js';
+import type { CallRecord } from '../budget/call-model.js';
+import type { ModelGateway } from '../budget/gateway.js';
 import type { FileEdit } from '../autofix/fixer.js';
 import type { JobContext } from '../context/job-context.js';
 import type { ResolvedCommand } from '../detect/commands.js';
 import type { Validation } from '../validation/validate.js';
 import type { PlanTask } from '../plan/types.js';
 import type { RepairReport } from '../report/fix-report.js';
+import type { Escalation } from '../routing/escalation.js';
 import type { TierLadder } from '../routing/router.js';
 import type { Failure } from '../validation/failure.js';
-import type { ReplayCache } from '../memory/replay-cache.js';
 
 import type { TaskStatus } from '../report/status.js';
 
@@ -20,7 +19,8 @@ export interface TaskOutcome {
   status: TaskStatus;
   /** Every step the task went through, cheapest first ("plan" = the planner's own code applied as written). */
   tierPath: string[];
-  escalations: string[];
+  /** Why it left a tier, fell back to another provider or stopped. */
+  escalations: Escalation[];
   attempts: number;
   changed: string[];
   calls: CallRecord[];
@@ -33,12 +33,9 @@ export interface ExecuteDeps {
   commands: ResolvedCommand[];
   /** Usable ladders, cheapest first. */
   ladders: TierLadder[];
-  budget: Budget;
-  prices: PriceBook;
-  recorder: CallRecorder;
+  /** Budget, prices, recorder and limits: every model call and its cost go through it. */
+  gateway: ModelGateway;
   maxAttempts: number;
-  maxOutputTokens: number;
-  maxRetries: number;
   secretEnvVars: readonly string[];
   concurrency: number;
   context: JobContext | null;
@@ -48,8 +45,8 @@ export interface ExecuteDeps {
   /** execute.allowPaths: globs the path policy allows although it would refuse them. */
   allowPaths?: readonly string[];
   signal?: AbortSignal;
-  /** Exact replay cache: identical requests are answered at $0. */
-  cache?: ReplayCache;
+  /** fix: identical requests are answered from the gateway's replay cache at $0. */
+  replay?: boolean;
   /** fix: a model repair was proven (fix memory stores it at the end of the job). */
   onProven?: (taskId: string, fixed: Failure[], edits: FileEdit[], tier: string) => void;
   /** fix: stored repairs that did not prove out here, shown to the model as worked examples. */

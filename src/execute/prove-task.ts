@@ -107,9 +107,12 @@ export async function prove(
   try {
     await deps.context?.refresh(); // lines moved: re-index (only the edited files are parsed again)
   } catch (err) {
-    outcome.escalations.push(
-      `re-index failed (${errorMessage(err)}); later prompts use the previous index`,
-    );
+    outcome.escalations.push({
+      kind: 'note',
+      from: tier,
+      to: null,
+      reason: `re-index failed (${errorMessage(err)}); later prompts use the previous index`,
+    });
   }
   return { kept: true, reason: proof.reason };
 }

@@ -5,7 +5,7 @@ import type { FixReport } from '../report/fix-report.js';
 import type { ImplementReport } from '../report/implement-report.js';
 import type { ReviewReport } from '../report/review-report.js';
 import { costTableMarkdown } from '../report/markdown.js';
-import { buildCostReport, type CostReport } from '../budget/cost-report.js';
+import type { CostReport } from '../budget/cost-report.js';
 import { runFilePath, writeRunFile } from '../report/run-file.js';
 import type { Failure } from '../validation/failure.js';
 import type { ModelDeps } from '../routing/model-deps.js';
@@ -137,18 +137,10 @@ export function errorResult(ctx: Ctx, err: unknown): EventResult & { cost: CostR
   const status = err instanceof BudgetExceededError ? 'over-budget' : 'error';
   const hint = err instanceof DistiqError && err.hint ? ` (${err.hint})` : '';
   const reason = ctx.redact(errorMessage(err) + hint);
-  const records = [...new Set(ctx.deps.map((d) => d.recorder))].flatMap((r) => r.records);
-  const first = ctx.deps[0];
-  const cost = first
-    ? buildCostReport({
-        records,
-        autofixCalls: 0,
-        freeRepairs: [],
-        prices: first.prices,
-        baseline: first.baseline,
-        budget: { perRun: first.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) },
-      })
-    : null;
+  // Roles of one job share a gateway: each gateway's records are counted once.
+  const gateways = [...new Set(ctx.deps.map((d) => d.gateway))];
+  const records = gateways.flatMap((g) => g.records());
+  const cost = gateways[0]?.costOf(records) ?? null;
   const costUsd = records.reduce((a, r) => a + r.usd, 0);
   const report = {
     schemaVersion: 1,

@@ -117,7 +117,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
       runId,
       status: 'error',
       error: { type: (err as Error).name, message: errorMessage(err) },
-      spentUsd: models.recorder.totalUsd(),
+      spentUsd: models.gateway.spent(),
     });
     throw err;
   }

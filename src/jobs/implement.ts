@@ -158,7 +158,7 @@ export async function runImplement(opts: ImplementOptions): Promise<ImplementRep
       runId,
       status: 'error',
       error: { type: (err as Error).name, message: errorMessage(err) },
-      spentUsd: models.recorder.totalUsd(),
+      spentUsd: models.gateway.spent(),
     });
     throw err;
   }

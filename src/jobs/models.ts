@@ -40,12 +40,12 @@ export async function listModels(cwd: string, configFile?: string): Promise<Mode
   const root = await repoRoot(cwd);
   const { config, file } = await loadJobConfig(root, configFile);
   const deps = buildModelDeps({ root, config, configFile: file, tiers: [...MODEL_TIERS] });
-  const perMTok = (priced: Parameters<typeof deps.prices.cost>[0], input: boolean) => {
+  const perMTok = (priced: Parameters<typeof deps.gateway.prices.cost>[0], input: boolean) => {
     try {
       // Priced on 1k tokens and scaled: a full million would cross long-context price tiers.
       return (
         Math.round(
-          deps.prices.cost(priced, {
+          deps.gateway.prices.cost(priced, {
             inputTokens: input ? 1000 : 0,
             outputTokens: input ? 0 : 1000,
             cacheReadTokens: 0,

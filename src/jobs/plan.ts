@@ -12,7 +12,7 @@ import { planFixTasks } from '../plan/plan-fix.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import { type FixTarget, selectCommands } from '../validation/select-commands.js';
 import { validate } from '../validation/validate.js';
-import { buildCostReport, type CostReport } from '../budget/cost-report.js';
+import type { CostReport } from '../budget/cost-report.js';
 import { MODEL_TIERS } from '../routing/router.js';
 import { implementModels, readChecklist } from './implement.js';
 import { openOutcomeLog, planRoute } from '../routing/job-routing.js';
@@ -90,11 +90,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
     const planned = await planImplementation(items, {
       root,
       steps: planner.ladders.flatMap((l) => l.steps),
-      budget: models.budget,
-      prices: models.prices,
-      recorder: models.recorder,
-      maxOutputTokens: models.maxOutputTokens,
-      maxRetries: models.maxRetries,
+      gateway: models.gateway,
       attempts: config.implement.planAttempts,
       context,
       contextTokens: models.contextTokens,
@@ -116,22 +112,21 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
     tasks,
     messagesFor,
     deps.ladders,
-    deps.prices,
-    deps.maxOutputTokens,
+    deps.gateway.prices,
+    deps.gateway.limits.maxOutputTokens,
   );
   const usdByTier: Record<string, number> = {};
   const history = opts.job === 'fix' ? openOutcomeLog(root).read().tasks : [];
   for (const e of estimates)
     for (const [tier, v] of Object.entries(e.usdByTier))
       usdByTier[tier] = (usdByTier[tier] ?? 0) + v.usd;
-  const records = deps.recorder.records;
   let matrix: string | undefined;
   if (opts.matrix) {
     const budgetUsd = opts.budgetUsd ?? config.budget.perRun;
     const shards = shardPlan(tasks, {
       shards: opts.matrix.shards,
       maxTasksPerShard: opts.matrix.maxTasksPerShard,
-      budgetUsd: Math.max(0, budgetUsd - deps.recorder.totalUsd()),
+      budgetUsd: Math.max(0, budgetUsd - deps.gateway.spent()),
     });
     const baseSha = await new Git(root).head();
     writePlanFile(path.resolve(opts.cwd, opts.matrix.out), {
@@ -144,7 +139,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
       shards,
       budgetUsd,
       failuresBefore,
-      planningRecords: records,
+      planningRecords: [...deps.gateway.records()],
     });
     matrix = matrixJson(shards);
   }
@@ -167,13 +162,6 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
       prefixTokens: estimates.reduce((a, e) => a + e.prefixTokens, 0),
       usdByTier,
     },
-    planning: buildCostReport({
-      records,
-      autofixCalls: 0,
-      freeRepairs: [],
-      prices: deps.prices,
-      baseline: deps.baseline,
-      budget: { perRun: deps.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) },
-    }),
+    planning: deps.gateway.cost(),
   };
 }

@@ -2,7 +2,6 @@ import { JobContext } from '../context/job-context.js';
 import type { DistiqConfig } from '../config/schema.js';
 import { BudgetExceededError } from '../errors.js';
 import type { GitHub, RepoRef } from '../forge/github/client.js';
-import { buildCostReport } from '../budget/cost-report.js';
 import { costLine } from '../report/markdown.js';
 import type { ReviewReport } from '../report/review-report.js';
 import { reviewDiff } from '../review/review-pr.js';
@@ -45,26 +44,14 @@ export async function runReviewJob(o: ReviewJobOptions): Promise<ReviewReport> {
     per_page: 100,
   });
   const context = await JobContext.open(o.root, deps.contextTokens);
-  const cost = () =>
-    buildCostReport({
-      records: deps.recorder.records,
-      autofixCalls: 0,
-      freeRepairs: [],
-      prices: deps.prices,
-      baseline: deps.baseline,
-      budget: { perRun: deps.perRun, spentThisRun: deps.recorder.totalUsd() },
-    });
+  const cost = () => deps.gateway.cost();
   const base = { schemaVersion: 1 as const, job: 'review' as const, runId: o.runId, pr: o.pr };
   let result;
   try {
     result = await reviewDiff({ title: pr.title, body: pr.body ?? '' }, files, {
       ...o.config.github.review,
       ladders: deps.ladders,
-      budget: deps.budget,
-      prices: deps.prices,
-      recorder: deps.recorder,
-      maxOutputTokens: deps.maxOutputTokens,
-      maxRetries: deps.maxRetries,
+      gateway: deps.gateway,
       context,
       contextTokens: deps.contextTokens,
       signal: o.signal,
@@ -80,6 +67,7 @@ export async function runReviewJob(o: ReviewJobOptions): Promise<ReviewReport> {
       skippedFiles: [],
       tierPath: [],
       escalations: [],
+      escalationRecords: [],
       changedLines: 0,
       posted: null,
       cost: cost(),

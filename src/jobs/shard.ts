@@ -85,8 +85,7 @@ export async function runMergeJob(o: {
     plan,
     fromDir: path.resolve(o.cwd, o.fromDir),
     runId,
-    prices: models.prices,
-    baseline: models.baseline,
+    gateway: models.gateway,
     signal: o.signal,
   });
   if (

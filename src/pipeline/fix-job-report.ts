@@ -1,5 +1,4 @@
 import type { FixReport, TaskReport } from '../report/fix-report.js';
-import { buildCostReport } from '../budget/cost-report.js';
 import { taskReport } from '../report/task-report.js';
 import type { TierLadder } from '../routing/router.js';
 import { JobMemory } from '../memory/job-memory.js';
@@ -45,6 +44,7 @@ export function buildReport(
             tier: autofix[0] ?? 'autofix',
             tierPath: autofix,
             escalations: [],
+            escalationRecords: [],
             attempts: Math.max(
               t.files.reduce((n, f) => n + (state.attemptsByFile.get(f) ?? 0), 0),
               keptFor(state.keptFree, t.failures).length,
@@ -95,7 +95,6 @@ export function buildReport(
         : improved
           ? 'partial'
           : 'failed';
-  const records = req.models.recorder.records;
   const autofixCalls = state.repairs.filter((r) => r.tier === 'autofix').length;
   const configured = new Set(
     req.models.ladders.filter((l) => l.steps.length > 0).map((l) => l.tier),
@@ -130,13 +129,9 @@ export function buildReport(
           req.models.excluded.find((e) => e.tier === tier)?.reason ??
           skipReason(req.models.ladders.find((l) => l.tier === tier)),
       })),
-    cost: buildCostReport({
-      records,
+    cost: req.models.gateway.cost({
       autofixCalls: req.tiers.includes('autofix') ? autofixCalls : 0,
       freeRepairs: state.freeRepairs,
-      prices: req.models.prices,
-      baseline: req.models.baseline,
-      budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) },
     }),
     branch: state.branch,
     durationMs: Math.round(performance.now() - started),

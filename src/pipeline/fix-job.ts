@@ -165,7 +165,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             plan,
             usableLadders,
             (t) => repairMessages(req.root, t, [], context?.forTask(t)),
-            req.models,
+            req.models.gateway,
             req.maxAttempts,
           );
           const deps: ExecuteDeps = {
@@ -173,12 +173,8 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             root: req.root,
             commands: ctx.commands,
             ladders: usableLadders,
-            budget: req.models.budget,
-            prices: req.models.prices,
-            recorder: req.models.recorder,
+            gateway: req.models.gateway,
             maxAttempts: req.maxAttempts,
-            maxOutputTokens: req.models.maxOutputTokens,
-            maxRetries: req.models.maxRetries,
             secretEnvVars,
             concurrency: req.concurrency,
             context,
@@ -186,7 +182,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
             allowPaths: req.config.execute.allowPaths,
             signal: req.signal,
-            cache: req.models.cache,
+            replay: true,
             onProven: memory.onProven,
             examples: memory.examples,
           };
@@ -251,7 +247,11 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   await list.run();
   if (!state.before) throw new InterruptedError('during the first validation run');
   const report = buildReport(state, req, started, memory, routing);
-  report.memory = memory.finish(state.exec?.outcomes ?? [], req.models.cache, !req.dryRun);
+  report.memory = memory.finish(
+    state.exec?.outcomes ?? [],
+    req.models.gateway.replayCache,
+    !req.dryRun,
+  );
   const logProblem = routing.finish(report);
   if (logProblem) process.stderr.write(`distiq: ${logProblem}\n`);
   return report;

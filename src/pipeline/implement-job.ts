@@ -14,7 +14,6 @@ import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forg
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import type { PlanTask } from '../plan/types.js';
-import { buildCostReport } from '../budget/cost-report.js';
 import type { ImplementReport } from '../report/implement-report.js';
 import { taskReport } from '../report/task-report.js';
 import { diffFailures } from '../validation/failure.js';
@@ -106,11 +105,7 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
           const planned = await planImplementation(req.items, {
             root: req.root,
             steps: plannerSteps,
-            budget: req.models.budget,
-            prices: req.models.prices,
-            recorder: req.models.recorder,
-            maxOutputTokens: req.models.maxOutputTokens,
-            maxRetries: req.models.maxRetries,
+            gateway: req.models.gateway,
             attempts: req.config.implement.planAttempts,
             context,
             contextTokens: req.models.contextTokens,
@@ -127,12 +122,8 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
             root: req.root,
             commands: ctx.commands,
             ladders: executors,
-            budget: req.models.budget,
-            prices: req.models.prices,
-            recorder: req.models.recorder,
+            gateway: req.models.gateway,
             maxAttempts: req.maxAttempts,
-            maxOutputTokens: req.models.maxOutputTokens,
-            maxRetries: req.models.maxRetries,
             secretEnvVars,
             concurrency: req.concurrency,
             context,
@@ -216,7 +207,6 @@ function buildReport(state: State, req: ImplementJobRequest, started: number): I
       : items.some((i) => i.status !== 'not-done')
         ? 'partial'
         : 'failed';
-  const records = req.models.recorder.records;
   return {
     schemaVersion: 1,
     job: 'implement',
@@ -241,14 +231,7 @@ function buildReport(state: State, req: ImplementJobRequest, started: number): I
       sandbox: r.sandbox ?? 'none',
       ...(r.sandboxReason ? { sandboxReason: r.sandboxReason } : {}),
     })),
-    cost: buildCostReport({
-      records,
-      autofixCalls: 0,
-      freeRepairs: [],
-      prices: req.models.prices,
-      baseline: req.models.baseline,
-      budget: { perRun: req.models.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) },
-    }),
+    cost: req.models.gateway.cost(),
     branch: state.branch,
     durationMs: Math.round(performance.now() - started),
   };

@@ -1,14 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Budget } from '../budget/budget.js';
-import {
-  type CallRecorder,
-  callModel,
-  type LadderStep,
-  ModelCallFailedError,
-} from '../budget/call-model.js';
-import type { PriceBook } from '../budget/prices.js';
+import { type LadderStep, ModelCallFailedError } from '../budget/call-model.js';
+import type { ModelGateway } from '../budget/gateway.js';
 import type { JobContext } from '../context/job-context.js';
 import { DistiqError, ExitCode } from '../errors.js';
 import { topologicalOrder } from './task-order.js';
@@ -121,11 +115,7 @@ export class PlanRejectedError extends DistiqError {
 export interface PlannerDeps {
   root: string;
   steps: LadderStep[];
-  budget: Budget;
-  prices: PriceBook;
-  recorder: CallRecorder;
-  maxOutputTokens: number;
-  maxRetries: number;
+  gateway: ModelGateway;
   attempts: number;
   context: JobContext | null;
   contextTokens: number;
@@ -149,18 +139,10 @@ export async function planImplementation(
     deps.onProgress?.(`planning, attempt ${attempt}`);
     let call;
     try {
-      call = await callModel({
-        steps: deps.steps,
-        request: {
-          messages: plannerMessages(items, deps, feedback),
-          jsonSchema: { name: 'plan', schema: PLAN_JSON_SCHEMA },
-          maxOutputTokens: deps.maxOutputTokens,
-          signal: deps.signal,
-        },
-        budget: deps.budget,
-        prices: deps.prices,
-        recorder: deps.recorder,
-        maxRetries: deps.maxRetries,
+      call = await deps.gateway.call(deps.steps, {
+        messages: plannerMessages(items, deps, feedback),
+        schema: { name: 'plan', schema: PLAN_JSON_SCHEMA },
+        signal: deps.signal,
         validate: (json) => {
           const parsed = PlanSchema.safeParse(json);
           return parsed.success

@@ -1,4 +1,5 @@
 import type { CommandKind, TierName } from '../config/schema.js';
+import type { Escalation } from '../routing/escalation.js';
 import type { Failure } from '../validation/failure.js';
 import { exitCodeForStatus, type TaskStatus } from './status.js';
 
@@ -12,8 +13,10 @@ export interface TaskReport {
   tier: string;
   /** Every tier the task went through, cheapest first. */
   tierPath: string[];
-  /** Why the task moved up a tier or fell back to another provider. */
+  /** Why the task moved up a tier or fell back to another provider (one line each). */
   escalations: string[];
+  /** The same, as records: {kind, from, to, reason}. */
+  escalationRecords: Escalation[];
   attempts: number;
   status: TaskStatus;
   /** fix: the failures the task was planned for. */

@@ -1,5 +1,6 @@
 import type { CostReport } from '../budget/cost-report.js';
 import type { ReviewComment } from '../review/review-pr.js';
+import type { Escalation } from '../routing/escalation.js';
 
 /** The `--json` output of `distiq review` (a public contract: see README). */
 export interface ReviewReport {
@@ -15,6 +16,8 @@ export interface ReviewReport {
   skippedFiles: string[];
   tierPath: string[];
   escalations: string[];
+  /** The same, as records: {kind, from, to, reason}. */
+  escalationRecords: Escalation[];
   changedLines: number;
   /** The posted review, or null with --dry-run. */
   posted: { id: number; url: string } | null;

@@ -1,4 +1,5 @@
 import type { TaskOutcome } from '../execute/execute-plan.js';
+import { describeEscalation } from '../routing/escalation.js';
 import type { TaskReport } from './fix-report.js';
 
 /** A task's row of the report: what it went through and what its calls cost. */
@@ -19,7 +20,8 @@ export function taskReport(
     title: o.task.title,
     tier: tierPath.at(-1) ?? o.task.tier,
     tierPath,
-    escalations: o.escalations,
+    escalations: o.escalations.map(describeEscalation),
+    escalationRecords: o.escalations,
     attempts: o.attempts,
     status: opts.status ?? o.status,
     failures: o.task.failures.length,

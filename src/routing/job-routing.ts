@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { PriceBook } from '../budget/prices.js';
+import type { ModelGateway } from '../budget/gateway.js';
 import type { TierName } from '../config/schema.js';
 import { memoryStateDir } from '../memory/state.js';
 import { estimateTasks } from '../plan/estimate.js';
@@ -37,12 +37,18 @@ export class JobRouting {
     plan: PlanTask[],
     ladders: TierLadder[],
     messagesFor: (t: PlanTask) => ChatMessage[],
-    m: { prices: PriceBook; maxOutputTokens: number },
+    gateway: Pick<ModelGateway, 'prices' | 'limits'>,
     maxAttempts: number,
   ): void {
     if (ladders.length < 2 || plan.length === 0) return; // one tier: nothing to choose
     const history = this.log.read().tasks;
-    const estimates = estimateTasks(plan, messagesFor, ladders, m.prices, m.maxOutputTokens);
+    const estimates = estimateTasks(
+      plan,
+      messagesFor,
+      ladders,
+      gateway.prices,
+      gateway.limits.maxOutputTokens,
+    );
     plan.forEach((task, i) => {
       const options = ladders.map((l) => ({
         tier: l.tier,

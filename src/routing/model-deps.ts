@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Budget } from '../budget/budget.js';
-import { CallRecorder } from '../budget/call-model.js';
+import { createGateway, type ModelGateway } from '../budget/gateway.js';
 import { Ledger, ledgerFile } from '../budget/ledger.js';
 import { PriceBook } from '../budget/prices.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import type { PricedModel } from '../budget/prices.js';
 import { createProvider } from '../providers/create.js';
 import { ReplayCache } from '../memory/replay-cache.js';
 import { memoryStateDir } from '../memory/state.js';
@@ -17,16 +16,9 @@ export interface ModelDeps {
   ladders: TierLadder[];
   /** Requested tiers the job's role may not use, with the reason. */
   excluded: { tier: TierName; reason: string }[];
-  budget: Budget;
-  prices: PriceBook;
-  recorder: CallRecorder;
-  baseline: PricedModel & { label: string };
-  perRun: number;
-  maxOutputTokens: number;
-  maxRetries: number;
+  /** Budget, prices, recorder, limits and the replay cache, behind one call and one cost(). */
+  gateway: ModelGateway;
   contextTokens: number;
-  /** Exact replay cache shared by the job's model calls (fix memory, issue #16). */
-  cache?: ReplayCache;
 }
 
 /**
@@ -42,13 +34,13 @@ export function buildModelDeps(opts: {
   role?: 'planner' | 'executor' | 'reviewer';
   env?: NodeJS.ProcessEnv;
   onWarn?: (message: string) => void;
-  /** Another role of the same job: its budget, recorder and prices are shared, never doubled. */
+  /** Another role of the same job: its gateway (budget, recorder, prices) is shared, never doubled. */
   sharedWith?: ModelDeps;
 }): ModelDeps {
   const { config } = opts;
   if (opts.budgetUsd !== undefined && !(opts.budgetUsd > 0 && Number.isFinite(opts.budgetUsd)))
     throw new UsageError(`--budget must be a positive number of USD, got ${opts.budgetUsd}`);
-  const prices = opts.sharedWith?.prices ?? new PriceBook(config.prices);
+  const prices = opts.sharedWith?.gateway.prices ?? new PriceBook(config.prices);
   // A role bounds the tiers its jobs may use: fix is an executor.
   const allowed = opts.role
     ? opts.tiers.filter((t) => config.roles[opts.role!].includes(t))
@@ -68,34 +60,43 @@ export function buildModelDeps(opts: {
     prices,
     create: createProvider,
   });
-  const perRun = opts.budgetUsd ?? config.budget.perRun;
-  const budget =
-    opts.sharedWith?.budget ??
-    new Budget(
-      new Ledger(ledgerFile(opts.root, config.budget.ledger, opts.env)),
-      {
-        perRun,
-        daily: config.budget.daily,
-        monthly: config.budget.monthly,
-        warnAt: config.budget.warnAt,
-      },
-      randomUUID(),
-      { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn },
-    );
   return {
     ladders,
     excluded,
+    gateway: opts.sharedWith?.gateway ?? newGateway(opts.root, config, prices, opts),
+    contextTokens: config.models.contextTokens,
+  };
+}
+
+function newGateway(
+  root: string,
+  config: DistiqConfig,
+  prices: PriceBook,
+  opts: { budgetUsd?: number; env?: NodeJS.ProcessEnv; onWarn?: (message: string) => void },
+): ModelGateway {
+  const perRun = opts.budgetUsd ?? config.budget.perRun;
+  const budget = new Budget(
+    new Ledger(ledgerFile(root, config.budget.ledger, opts.env)),
+    {
+      perRun,
+      daily: config.budget.daily,
+      monthly: config.budget.monthly,
+      warnAt: config.budget.warnAt,
+    },
+    randomUUID(),
+    { ttlMs: config.budget.reservationTtlSec * 1000, onWarn: opts.onWarn },
+  );
+  return createGateway({
     budget,
     prices,
-    recorder: opts.sharedWith?.recorder ?? new CallRecorder(),
     baseline: baselineModel(config),
-    perRun,
-    maxOutputTokens: config.models.maxOutputTokens,
-    maxRetries: config.models.maxRetries,
-    contextTokens: config.models.contextTokens,
-    cache:
-      opts.sharedWith?.cache ?? new ReplayCache(path.join(memoryStateDir(opts.root), 'replay')),
-  };
+    limits: {
+      perRun,
+      maxOutputTokens: config.models.maxOutputTokens,
+      maxRetries: config.models.maxRetries,
+    },
+    replayCache: new ReplayCache(path.join(memoryStateDir(root), 'replay')),
+  });
 }
 
 /** The all-premium comparison: the first premium model in the config. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CallRecord } from '../budget/call-model.js';
-import type { PriceBook, PricedModel } from '../budget/prices.js';
+import type { ModelGateway } from '../budget/gateway.js';
 import type { DistiqConfig } from '../config/schema.js';
 import { resolveCommands } from '../detect/commands.js';
 import { DistiqError, ExitCode } from '../errors.js';
@@ -10,7 +10,7 @@ import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { describeRefusal, loadPathPolicy, refusedPath } from '../edits/path-policy.js';
 import { selectCommands } from '../validation/select-commands.js';
 import { validate } from '../validation/validate.js';
-import { buildCostReport, type CostReport } from '../budget/cost-report.js';
+import type { CostReport } from '../budget/cost-report.js';
 import type { TaskReport } from '../report/fix-report.js';
 import type { Failure } from '../validation/failure.js';
 import type { PlanFile } from './plan-file.js';
@@ -64,8 +64,8 @@ export async function mergeShards(o: {
   plan: PlanFile;
   fromDir: string;
   runId: string;
-  prices: PriceBook;
-  baseline: PricedModel & { label: string };
+  /** Prices the merged records (the shards' own calls, read from their reports). */
+  gateway: ModelGateway;
   signal?: AbortSignal;
 }): Promise<MergeReport> {
   const started = performance.now();
@@ -134,7 +134,6 @@ export async function mergeShards(o: {
     ...(o.plan.planningRecords as CallRecord[]),
     ...reports.flatMap((r) => r?.records ?? []),
   ];
-  const spent = records.reduce((a, r) => a + r.usd, 0);
   const tasks = reports.flatMap((r) => (r?.tasks ?? []).map((t) => ({ ...t, shard: r!.shard })));
   const allOk = reports.every((r) => r?.status === 'done') && after.ok;
   const overBudget = reports.some((r) => r?.status === 'over-budget');
@@ -176,14 +175,7 @@ export async function mergeShards(o: {
     failuresBefore: o.plan.failuresBefore,
     failuresAfter: after.failures.length,
     remaining: after.failures,
-    cost: buildCostReport({
-      records,
-      autofixCalls: 0,
-      freeRepairs: [],
-      prices: o.prices,
-      baseline: o.baseline,
-      budget: { perRun: o.plan.budgetUsd, spentThisRun: spent },
-    }),
+    cost: o.gateway.costOf(records, o.plan.budgetUsd),
     durationMs: Math.round(performance.now() - started),
   };
 }

@@ -92,12 +92,8 @@ export async function runShard(o: {
     root: o.root,
     commands,
     ladders: o.models.ladders.filter((l) => l.steps.length > 0),
-    budget: o.models.budget,
-    prices: o.models.prices,
-    recorder: o.models.recorder,
+    gateway: o.models.gateway,
     maxAttempts: o.maxAttempts,
-    maxOutputTokens: o.models.maxOutputTokens,
-    maxRetries: o.models.maxRetries,
     secretEnvVars,
     concurrency: o.concurrency,
     context,
@@ -116,7 +112,7 @@ export async function runShard(o: {
   mkdirSync(o.outDir, { recursive: true });
   const patchName = `shard-${o.shard}.patch`;
   writeFileSync(path.join(o.outDir, patchName), await binaryDiff(o.root, changedFiles));
-  const spent = o.models.recorder.totalUsd();
+  const spent = o.models.gateway.spent();
   const ok = state.outcomes.every((x) => x.status === 'fixed' || x.status === 'done');
   const report: ShardReport = {
     schemaVersion: 1,
@@ -131,7 +127,7 @@ export async function runShard(o: {
           ? 'partial'
           : 'failed',
     tasks: state.outcomes.map((x) => taskReport(x)),
-    records: o.models.recorder.records,
+    records: [...o.models.gateway.records()],
     budget: {
       sliceUsd: shard.budgetUsd,
       spentUsd: spent,

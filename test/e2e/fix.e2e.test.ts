@@ -51,6 +51,7 @@ describe('distiq fix on the bundled fixtures (real CLI, real tools)', () => {
         tier: 'autofix',
         tierPath: ['autofix'],
         escalations: [],
+        escalationRecords: [],
         attempts: 1,
         status: 'fixed',
         failures: 3,
