@@ -22,6 +22,8 @@ export interface TaskOutcome {
   tierPath: string[];
   escalations: string[];
   attempts: number;
+  /** Attempts spent on each tier (the outcome log's per-attempt odds). */
+  attemptsByTier: Record<string, number>;
   changed: string[];
   calls: CallRecord[];
   reason?: string;
@@ -79,6 +81,7 @@ export function newExecutionState(current: Validation, plan: PlanTask[]): Execut
       tierPath: [],
       escalations: [],
       attempts: 0,
+      attemptsByTier: {},
       changed: [],
       calls: [],
     })),

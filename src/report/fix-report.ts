@@ -15,6 +15,8 @@ export interface TaskReport {
   /** Why the task moved up a tier or fell back to another provider. */
   escalations: string[];
   attempts: number;
+  /** Model tasks: attempts spent on each tier ("plan" for the planner's code as written). */
+  attemptsByTier?: Record<string, number>;
   status: TaskStatus;
   /** fix: the failures the task was planned for. */
   failures: number;

@@ -21,6 +21,7 @@ export function taskReport(
     tierPath,
     escalations: o.escalations,
     attempts: o.attempts,
+    attemptsByTier: o.attemptsByTier,
     status: opts.status ?? o.status,
     failures: o.task.failures.length,
     files: o.task.files,
