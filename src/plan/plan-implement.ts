@@ -8,6 +8,7 @@ import {
   type LadderStep,
   ModelCallFailedError,
 } from '../budget/call-model.js';
+import type { ReplayCache } from '../memory/replay-cache.js';
 import type { PriceBook } from '../budget/prices.js';
 import type { JobContext } from '../context/job-context.js';
 import { DistiqError, ExitCode } from '../errors.js';
@@ -133,6 +134,8 @@ export interface PlannerDeps {
   executorTiers: TierName[];
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
+  /** Exact replay cache: a re-run pays nothing for a plan it already paid for. */
+  cache?: ReplayCache;
 }
 
 /**
@@ -171,6 +174,7 @@ export async function planImplementation(
                 .join('; ');
         },
         onEvent: deps.onProgress,
+        cache: deps.cache,
       });
     } catch (err) {
       if (!(err instanceof ModelCallFailedError)) throw err;
@@ -186,6 +190,7 @@ export async function planImplementation(
     const problems = checkPlan(plan, items.length, deps);
     if (problems.length === 0)
       return { tasks: toTasks(plan, deps.executorTiers), attempts: attempt };
+    deps.cache?.forget(call.json); // a rejected plan is asked afresh on a re-run
     if (attempt === deps.attempts) throw new PlanRejectedError(attempt, problems);
     feedback.splice(0, feedback.length, ...problems);
   }
