@@ -83,7 +83,13 @@ export default class Plan extends BaseCommand {
         );
         if (t.route)
           out.push(
-            `      route: start on ${t.route.startTier} (${t.route.reason}); ${t.route.estimates.map((e) => `${e.tier} P=${e.pSuccess} E=$${e.expectedUsd.toFixed(4)}`).join(', ')}`,
+            `      route: start on ${t.route.startTier}, attempts ${Object.entries(
+              t.route.attempts ?? {},
+            )
+              .map(([tier, n]) => `${tier}×${n}`)
+              .join(
+                ' ',
+              )}, expected $${(t.route.expectedUsd ?? 0).toFixed(4)} (${t.route.reason}); ${t.route.estimates.map((e) => `${e.tier} P=${e.pSuccess} per attempt ${e.pAttempt.join('/')} E=$${e.expectedUsd.toFixed(4)}`).join(', ')}`,
           );
       }
       out.push(

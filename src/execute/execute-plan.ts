@@ -105,7 +105,8 @@ export async function finalValidation(deps: ExecuteDeps, state: ExecutionState):
 
 /**
  * The attempt loop of one task: the planner's own code first (implement), then each tier of the
- * ladder from the task's tier up, `maxAttempts` per tier, every rejection fed back. A tier is left
+ * ladder from the task's tier up, its planned attempts per tier (else `maxAttempts`), every
+ * rejection fed back. A tier is left
  * only with a recorded reason. A budget refusal stops the task (and the job); Ctrl-C rolls back
  * only the edit in progress.
  */
@@ -146,6 +147,7 @@ async function runTask(
   if (!done && deps.job === 'implement' && task.changes.length > 0) {
     outcome.tierPath.push('plan');
     outcome.attempts++;
+    outcome.attemptsByTier.plan = 1;
     progress('applying the planned changes as written');
     const proof = await proveLocked(() => planEdits(deps.root, task), 'plan');
     if (proof.kept) done = true;
@@ -155,14 +157,24 @@ async function runTask(
   for (let rest = start.ladder; rest[0];) {
     const ladder = rest[0];
     if (done || state.overBudget || deps.signal?.aborted) break;
+    // The router's plan for this task; the last tier always gets at least one attempt.
+    const planned = task.attempts?.[ladder.tier] ?? deps.maxAttempts;
+    const allowed = rest.length === 1 ? Math.max(1, planned) : planned;
+    if (allowed === 0) {
+      const up = climb(rest, 0, `the route plans no attempt on ${ladder.tier}`);
+      if (up.escalation) outcome.escalations.push(up.escalation);
+      rest = up.ladder;
+      continue;
+    }
     outcome.tierPath.push(ladder.tier);
-    for (let attempt = 1; attempt <= deps.maxAttempts && !done; attempt++) {
+    for (let attempt = 1; attempt <= allowed && !done; attempt++) {
       if (deps.job === 'fix' && !stillFailing(task, state.current)) {
         done = true; // another task's repair fixed these too
         break;
       }
       await scheduler.resume(task.id);
       outcome.attempts++;
+      outcome.attemptsByTier[ladder.tier] = attempt;
       progress(`${ladder.tier} attempt ${attempt}`);
       let answer: Edits;
       let answerJson: unknown; // as callModel returned it: the replay cache forgets it if rejected
@@ -233,7 +245,7 @@ async function runTask(
     const up = climb(
       rest,
       0,
-      `validation still failing after ${deps.maxAttempts} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`,
+      `validation still failing after ${allowed} attempt(s) (${feedback.at(-1) ?? 'no usable answer'})`,
     );
     if (up.escalation) outcome.escalations.push(up.escalation);
     rest = up.ladder;

@@ -22,6 +22,8 @@ export interface TaskOutcome {
   /** Why it left a tier, fell back to another provider or stopped. */
   escalations: Escalation[];
   attempts: number;
+  /** Attempts spent on each tier (the outcome log's per-attempt odds). */
+  attemptsByTier: Record<string, number>;
   changed: string[];
   calls: CallRecord[];
   reason?: string;
@@ -76,6 +78,7 @@ export function newExecutionState(current: Validation, plan: PlanTask[]): Execut
       tierPath: [],
       escalations: [],
       attempts: 0,
+      attemptsByTier: {},
       changed: [],
       calls: [],
     })),

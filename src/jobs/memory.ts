@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../forge/git.js';
-import { type MemorySize, readMemoryFile, serialize } from '../memory/fix-memory.js';
+import { type MemorySize, readMemoryFile, serialize } from '../memory/memory-file.js';
 import { openFixMemory } from '../memory/memory-tier.js';
 
 export interface MemoryInfo {

@@ -1,6 +1,6 @@
 import { repoRoot } from '../forge/git.js';
 import { openFixMemory } from '../memory/memory-tier.js';
-import type { MemorySize } from '../memory/fix-memory.js';
+import type { MemorySize } from '../memory/memory-file.js';
 import { openOutcomeLog } from '../routing/job-routing.js';
 import { type Period, periodStart } from './cost.js';
 

@@ -2,7 +2,8 @@ import type { FileEdit } from '../autofix/fixer.js';
 import type { CallRecord } from '../budget/call-model.js';
 import type { Failure } from '../validation/failure.js';
 import { failureKey } from '../validation/failure.js';
-import type { FixMemory, MemorySize } from './fix-memory.js';
+import type { FixMemory } from './fix-memory.js';
+import type { MemorySize } from './memory-file.js';
 import {
   examplesFor,
   learnRepairs,

@@ -8,7 +8,7 @@ import { refusedEdit } from '../edits/protected-paths.js';
 import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
 import { type Candidate, FixMemory } from './fix-memory.js';
 import { editToHunks, type Hunk } from './hunks.js';
-import { retarget } from './retarget.js';
+import { retarget, retargetSpan } from './retarget.js';
 import { memoryStateDir } from './state.js';
 
 export const MEMORY_FIXER = 'memory';
@@ -82,17 +82,23 @@ export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult
     const failure = d.current().find((f) => !seen.has(failureKey(f)));
     if (!failure) break;
     seen.add(failureKey(failure));
-    const { site, candidates } = d.memory.candidates(
-      failure,
-      readText(d.root, failure.file),
-      d.perFailure ?? 3,
-    );
+    const fileText = readText(d.root, failure.file);
+    const { site, candidates } = d.memory.candidates(failure, fileText, d.perFailure ?? 3);
     for (const c of candidates) {
       if (d.signal?.aborted || out.tried >= maxProofs) break;
-      const hunks = retarget(c.entry.hunks, c.entry.site, site);
+      let hunks = retarget(c.entry.hunks, c.entry.site, site);
       let edits: FileEdit[];
       try {
-        edits = resolveEdits(d.root, hunks);
+        // The same mistake on another line: the stored span edit re-applied to the new line.
+        const span = () => retargetSpan(c.entry.hunks, c.entry.site, site, fileText, failure.line);
+        try {
+          edits = resolveEdits(d.root, hunks);
+        } catch (err) {
+          const alt = err instanceof EditApplyError ? span() : null;
+          if (!alt) throw err;
+          hunks = alt;
+          edits = resolveEdits(d.root, hunks);
+        }
         const refused =
           edits.length === 0 ? 'the edits change nothing here' : refusedEdit(edits, { policy });
         if (refused) throw new EditApplyError(refused);

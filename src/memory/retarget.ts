@@ -79,3 +79,81 @@ function isToken(t: string): boolean {
   const m = t.match(WORDISH);
   return m !== null && m.length === 1 && m[0] === t;
 }
+
+/**
+ * The fallback when the re-targeted search text is not in the new file (the same mistake on a
+ * different line): a one-hunk repair that changed one span of the stored failing line (`old` →
+ * `new`, widened to whole tokens) is re-applied to the new failing line, names mapped through
+ * the abstraction, with as many neighbouring lines as make the search unique in `fileText`.
+ * Null when the stored repair is not such a span edit or the span is not on the new line once.
+ */
+export function retargetSpan(
+  hunks: Hunk[],
+  stored: FailureSite,
+  current: FailureSite,
+  fileText: string | null,
+  lineNo?: number | null,
+): Hunk[] | null {
+  const h = hunks[0];
+  if (hunks.length !== 1 || !h || !current.file || !fileText || !current.line.trim()) return null;
+  if (!stored.line.trim() || !h.search.includes(stored.line)) return null;
+  const span = changedSpan(h.search, h.replace);
+  if (!span) return null;
+  const map = tokenMapping(stored, current);
+  const sub = (text: string) =>
+    map.size === 0 ? text : text.replace(WORDISH, (t) => map.get(t) ?? t);
+  const from = sub(span.from);
+  const to = sub(span.to);
+  const lines = fileText.split('\n');
+  // The site's line is trimmed: find it at the failure's line number, else once in the file.
+  const byTrim = lines.flatMap((l, i) => (l.trim() === current.line ? [i] : []));
+  const row =
+    lineNo && lines[lineNo - 1]?.trim() === current.line
+      ? lineNo - 1
+      : byTrim.length === 1
+        ? byTrim[0]!
+        : -1;
+  if (row < 0) return null;
+  const raw = lines[row]!;
+  const at = wholeTokenIndexes(raw, from);
+  if (at.length !== 1) return null;
+  const newLine = raw.slice(0, at[0]) + to + raw.slice(at[0]! + from.length);
+  for (let before = 0, after = 0; before + after <= 6; before <= after ? before++ : after++) {
+    const lo = Math.max(0, row - before);
+    const hi = Math.min(lines.length, row + after + 1);
+    const search = lines.slice(lo, hi).join('\n');
+    if (fileText.indexOf(search) === fileText.lastIndexOf(search)) {
+      const replace = [...lines.slice(lo, row), newLine, ...lines.slice(row + 1, hi)].join('\n');
+      return [{ path: current.file, search, replace }];
+    }
+  }
+  return null;
+}
+
+/** The one differing span of two texts, widened to whole tokens; null if it is empty. */
+function changedSpan(a: string, b: string): { from: string; to: string } | null {
+  let p = 0;
+  while (p < a.length && p < b.length && a[p] === b[p]) p++;
+  let s = 0;
+  while (s < a.length - p && s < b.length - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
+  const word = /[\w$]/;
+  while (p > 0 && (word.test(a[p - 1]!) || word.test(b[p - 1] ?? ''))) p--;
+  while (s > 0 && (word.test(a[a.length - s]!) || word.test(b[b.length - s] ?? ''))) s--;
+  const from = a.slice(p, a.length - s);
+  const to = b.slice(p, b.length - s);
+  if (!from.trim() || from.includes('\n') || to.includes('\n')) return null;
+  return { from, to };
+}
+
+function wholeTokenIndexes(line: string, token: string): number[] {
+  const out: number[] = [];
+  const word = /[\w$]/;
+  for (let i = line.indexOf(token); i >= 0; i = line.indexOf(token, i + 1)) {
+    const before = line[i - 1];
+    const after = line[i + token.length];
+    const edgeL = !word.test(token[0]!) || !before || !word.test(before);
+    const edgeR = !word.test(token.at(-1)!) || !after || !word.test(after);
+    if (edgeL && edgeR) out.push(i);
+  }
+  return out;
+}

@@ -113,6 +113,7 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
             executorTiers: executors.map((l) => l.tier),
             signal: req.signal,
             onProgress: (line) => (task.output = line),
+            replay: true,
           });
           ctx.plan = planned.tasks;
           ctx.planAttempts = planned.attempts;
@@ -131,6 +132,7 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
             allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
             allowPaths: req.config.execute.allowPaths,
             signal: req.signal,
+            replay: true,
           };
           ctx.exec = newExecutionState(ctx.before!, planned.tasks);
           task.title = `Planned ${planned.tasks.length} task(s) for ${req.items.length} item(s)`;

@@ -123,6 +123,8 @@ export interface PlannerDeps {
   executorTiers: TierName[];
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
+  /** Answer from the gateway's exact replay cache: a re-run pays nothing for a plan it already paid for. */
+  replay?: boolean;
 }
 
 /**
@@ -153,6 +155,7 @@ export async function planImplementation(
                 .join('; ');
         },
         onEvent: deps.onProgress,
+        replay: deps.replay,
       });
     } catch (err) {
       if (!(err instanceof ModelCallFailedError)) throw err;
@@ -168,6 +171,7 @@ export async function planImplementation(
     const problems = checkPlan(plan, items.length, deps);
     if (problems.length === 0)
       return { tasks: toTasks(plan, deps.executorTiers), attempts: attempt };
+    if (deps.replay) deps.gateway.forget(call.json); // a rejected plan is asked afresh on a re-run
     if (attempt === deps.attempts) throw new PlanRejectedError(attempt, problems);
     feedback.splice(0, feedback.length, ...problems);
   }

@@ -26,6 +26,8 @@ export interface PlanTask {
   dependsOn: string[];
   /** The cheapest tier the task starts on; it moves up its ladder only with a recorded reason. */
   tier: TierName;
+  /** Planned attempts per model tier (fix: from the outcome log; 0 = skip); absent: maxAttempts. */
+  attempts?: Record<string, number>;
   /** What must hold for the task to count as done (checked by the validation commands). */
   acceptance: string;
   /** fix: the failures the task must make go away. */

@@ -18,6 +18,8 @@ export interface TaskReport {
   /** The same, as records: {kind, from, to, reason}. */
   escalationRecords: Escalation[];
   attempts: number;
+  /** Model tasks: attempts spent on each tier ("plan" for the planner's code as written). */
+  attemptsByTier?: Record<string, number>;
   status: TaskStatus;
   /** fix: the failures the task was planned for. */
   failures: number;

@@ -23,6 +23,7 @@ export function taskReport(
     escalations: o.escalations.map(describeEscalation),
     escalationRecords: o.escalations,
     attempts: o.attempts,
+    attemptsByTier: o.attemptsByTier,
     status: opts.status ?? o.status,
     failures: o.task.failures.length,
     files: o.task.files,

@@ -32,7 +32,7 @@ export class JobRouting {
     this.log = openOutcomeLog(root);
   }
 
-  /** Sets `task.tier` of each task to the routed start tier. */
+  /** Sets each task's start tier (`task.tier`) and planned attempts per tier (`task.attempts`). */
   route(
     plan: PlanTask[],
     ladders: TierLadder[],
@@ -55,7 +55,10 @@ export class JobRouting {
         attemptUsd: estimates[i]?.usdByTier[l.tier]?.usd ?? 0,
       }));
       const d = chooseStartTier(failureClass(task.failures), options, history, { maxAttempts });
-      if (d.startTier !== 'none') task.tier = d.startTier as TierName;
+      if (d.startTier !== 'none') {
+        task.tier = d.startTier as TierName;
+        task.attempts = d.attempts;
+      }
       this.routes.set(task.id, d);
     });
   }
@@ -83,6 +86,7 @@ export class JobRouting {
       tierPath: t.tierPath,
       solvedBy: t.status === 'fixed' || t.status === 'done' ? t.tier : null,
       attempts: t.attempts,
+      ...(t.attemptsByTier ? { attemptsByTier: t.attemptsByTier } : {}),
       usd: t.usd,
     }));
     const byTier: Record<string, number> = {};

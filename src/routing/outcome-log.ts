@@ -13,6 +13,8 @@ const taskLine = z.object({
   tierPath: z.array(z.string()),
   solvedBy: z.string().nullable(),
   attempts: z.number().int().min(0),
+  /** Attempts spent on each model tier (absent in older lines): the per-attempt odds. */
+  attemptsByTier: z.record(z.string(), z.number().int().min(0)).optional(),
   usd: z.number().min(0),
 });
 

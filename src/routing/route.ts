@@ -1,6 +1,7 @@
+import { attemptOdds, withinAttempts } from './attempt-odds.js';
 import type { TaskOutcomeLine } from './outcome-log.js';
 
-/** A model tier the router may start on, with what one attempt there is expected to cost. */
+/** A model tier the router may use, with what one attempt there is expected to cost. */
 export interface TierOption {
   tier: string;
   attemptUsd: number;
@@ -8,44 +9,54 @@ export interface TierOption {
 
 export interface TierEstimate {
   tier: string;
-  /** P(success | class, tier): Beta posterior mean from the log, floored. */
+  /** P(success | class, tier) within maxAttempts attempts there, from the per-attempt odds. */
   pSuccess: number;
+  /** P(attempt k succeeds | the earlier ones on this tier failed), k = 1..maxAttempts, floored. */
+  pAttempt: number[];
   /** Tasks of this class that reached this tier in the log. */
   observations: number;
   attemptUsd: number;
-  /** Expected dollars of the ladder when starting on this tier. */
+  /** Expected dollars of the ladder when starting on this tier with maxAttempts on every tier. */
   expectedUsd: number;
 }
 
 export interface RouteDecision {
+  /** The first tier with planned attempts. */
   startTier: string;
+  /** Planned attempts per tier, cheapest first (0: skipped); the executor honours them. */
+  attempts: Record<string, number>;
+  /** Expected dollars of the planned ladder. */
+  expectedUsd: number;
   reason: string;
   estimates: TierEstimate[];
 }
 
 export interface RouteOptions {
   maxAttempts: number;
-  /** Lowest P(success) a tier is given: a tier is never written off completely. */
+  /** Lowest per-attempt P(success) a tier is given: a tier is never written off completely. */
   floor?: number;
-  /** A cheaper tier with fewer observations than this is still tried first (thin data). */
+  /** A tier below the top with fewer observations than this gets at least one attempt. */
   minTrials?: number;
-  /** Every n-th task of a class starts on the cheapest tier anyway, so its estimate stays current. */
+  /** Every n-th task of a class spends at least one attempt on the cheapest tier. */
   exploreEvery?: number;
+  /** How much P(solved) the plan may give up against the full ladder (skipped attempts). */
+  solveSlack?: number;
 }
 
-/** Prior beliefs before any outcome is logged: Beta(α, β) per tier, two pseudo-observations. */
-const PRIOR: Record<string, [number, number]> = {
-  local: [0.6, 1.4],
-  cheap: [1, 1],
-  premium: [1.6, 0.4],
-};
+interface Plan {
+  attempts: number[];
+  usd: number;
+  pSolved: number;
+}
 
 /**
- * Picks the start tier of a task by expected ladder cost. With p_i = P(success | class, tier i)
- * and c_i the expected spend on tier i (attempt price × expected attempts), starting at s costs
- * E(s) = Σ_{i≥s} c_i · Π_{s≤j<i} (1 − p_j). The start is the argmin, except that a cheaper tier
- * with thin data, or every `exploreEvery`-th task of the class, starts cheapest: the floor that
- * keeps cheap tiers being tried.
+ * Plans a task's ladder: the start tier and the attempts on each tier. With per-attempt odds per
+ * failure class and tier from the outcome log (a Beta prior when it is thin), every combination of
+ * attempts on the tiers below the top (the top keeps maxAttempts: failing there fails the task) is
+ * priced by expected dollars, E = Σ_t reach_t · price_t · E[attempts used on t], and the cheapest
+ * whose P(solved) is within `solveSlack` of the full ladder's wins. Floors keep cheap tiers tried:
+ * a tier with fewer than `minTrials` logged outcomes, and the cheapest tier on every
+ * `exploreEvery`-th task of the class, get at least one attempt.
  */
 export function chooseStartTier(
   cls: string,
@@ -56,71 +67,102 @@ export function chooseStartTier(
   const floor = o.floor ?? 0.05;
   const minTrials = o.minTrials ?? 3;
   const exploreEvery = o.exploreEvery ?? 10;
+  const slack = o.solveSlack ?? 0.01;
+  const max = o.maxAttempts;
   const mine = log.filter((t) => t.class === cls);
-  const stats = tiers.map((t) => {
-    const reached = mine.filter((x) => x.tierPath.includes(t.tier));
-    const wins = reached.filter((x) => x.solvedBy === t.tier).length;
-    const [a, b] = PRIOR[t.tier] ?? [1, 1];
-    const p = Math.max(floor, Math.min(1, (wins + a) / (reached.length + a + b)));
-    const attempts = 1 + (1 - p) * (o.maxAttempts - 1);
-    return {
-      tier: t.tier,
-      pSuccess: p,
-      observations: reached.length,
-      attemptUsd: t.attemptUsd,
-      spend: t.attemptUsd * attempts,
-    };
-  });
-  const expected = (s: number) => {
-    let total = 0;
+  const odds = tiers.map((t) => attemptOdds(t.tier, mine, max, floor));
+  const price = (attempts: number[], from = 0): Plan => {
     let reach = 1;
-    for (let i = s; i < stats.length; i++) {
-      total += reach * stats[i]!.spend;
-      reach *= 1 - stats[i]!.pSuccess;
+    let usd = 0;
+    for (let i = from; i < tiers.length; i++) {
+      const w = withinAttempts(odds[i]!.hazards, attempts[i]!);
+      usd += reach * tiers[i]!.attemptUsd * w.attempts;
+      reach *= 1 - w.p;
     }
-    return total;
+    return { attempts, usd, pSolved: 1 - reach };
   };
-  const estimates: TierEstimate[] = stats.map((s, i) => ({
-    tier: s.tier,
-    pSuccess: round(s.pSuccess),
-    observations: s.observations,
-    attemptUsd: s.attemptUsd,
-    expectedUsd: expected(i),
+  const full = tiers.map(() => max);
+  const estimates: TierEstimate[] = tiers.map((t, i) => ({
+    tier: t.tier,
+    pSuccess: round(withinAttempts(odds[i]!.hazards, max).p),
+    pAttempt: odds[i]!.hazards.map(round),
+    observations: odds[i]!.observations,
+    attemptUsd: t.attemptUsd,
+    expectedUsd: price(full, i).usd,
   }));
-  if (estimates.length === 0)
-    return { startTier: 'none', reason: 'no usable model tier', estimates };
-  let best = 0;
-  for (let i = 1; i < estimates.length; i++)
-    if (estimates[i]!.expectedUsd < estimates[best]!.expectedUsd) best = i;
-  const thin = estimates.slice(0, best).findIndex((e) => e.observations < minTrials);
-  if (best > 0 && thin >= 0)
+  if (tiers.length === 0)
     return {
-      startTier: estimates[thin]!.tier,
-      reason: `${estimates[thin]!.tier} has only ${estimates[thin]!.observations} logged outcome(s) for ${cls} (fewer than ${minTrials}): tried first`,
+      startTier: 'none',
+      attempts: {},
+      expectedUsd: 0,
+      reason: 'no usable model tier',
       estimates,
     };
-  if (best > 0 && mine.length % exploreEvery === exploreEvery - 1)
-    return {
-      startTier: estimates[0]!.tier,
-      reason: `exploration: every ${exploreEvery}th ${cls} task starts on ${estimates[0]!.tier} to keep its estimate current`,
-      estimates,
-    };
-  const e = estimates[best]!;
-  if (best === 0)
-    return {
-      startTier: e.tier,
-      reason: `cheapest expected ladder cost from ${e.tier} ($${e.expectedUsd.toFixed(4)}, P(success) ${e.pSuccess} over ${e.observations} logged ${cls} task(s))`,
-      estimates,
-    };
-  const skipped = estimates
-    .slice(0, best)
-    .map((x) => `${x.tier} P=${x.pSuccess} over ${x.observations}`)
-    .join(', ');
-  return {
-    startTier: e.tier,
-    reason: `${cls}: starting on ${e.tier} costs $${e.expectedUsd.toFixed(4)} expected vs $${estimates[0]!.expectedUsd.toFixed(4)} from ${estimates[0]!.tier} (${skipped})`,
+
+  const thin = tiers.map((_, i) => i < tiers.length - 1 && odds[i]!.observations < minTrials);
+  const exploring = tiers.length > 1 && mine.length % exploreEvery === exploreEvery - 1;
+  const free = best(tiers.length, max, () => 0, price, slack);
+  const lower = (i: number) => (thin[i] || (exploring && i === 0) ? 1 : 0);
+  const plan = best(tiers.length, max, lower, price, slack);
+  const attempts = Object.fromEntries(tiers.map((t, i) => [t.tier, plan.attempts[i]!]));
+  const startTier = tiers[plan.attempts.findIndex((a) => a > 0)]!.tier;
+  const shape = tiers
+    .map((t, i) => (plan.attempts[i]! > 0 ? `${t.tier}×${plan.attempts[i]}` : null))
+    .filter(Boolean)
+    .join(' → ');
+  const forced = plan.attempts.findIndex((a, i) => a > 0 && free.attempts[i] === 0);
+  const decision = (reason: string): RouteDecision => ({
+    startTier,
+    attempts,
+    expectedUsd: plan.usd,
+    reason,
     estimates,
+  });
+  if (forced >= 0 && thin[forced])
+    return decision(
+      `${tiers[forced]!.tier} has only ${odds[forced]!.observations} logged outcome(s) for ${cls} (fewer than ${minTrials}): ${shape}`,
+    );
+  if (forced >= 0)
+    return decision(
+      `exploration: every ${exploreEvery}th ${cls} task spends an attempt on ${tiers[0]!.tier} to keep its estimate current: ${shape}`,
+    );
+  const fullUsd = estimates[0]!.expectedUsd;
+  const odd = estimates
+    .map((e) => `${e.tier} P1=${e.pAttempt[0]} over ${e.observations}`)
+    .join(', ');
+  return decision(
+    plan.attempts.every((a) => a === max)
+      ? `${cls}: the full ladder ${shape} is cheapest ($${plan.usd.toFixed(4)} expected; ${odd})`
+      : `${cls}: ${shape} costs $${plan.usd.toFixed(4)} expected vs $${fullUsd.toFixed(4)} for ${max} attempt(s) on every tier (${odd})`,
+  );
+}
+
+/** The cheapest plan with every tier's attempts ≥ its lower bound and P(solved) within slack. */
+function best(
+  n: number,
+  max: number,
+  lower: (i: number) => number,
+  price: (attempts: number[]) => Plan,
+  slack: number,
+): Plan {
+  const target = price(new Array<number>(n).fill(max)).pSolved - slack;
+  let winner: Plan | null = null;
+  const walk = (i: number, acc: number[]) => {
+    if (i === n - 1) {
+      const p = price([...acc, max]);
+      if (
+        p.pSolved >= target &&
+        (!winner ||
+          p.usd < winner.usd - 1e-12 ||
+          (Math.abs(p.usd - winner.usd) <= 1e-12 && p.pSolved > winner.pSolved))
+      )
+        winner = p;
+      return;
+    }
+    for (let a = lower(i); a <= max; a++) walk(i + 1, [...acc, a]);
   };
+  walk(0, []);
+  return winner ?? price(new Array<number>(n).fill(max));
 }
 
 function round(x: number): number {

@@ -6,12 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { resolveCommands } from '../../src/detect/commands.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { abstractMessage, codeShape, fingerprintOf } from '../../src/memory/fingerprint.js';
-import {
-  FixMemory,
-  MemoryFileError,
-  readMemoryFile,
-  serialize,
-} from '../../src/memory/fix-memory.js';
+import { FixMemory } from '../../src/memory/fix-memory.js';
+import { MemoryFileError, readMemoryFile, serialize } from '../../src/memory/memory-file.js';
 import { editToHunks } from '../../src/memory/hunks.js';
 import { learnRepairs, runMemoryTier } from '../../src/memory/memory-tier.js';
 import { retarget } from '../../src/memory/retarget.js';
