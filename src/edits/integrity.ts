@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { statePath } from '../state-dir.js';
+import { hiddenByPlantedIgnore, loadedByNameInIgnored } from './ignored-surface.js';
 
 const run = promisify(execFile);
 
@@ -16,6 +18,8 @@ export interface ProofSurface {
   entries: Map<string, Entry>;
   /** Worktree paths git listed as changed or untracked (the rest match the index). */
   listed: Set<string>;
+  /** Ignored paths as `git status --ignored=matching` lists them (folders end in `/`). */
+  ignored: Set<string>;
 }
 
 type Entry =
@@ -40,6 +44,7 @@ async function git(root: string, args: string[]): Promise<string> {
 export async function snapshotProofSurface(root: string): Promise<ProofSurface> {
   const entries = new Map<string, Entry>();
   const listed = new Set<string>();
+  const ignored = new Set<string>();
   // One git status and the folder reads run at once: the wall time is the slowest, not the sum.
   const [status, paths, rootNames] = await Promise.all([
     git(root, [
@@ -48,7 +53,7 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
       '--porcelain=v2',
       '-z',
       '--untracked-files=all',
-      '--ignored=no',
+      '--ignored=matching', // ignored folders as one record each: node_modules/ is not walked
       '--no-renames',
     ]),
     gitPaths(root),
@@ -57,10 +62,19 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
   const reads: Promise<void>[] = [];
   const add = (key: string, abs: string) =>
     reads.push(readEntry(abs).then((e) => void entries.set(key, e)));
+  for (const rec of status.split('\0')) if (rec.startsWith('! ')) ignored.add(rec.slice(2));
   for (const rel of statusPaths(status)) {
     listed.add(rel);
     add(`worktree:${rel}`, path.join(root, rel));
   }
+  // Ignore files, conftest.py and package manager configs count wherever they are, even ignored.
+  const hidden = loadedByNameInIgnored(root, ignored).then((rels) =>
+    Promise.all(
+      rels.map((rel) =>
+        readEntry(path.join(root, rel)).then((e) => void entries.set(`ignored:${rel}`, e)),
+      ),
+    ),
+  );
   for (const name of PM_CONFIGS) add(`pm:${name}`, path.join(root, name));
   for (const [i, f] of GIT_FILES.entries()) add(`git:${f}`, paths[i]!);
   // Where distiq's own config is searched (cosmiconfig), ignored by git or not: it runs in distiq.
@@ -71,8 +85,11 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
     addFolder(entries, 'hooks', paths[GIT_FILES.length]!),
     addFolder(entries, 'bin', path.join(root, 'node_modules', '.bin')),
     addFolder(entries, 'cfgdir', path.join(root, '.config')),
+    // distiq's crash journal: a journal planted (or removed) by a build would be applied next run.
+    addFolder(entries, 'journal', statePath(root, 'journal')),
+    hidden,
   ]);
-  return { entries, listed };
+  return { entries, listed, ignored };
 }
 
 /** Where the git dir's files and the hooks folder are; asked once per root (config changes are caught anyway). */
@@ -97,17 +114,52 @@ export function surfaceChanges(before: ProofSurface, after: ProofSurface): strin
   const keys = new Set([...before.entries.keys(), ...after.entries.keys()]);
   const out: string[] = [];
   for (const k of keys) {
+    // A tree path git did not list matched the index: "as in the index", not "absent" (a
+    // tracked file the command deleted must not look unchanged).
+    const unlisted = k.startsWith('worktree:') ? 'index' : 'absent';
     const a = before.entries.get(k);
     const b = after.entries.get(k);
-    if (signature(a) !== signature(b)) out.push(k);
+    if ((a ? signature(a) : unlisted) !== (b ? signature(b) : unlisted)) out.push(k);
   }
   return out.sort();
+}
+
+/**
+ * Everything the proof changed: `surfaceChanges`, plus the ignored paths that appeared hidden by an
+ * ignore file the build planted (`hidden:<path>`; an entry is added to `after` so they are restored,
+ * i.e. removed, like any created file).
+ */
+export async function proofChanges(
+  root: string,
+  before: ProofSurface,
+  after: ProofSurface,
+): Promise<string[]> {
+  const keys = surfaceChanges(before, after);
+  const appeared = [...after.ignored].filter((p) => !before.ignored.has(p));
+  const changed = new Set(keys);
+  const isNew = (src: string) =>
+    !before.listed.has(src) && !before.entries.has(`ignored:${src}`)
+      ? true
+      : changed.has(`worktree:${src}`) || changed.has(`ignored:${src}`);
+  for (const rel of await hiddenByPlantedIgnore(root, appeared, isNew)) {
+    const clean = rel.replace(/\/$/, '');
+    const key = `hidden:${clean}`;
+    if (changed.has(`ignored:${clean}`) || changed.has(key)) continue;
+    after.entries.set(key, {
+      kind: 'file',
+      abs: path.join(root, clean),
+      bytes: Buffer.from(''),
+      mode: null,
+    });
+    keys.push(key);
+  }
+  return keys.sort();
 }
 
 export function describeKey(root: string, key: string, surface: ProofSurface): string {
   const [kind, ...rest] = key.split(':');
   const name = rest.join(':');
-  if (kind === 'worktree' || kind === 'pm') return name;
+  if (kind === 'worktree' || kind === 'pm' || kind === 'ignored' || kind === 'hidden') return name;
   const e = surface.entries.get(key);
   return e ? path.relative(root, e.abs) || e.abs : name;
 }
@@ -130,6 +182,9 @@ export async function restoreSurface(
     if (!abs) continue;
     if (!want && k.startsWith('worktree:'))
       want = await fromIndex(root, k.slice('worktree:'.length), abs);
+    // A tree path's parents were real folders before (git never looks through a symlink): a link or
+    // file the command put there is removed first, so nothing is removed or written through it.
+    if (/^(worktree|ignored|hidden):/.test(k)) await replaceLinkedParents(root, abs);
     await fs.rm(abs, { force: true, recursive: true });
     if (!want) {
       await removeEmptyParents(root, abs); // folders the command created for its planted file
@@ -145,6 +200,20 @@ export async function restoreSurface(
   }
 }
 
+async function replaceLinkedParents(root: string, abs: string): Promise<void> {
+  const parts = path.relative(root, path.dirname(abs)).split(path.sep).filter(Boolean);
+  let cur = root;
+  for (const part of parts) {
+    cur = path.join(cur, part);
+    const st = await fs.lstat(cur).catch(() => null);
+    if (!st) return;
+    if (!st.isDirectory()) {
+      await fs.rm(cur, { force: true });
+      return;
+    }
+  }
+}
+
 async function removeEmptyParents(root: string, abs: string): Promise<void> {
   for (let dir = path.dirname(abs); dir.startsWith(root + path.sep); dir = path.dirname(dir)) {
     if ((await fs.readdir(dir).catch(() => ['?'])).length > 0) return;
@@ -153,7 +222,11 @@ async function removeEmptyParents(root: string, abs: string): Promise<void> {
 }
 
 async function fromIndex(root: string, rel: string, abs: string): Promise<Entry | undefined> {
-  const line = (await git(root, ['ls-files', '-s', '-z', '--', rel])).split('\0')[0] ?? '';
+  // Literal and exact: `src/lib` must not match the files under a tracked folder `src/lib/`.
+  const line =
+    (await git(root, ['ls-files', '-s', '-z', '--', `:(literal)${rel}`]))
+      .split('\0')
+      .find((l) => l.slice(l.indexOf('\t') + 1) === rel) ?? '';
   const m = /^(\d+) ([0-9a-f]+) \d\t/.exec(line);
   if (!m) return undefined; // not in the index: it did not exist
   const { stdout } = await run('git', ['cat-file', 'blob', m[2]!], {
@@ -180,6 +253,9 @@ function statusPaths(out: string): string[] {
 async function readEntry(abs: string): Promise<Entry> {
   const st = await fs.lstat(abs).catch(() => null);
   if (!st) return { kind: 'file', abs, bytes: null, mode: null };
+  // A FIFO, socket or device is never opened: reading a FIFO would hang the check.
+  if (!st.isFile() && !st.isDirectory() && !st.isSymbolicLink())
+    return { kind: 'file', abs, bytes: Buffer.from(`(special ${st.mode})`), mode: st.mode };
   if (st.isSymbolicLink()) {
     const target = await fs.readlink(abs);
     const real = await fs.stat(abs).catch(() => null);

@@ -1,7 +1,7 @@
 import type { FileEdit } from '../autofix/fixer.js';
 import { errorMessage } from '../errors.js';
 import { applyEdits } from './apply-edits.js';
-import { describeKey, restoreSurface, snapshotProofSurface, surfaceChanges } from './integrity.js';
+import { describeKey, proofChanges, restoreSurface, snapshotProofSurface } from './integrity.js';
 import type { EditGuard } from './protected-paths.js';
 
 export type ProofResult<V> =
@@ -49,7 +49,7 @@ export async function proveEdits<V>(o: ProveOptions<V>): Promise<ProofResult<V>>
     } finally {
       // Also when validation threw or was interrupted: nothing it planted may stay.
       const after = await snapshotProofSurface(o.root);
-      const keys = surfaceChanges(before, after);
+      const keys = await proofChanges(o.root, before, after);
       if (keys.length > 0) {
         tampered = keys.map((k) => describeKey(o.root, k, before.entries.has(k) ? before : after));
         await restoreSurface(o.root, before, after, keys);
