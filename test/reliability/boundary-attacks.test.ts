@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadPathPolicy, refusedPath } from '../../src/edits/path-policy.js';
 import { proveEdits } from '../../src/edits/prove.js';
-import { git, makeRepo, statusPorcelain } from '../helpers.js';
+import { startLoopbackOpenAI } from '../loopback-openai.js';
+import { git, makeRepo, runCli, statusPorcelain, tempDir } from '../helpers.js';
 import { recordFigures } from './figures.js';
 
 const figures: Record<string, number> = { attacksRefused: 0, attacksUndone: 0 };
@@ -240,5 +241,100 @@ export default defineConfig({ test: { setupFiles: ['./test/support/init.ts'], gl
     expect(readFileSync(path.join(dir, 'src/lib/b.js'), 'utf8')).toBe('b\n');
     expect(statusPorcelain(dir)).toBe('');
     note('attacksUndone');
+  });
+});
+
+describe('Delivery honesty', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  const MATH = 'exports.add = (a, b) => a + b;\n';
+  const SUB = 'exports.sub = (a, b) => a - b;\n';
+  const MORE = 'exports.more = 1;\n';
+  const change = (p: string, action: string, old: string, neu: string) => ({
+    path: p,
+    action,
+    changes: [{ old, new: neu, reason: 'asked' }],
+  });
+  const planTask = (id: string, items: number[], files: unknown[]) => ({
+    id,
+    title: `task ${id}`,
+    goal: `do ${id}`,
+    items,
+    dependsOn: [],
+    tier: 'cheap',
+    acceptance: 'the build passes',
+    files,
+  });
+
+  async function implementRepo(tasks: unknown[]) {
+    const server = await startLoopbackOpenAI(() => ({ content: JSON.stringify({ tasks }) }));
+    close = server.close;
+    const dir = makeRepo({
+      files: {
+        'src/math.js': MATH,
+        'check.js': "require('./src/math.js');\n",
+        'TASK.md': '# Math\n\n- [ ] Add `sub` to src/math.js\n- [ ] Add src/more.js\n',
+        '.distiqrc.json': JSON.stringify({
+          commands: { build: 'node check.js' },
+          providers: { loop: { type: 'openai-compatible', baseURL: server.url } },
+          tiers: { cheap: [{ provider: 'loop', model: 'loop-cheap' }] },
+          prices: { 'loop-cheap': { input: 1, output: 4 } },
+          implement: { tiers: ['cheap'] },
+        }),
+      },
+    });
+    // The user's uncommitted work in a file the plan changes.
+    writeFileSync(path.join(dir, 'src/math.js'), `// my uncommitted note\n${MATH}`);
+    const home = tempDir('distiq-home-test-');
+    const run = (branch: string) =>
+      runCli(['implement', '--file', 'TASK.md', '--allow-dirty', '--branch', branch, '--json'], {
+        cwd: dir,
+        env: { HOME: home, XDG_STATE_HOME: path.join(home, '.state') },
+      });
+    return { dir, run };
+  }
+
+  it("implement --allow-dirty --branch commits only distiq's changes: a file also holding the user's work is left out and named", async () => {
+    const { dir, run } = await implementRepo([
+      planTask('t1', [1], [change('src/math.js', 'modify', MATH, MATH + SUB)]),
+      planTask('t2', [2], [change('src/more.js', 'create', '', MORE)]),
+    ]);
+    const r = await run('distiq/impl-1');
+    const report = JSON.parse(r.stdout);
+    expect(report.status, r.stderr).toBe('implemented');
+    expect(r.stderr).toContain('not committed (they also hold your uncommitted work): src/math.js');
+    expect(report.branch).toEqual({
+      name: 'distiq/impl-1',
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      notCommitted: ['src/math.js'],
+    });
+    expect(git(dir, 'show', '--name-only', '--format=', report.branch.commit).trim()).toBe(
+      'src/more.js',
+    );
+    // The user's work and distiq's change to that file are both still in the tree, uncommitted.
+    expect(readFileSync(path.join(dir, 'src/math.js'), 'utf8')).toBe(
+      `// my uncommitted note\n${MATH}${SUB}`,
+    );
+    expect(statusPorcelain(dir)).toContain(' M src/math.js');
+  });
+
+  it("implement --allow-dirty --branch with every changed file holding the user's work: commit null, no branch made", async () => {
+    const { dir, run } = await implementRepo([
+      planTask('t1', [1, 2], [change('src/math.js', 'modify', MATH, MATH + SUB)]),
+    ]);
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const r = await run('distiq/impl-2');
+    const report = JSON.parse(r.stdout);
+    expect(report.branch).toEqual({
+      name: 'distiq/impl-2',
+      commit: null,
+      notCommitted: ['src/math.js'],
+    });
+    expect(git(dir, 'branch', '--list', 'distiq/impl-2')).toBe('');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
   });
 });
