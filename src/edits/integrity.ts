@@ -22,9 +22,22 @@ export interface ProofSurface {
   ignored: Set<string>;
 }
 
-type Entry =
-  | { kind: 'file'; abs: string; bytes: Buffer | null; mode: number | null }
-  | { kind: 'link'; abs: string; target: string | null; pointee: string };
+export type Entry =
+  | {
+      kind: 'file';
+      abs: string;
+      bytes: Buffer | null;
+      mode: number | null;
+      /** Compared instead of the bytes, which are not held (a folder, a FIFO, a huge or unreadable file) or not the meaning (the index). */
+      sig?: string;
+      /** Without bytes: it cannot be written back, only removed when it did not exist before. */
+      opaque?: boolean;
+    }
+  | { kind: 'link'; abs: string; target: string | null; pointee: string }
+  | { kind: 'head'; abs: string; sha: string; ref: string };
+
+/** Bigger files are compared by size, time and inode, never read whole (a planted 3 GB file must not crash the check). */
+const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 /** Package manager configs that change what `npm run`/`yarn` do, wherever git says they are. */
 const PM_CONFIGS = ['.npmrc', '.yarnrc', '.yarnrc.yml', '.pnpmfile.cjs', 'bunfig.toml'];
@@ -32,7 +45,7 @@ const PM_CONFIGS = ['.npmrc', '.yarnrc', '.yarnrc.yml', '.pnpmfile.cjs', 'bunfig
 const GIT_FILES = ['config', 'info/exclude', 'info/attributes', 'commondir'];
 
 /** A git that never runs the repo's fsmonitor or other configured commands while we look. */
-async function git(root: string, args: string[]): Promise<string> {
+export async function git(root: string, args: string[]): Promise<string> {
   const { stdout } = await run(
     'git',
     ['-c', 'core.fsmonitor=false', '-c', 'core.untrackedCache=false', ...args],
@@ -46,7 +59,7 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
   const listed = new Set<string>();
   const ignored = new Set<string>();
   // One git status and the folder reads run at once: the wall time is the slowest, not the sum.
-  const [status, paths, rootNames] = await Promise.all([
+  const [status, paths, rootNames, index, head] = await Promise.all([
     git(root, [
       '--no-optional-locks', // a look must not rewrite the index (nor race the command's git)
       'status',
@@ -58,7 +71,22 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
     ]),
     gitPaths(root),
     fs.readdir(root).catch(() => [] as string[]),
+    // The index as git reads it (blob, mode, assume-unchanged/skip-worktree tags): a command that
+    // hides a file from git status, or stages one, changes it; a stat refresh does not.
+    git(root, ['ls-files', '-s', '-v', '-z']),
+    git(root, ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']).catch(() => 'none\nnone'),
   ]);
+  const indexAbs = paths[GIT_FILES.length + 1]!;
+  const indexBytes = await fs.readFile(indexAbs).catch(() => null);
+  entries.set('git:index', {
+    kind: 'file',
+    abs: indexAbs,
+    bytes: indexBytes,
+    mode: null,
+    sig: createHash('sha256').update(index).digest('hex'),
+  });
+  const [sha = '', ref = ''] = head.trim().split('\n');
+  entries.set('git:HEAD', { kind: 'head', abs: 'HEAD', sha, ref });
   const reads: Promise<void>[] = [];
   const add = (key: string, abs: string) =>
     reads.push(readEntry(abs).then((e) => void entries.set(key, e)));
@@ -103,6 +131,8 @@ function gitPaths(root: string): Promise<string[]> {
       ...GIT_FILES.flatMap((f) => ['--git-path', f]),
       '--git-path',
       'hooks',
+      '--git-path',
+      'index',
     ]).then((out) => out.trim().split('\n'));
     pathCache.set(root, p);
   }
@@ -161,81 +191,8 @@ export function describeKey(root: string, key: string, surface: ProofSurface): s
   const name = rest.join(':');
   if (kind === 'worktree' || kind === 'pm' || kind === 'ignored' || kind === 'hidden') return name;
   const e = surface.entries.get(key);
+  if (e?.kind === 'head') return 'HEAD';
   return e ? path.relative(root, e.abs) || e.abs : name;
-}
-
-/**
- * Puts every changed key back to its recorded state: bytes and mode for files, targets for links;
- * what did not exist is removed. A worktree file git did not list before matched the index then,
- * so the index's blob is its content.
- */
-export async function restoreSurface(
-  root: string,
-  before: ProofSurface,
-  after: ProofSurface,
-  keys: string[],
-): Promise<void> {
-  for (const k of keys) {
-    let want = before.entries.get(k);
-    const now = after.entries.get(k);
-    const abs = want?.abs ?? now?.abs;
-    if (!abs) continue;
-    if (!want && k.startsWith('worktree:'))
-      want = await fromIndex(root, k.slice('worktree:'.length), abs);
-    // A tree path's parents were real folders before (git never looks through a symlink): a link or
-    // file the command put there is removed first, so nothing is removed or written through it.
-    if (/^(worktree|ignored|hidden):/.test(k)) await replaceLinkedParents(root, abs);
-    await fs.rm(abs, { force: true, recursive: true });
-    if (!want) {
-      await removeEmptyParents(root, abs); // folders the command created for its planted file
-      continue;
-    }
-    await fs.mkdir(path.dirname(abs), { recursive: true });
-    if (want.kind === 'link') {
-      if (want.target !== null) await fs.symlink(want.target, abs);
-    } else if (want.bytes !== null) {
-      await fs.writeFile(abs, want.bytes);
-      if (want.mode !== null) await fs.chmod(abs, want.mode & 0o7777);
-    }
-  }
-}
-
-async function replaceLinkedParents(root: string, abs: string): Promise<void> {
-  const parts = path.relative(root, path.dirname(abs)).split(path.sep).filter(Boolean);
-  let cur = root;
-  for (const part of parts) {
-    cur = path.join(cur, part);
-    const st = await fs.lstat(cur).catch(() => null);
-    if (!st) return;
-    if (!st.isDirectory()) {
-      await fs.rm(cur, { force: true });
-      return;
-    }
-  }
-}
-
-async function removeEmptyParents(root: string, abs: string): Promise<void> {
-  for (let dir = path.dirname(abs); dir.startsWith(root + path.sep); dir = path.dirname(dir)) {
-    if ((await fs.readdir(dir).catch(() => ['?'])).length > 0) return;
-    await fs.rmdir(dir).catch(() => undefined);
-  }
-}
-
-async function fromIndex(root: string, rel: string, abs: string): Promise<Entry | undefined> {
-  // Literal and exact: `src/lib` must not match the files under a tracked folder `src/lib/`.
-  const line =
-    (await git(root, ['ls-files', '-s', '-z', '--', `:(literal)${rel}`]))
-      .split('\0')
-      .find((l) => l.slice(l.indexOf('\t') + 1) === rel) ?? '';
-  const m = /^(\d+) ([0-9a-f]+) \d\t/.exec(line);
-  if (!m) return undefined; // not in the index: it did not exist
-  const { stdout } = await run('git', ['cat-file', 'blob', m[2]!], {
-    cwd: root,
-    encoding: 'buffer',
-    maxBuffer: 512 * 1024 * 1024,
-  });
-  if (m[1] === '120000') return { kind: 'link', abs, target: stdout.toString('utf8'), pointee: '' };
-  return { kind: 'file', abs, bytes: stdout, mode: m[1] === '100755' ? 0o755 : 0o644 };
 }
 
 /** Paths of a `git status --porcelain=v2 -z` listing (changed, unmerged, untracked). */
@@ -253,9 +210,17 @@ function statusPaths(out: string): string[] {
 async function readEntry(abs: string): Promise<Entry> {
   const st = await fs.lstat(abs).catch(() => null);
   if (!st) return { kind: 'file', abs, bytes: null, mode: null };
+  const opaque = (sig: string): Entry => ({
+    kind: 'file',
+    abs,
+    bytes: null,
+    mode: st.mode,
+    sig,
+    opaque: true,
+  });
   // A FIFO, socket or device is never opened: reading a FIFO would hang the check.
   if (!st.isFile() && !st.isDirectory() && !st.isSymbolicLink())
-    return { kind: 'file', abs, bytes: Buffer.from(`(special ${st.mode})`), mode: st.mode };
+    return opaque(`special:${st.mode}`);
   if (st.isSymbolicLink()) {
     const target = await fs.readlink(abs);
     const real = await fs.stat(abs).catch(() => null);
@@ -266,9 +231,11 @@ async function readEntry(abs: string): Promise<Entry> {
       pointee: real ? `${real.size}:${real.mtimeMs}:${real.mode}` : 'dangling',
     };
   }
-  if (st.isDirectory())
-    return { kind: 'file', abs, bytes: Buffer.from('(directory)'), mode: st.mode };
-  return { kind: 'file', abs, bytes: await fs.readFile(abs), mode: st.mode };
+  if (st.isDirectory()) return opaque('directory');
+  const stamp = `${st.size}:${st.mtimeMs}:${st.ino}:${st.mode}`;
+  if (st.size > MAX_READ_BYTES) return opaque(`large:${stamp}`);
+  const bytes = await fs.readFile(abs).catch(() => null);
+  return bytes ? { kind: 'file', abs, bytes, mode: st.mode } : opaque(`unreadable:${stamp}`);
 }
 
 async function addFolder(entries: Map<string, Entry>, label: string, dir: string): Promise<void> {
@@ -281,6 +248,8 @@ async function addFolder(entries: Map<string, Entry>, label: string, dir: string
 function signature(e: Entry | undefined): string {
   if (!e) return 'absent';
   if (e.kind === 'link') return `link:${e.target}:${e.pointee}`;
+  if (e.kind === 'head') return `head:${e.ref}:${e.sha}`;
+  if (e.sig !== undefined) return `${e.kind}:${e.sig}`;
   if (e.bytes === null) return 'absent';
   return `file:${(e.mode ?? 0) & 0o7777}:${createHash('sha256').update(e.bytes).digest('hex')}`;
 }

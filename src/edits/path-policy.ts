@@ -114,6 +114,9 @@ export function refusedPath(
   // A newline or escape in a name could forge log lines, git's porcelain output or a terminal.
   if (CONTROL.test(rel))
     return r('invalid', 'the path contains a control character (newline, NUL, escape, …)');
+  // Past what every filesystem takes, a write fails half-way (folders made, file not): refuse first.
+  if (Buffer.byteLength(rel) > 1024 || rel.split('/').some((s) => Buffer.byteLength(s) > 255))
+    return r('invalid', 'the path is too long (over 1024 bytes, or a name over 255 bytes)');
   if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel))
     return r('outside', 'absolute paths are not allowed; use a path relative to the repo root');
   const norm = path.posix.normalize(rel);

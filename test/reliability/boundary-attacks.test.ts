@@ -67,6 +67,24 @@ describe('Boundary attacks', () => {
     expect(refusedPath(policy, 'src/a.js')).toBeNull();
   });
 
+  it('a very long edit path (a name over 255 bytes, a path over 1024) is refused before any folder is made', () => {
+    const dir = repo();
+    const policy = loadPathPolicy(dir);
+    for (const p of [
+      `src/${'a'.repeat(300)}.js`,
+      `${'deep/'.repeat(210)}x.js`,
+      `src/${'é'.repeat(130)}.js`,
+    ]) {
+      const refusal = refusedPath(policy, p, { created: [p] });
+      expect(refusal?.code, p.slice(0, 40)).toBe('invalid');
+      expect(refusal?.reason).toMatch(/too long/);
+      note('attacksRefused');
+    }
+    expect(
+      refusedPath(policy, `src/${'a'.repeat(200)}.js`, { created: [`src/${'a'.repeat(200)}.js`] }),
+    ).toBeNull();
+  });
+
   it('a file a tool config loads by name (setup files, required modules, tsconfig declarations) is refused, whatever its name', () => {
     const dir = repo({
       'vitest.config.ts': `import { defineConfig } from 'vitest/config';
@@ -226,6 +244,44 @@ export default defineConfig({ test: { setupFiles: ['./test/support/init.ts'], gl
     expect(r.tampered?.some((t) => t.endsWith('node_modules/.bin/tsc'))).toBe(true);
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('readme\n');
     expect(existsSync(path.join(dir, 'node_modules/.bin/tsc'))).toBe(false);
+    note('attacksUndone');
+  });
+
+  it('a build that plants a huge (sparse, 3 GB) file cannot crash the check: it is detected and removed', async () => {
+    const dir = repo();
+    const r = await proveWith(dir, 'truncate -s 3G src/huge.js && truncate -s 3G README.md');
+    expect(r.kept).toBe(false);
+    if (r.kept) return;
+    expect(r.tampered).toEqual(expect.arrayContaining(['src/huge.js', 'README.md']));
+    expect(existsSync(path.join(dir, 'src/huge.js'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('readme\n');
+    note('attacksUndone');
+  });
+
+  it('a build that hides a change from git status (assume-unchanged, skip-worktree) or commits its plantings is undone: index and HEAD restored', async () => {
+    const dir = repo({ 'test/a.test.js': 'assert(false);\n' });
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const r = await proveWith(
+      dir,
+      `git update-index --assume-unchanged test/a.test.js && echo 'gutted' > test/a.test.js &&
+       git update-index --skip-worktree README.md && echo 'changed' > README.md &&
+       echo 'evil' > planted.js && git -c user.name=x -c user.email=x@x add planted.js &&
+       git -c user.name=x -c user.email=x@x commit -qm planted`,
+    );
+    expect(r.kept).toBe(false);
+    if (r.kept) return;
+    expect(r.tampered).toEqual(expect.arrayContaining(['HEAD']));
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(
+      git(dir, 'ls-files', '-v')
+        .split('\n')
+        .filter((l) => /^[hS] /.test(l)),
+    ).toEqual([]);
+    expect(readFileSync(path.join(dir, 'test/a.test.js'), 'utf8')).toBe('assert(false);\n');
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('readme\n');
+    expect(existsSync(path.join(dir, 'planted.js'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'src/a.js'), 'utf8')).toBe(ORIGINAL);
+    expect(statusPorcelain(dir)).toBe('');
     note('attacksUndone');
   });
 
