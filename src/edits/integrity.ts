@@ -28,13 +28,12 @@ export type Entry =
       abs: string;
       bytes: Buffer | null;
       mode: number | null;
-      /** Compared instead of the bytes, which are not held (a folder, a FIFO, a huge or unreadable file) or not the meaning (the index). */
+      /** Compared instead of the bytes, when those are not held (a folder, a FIFO, a huge or unreadable file). */
       sig?: string;
       /** Without bytes: it cannot be written back, only removed when it did not exist before. */
       opaque?: boolean;
     }
-  | { kind: 'link'; abs: string; target: string | null; pointee: string }
-  | { kind: 'head'; abs: string; sha: string; ref: string };
+  | { kind: 'link'; abs: string; target: string | null; pointee: string };
 
 /** Bigger files are compared by size, time and inode, never read whole (a planted 3 GB file must not crash the check). */
 const MAX_READ_BYTES = 64 * 1024 * 1024;
@@ -42,7 +41,17 @@ const MAX_READ_BYTES = 64 * 1024 * 1024;
 /** Package manager configs that change what `npm run`/`yarn` do, wherever git says they are. */
 const PM_CONFIGS = ['.npmrc', '.yarnrc', '.yarnrc.yml', '.pnpmfile.cjs', 'bunfig.toml'];
 /** Git dir files that change what git runs or shows (fsmonitor, hooksPath, excludes). */
-const GIT_FILES = ['config', 'info/exclude', 'info/attributes', 'commondir'];
+const GIT_FILES = [
+  'config',
+  'info/exclude',
+  'info/attributes',
+  'commondir',
+  // Where HEAD points: a command that commits, switches or detaches changes one of these.
+  'HEAD',
+  'packed-refs',
+  // What git status compares against (assume-unchanged and skip-worktree hide a change from it).
+  'index',
+];
 
 /** A git that never runs the repo's fsmonitor or other configured commands while we look. */
 export async function git(root: string, args: string[]): Promise<string> {
@@ -59,7 +68,7 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
   const listed = new Set<string>();
   const ignored = new Set<string>();
   // One git status and the folder reads run at once: the wall time is the slowest, not the sum.
-  const [status, paths, rootNames, index, head] = await Promise.all([
+  const [status, paths, rootNames] = await Promise.all([
     git(root, [
       '--no-optional-locks', // a look must not rewrite the index (nor race the command's git)
       'status',
@@ -71,22 +80,7 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
     ]),
     gitPaths(root),
     fs.readdir(root).catch(() => [] as string[]),
-    // The index as git reads it (blob, mode, assume-unchanged/skip-worktree tags): a command that
-    // hides a file from git status, or stages one, changes it; a stat refresh does not.
-    git(root, ['ls-files', '-s', '-v', '-z']),
-    git(root, ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']).catch(() => 'none\nnone'),
   ]);
-  const indexAbs = paths[GIT_FILES.length + 1]!;
-  const indexBytes = await fs.readFile(indexAbs).catch(() => null);
-  entries.set('git:index', {
-    kind: 'file',
-    abs: indexAbs,
-    bytes: indexBytes,
-    mode: null,
-    sig: createHash('sha256').update(index).digest('hex'),
-  });
-  const [sha = '', ref = ''] = head.trim().split('\n');
-  entries.set('git:HEAD', { kind: 'head', abs: 'HEAD', sha, ref });
   const reads: Promise<void>[] = [];
   const add = (key: string, abs: string) =>
     reads.push(readEntry(abs).then((e) => void entries.set(key, e)));
@@ -105,6 +99,11 @@ export async function snapshotProofSurface(root: string): Promise<ProofSurface> 
   );
   for (const name of PM_CONFIGS) add(`pm:${name}`, path.join(root, name));
   for (const [i, f] of GIT_FILES.entries()) add(`git:${f}`, paths[i]!);
+  // The branch HEAD names, as a loose ref in the common dir (where `config` is).
+  const head = await fs.readFile(paths[GIT_FILES.indexOf('HEAD')]!, 'utf8').catch(() => '');
+  const ref = /^ref: (refs\/[^\s]+)\s*$/.exec(head)?.[1];
+  if (ref && !ref.split('/').includes('..'))
+    add(`git:${ref}`, path.join(path.dirname(paths[0]!), ref));
   // Where distiq's own config is searched (cosmiconfig), ignored by git or not: it runs in distiq.
   for (const n of rootNames)
     if (/^(\.distiqrc|distiq\.config\.)/.test(n)) add(`cfg:${n}`, path.join(root, n));
@@ -131,8 +130,6 @@ function gitPaths(root: string): Promise<string[]> {
       ...GIT_FILES.flatMap((f) => ['--git-path', f]),
       '--git-path',
       'hooks',
-      '--git-path',
-      'index',
     ]).then((out) => out.trim().split('\n'));
     pathCache.set(root, p);
   }
@@ -165,6 +162,10 @@ export async function proofChanges(
   after: ProofSurface,
 ): Promise<string[]> {
   const keys = surfaceChanges(before, after);
+  // The index file also changes when a command's git refreshes stat data: only a change in what
+  // it lists (blobs, modes, assume-unchanged/skip-worktree flags) counts.
+  const i = keys.indexOf('git:index');
+  if (i >= 0 && (await sameIndexListing(root, before, after))) keys.splice(i, 1);
   const appeared = [...after.ignored].filter((p) => !before.ignored.has(p));
   const changed = new Set(keys);
   const isNew = (src: string) =>
@@ -186,12 +187,36 @@ export async function proofChanges(
   return keys.sort();
 }
 
+async function sameIndexListing(
+  root: string,
+  before: ProofSurface,
+  after: ProofSurface,
+): Promise<boolean> {
+  const a = before.entries.get('git:index');
+  const b = after.entries.get('git:index');
+  if (a?.kind !== 'file' || b?.kind !== 'file' || !a.bytes || !b.bytes) return false;
+  const copy = path.join(path.dirname(a.abs), `distiq-index-${process.pid}`);
+  await fs.writeFile(copy, a.bytes);
+  try {
+    const list = (file: string) =>
+      run('git', ['-c', 'core.fsmonitor=false', 'ls-files', '-s', '-v', '-z'], {
+        cwd: root,
+        env: { ...process.env, GIT_INDEX_FILE: file },
+        maxBuffer: 512 * 1024 * 1024,
+        encoding: 'utf8',
+      }).then((r) => r.stdout);
+    const [x, y] = await Promise.all([list(copy), list(b.abs)]);
+    return x === y;
+  } finally {
+    await fs.rm(copy, { force: true });
+  }
+}
+
 export function describeKey(root: string, key: string, surface: ProofSurface): string {
   const [kind, ...rest] = key.split(':');
   const name = rest.join(':');
   if (kind === 'worktree' || kind === 'pm' || kind === 'ignored' || kind === 'hidden') return name;
   const e = surface.entries.get(key);
-  if (e?.kind === 'head') return 'HEAD';
   return e ? path.relative(root, e.abs) || e.abs : name;
 }
 
@@ -248,7 +273,6 @@ async function addFolder(entries: Map<string, Entry>, label: string, dir: string
 function signature(e: Entry | undefined): string {
   if (!e) return 'absent';
   if (e.kind === 'link') return `link:${e.target}:${e.pointee}`;
-  if (e.kind === 'head') return `head:${e.ref}:${e.sha}`;
   if (e.sig !== undefined) return `${e.kind}:${e.sig}`;
   if (e.bytes === null) return 'absent';
   return `file:${(e.mode ?? 0) & 0o7777}:${createHash('sha256').update(e.bytes).digest('hex')}`;

@@ -65,10 +65,6 @@ export async function restoreSurface(
       want = await fromIndex(root, k.slice('worktree:'.length), abs);
     // A tree path's parents were real folders before (git never looks through a symlink): a link or
     // file the command put there is removed first, so nothing is removed or written through it.
-    if (want?.kind === 'head') {
-      await restoreHead(root, want);
-      continue;
-    }
     if (want?.kind === 'file' && want.opaque) continue; // cannot be written back; named in the report
     if (/^(worktree|ignored|hidden):/.test(k)) await replaceLinkedParents(root, abs);
     await fs.rm(abs, { force: true, recursive: true });
@@ -84,15 +80,6 @@ export async function restoreSurface(
       if (want.mode !== null) await fs.chmod(abs, want.mode & 0o7777);
     }
   }
-}
-
-/** Puts HEAD back where it was: a command that committed, switched or detached is undone. */
-async function restoreHead(root: string, want: { sha: string; ref: string }): Promise<void> {
-  if (!/^[0-9a-f]{40,64}$/.test(want.sha)) return;
-  if (want.ref.startsWith('refs/heads/')) {
-    await git(root, ['symbolic-ref', 'HEAD', want.ref]);
-    await git(root, ['update-ref', want.ref, want.sha]);
-  } else await git(root, ['update-ref', '--no-deref', 'HEAD', want.sha]);
 }
 
 async function replaceLinkedParents(root: string, abs: string): Promise<void> {

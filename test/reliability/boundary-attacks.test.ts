@@ -270,7 +270,7 @@ export default defineConfig({ test: { setupFiles: ['./test/support/init.ts'], gl
     );
     expect(r.kept).toBe(false);
     if (r.kept) return;
-    expect(r.tampered).toEqual(expect.arrayContaining(['HEAD']));
+    expect(r.tampered).toEqual(expect.arrayContaining(['.git/refs/heads/main', '.git/index']));
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
     expect(
       git(dir, 'ls-files', '-v')
