@@ -16,9 +16,13 @@ const PACKAGES = ['openai', '@anthropic-ai/sdk', 'zod', 'yaml', 'eslint', 'types
 
 // A fixed amount of work (reads and hashes the whole tree 3×, then computes), ≥ 2 s here: what a build
 // does, and unlike a time-based loop the same work with or without the sandbox.
-const COMMAND = `node -e "const fs=require('fs'),p=require('path'),c=require('crypto');let n=0;const walk=d=>{for(const e of fs.readdirSync(d,{withFileTypes:true})){if(e.name==='.git')continue;const f=p.join(d,e.name);e.isDirectory()?walk(f):(n+=c.createHash('sha256').update(fs.readFileSync(f)).digest()[0])}};for(let k=0;k<3;k++)walk('.');let x=0;for(let i=0;i<3e8;i++)x=(x+i)%1000003;console.log(n,x)"`;
+const COMMAND = `node -e "const fs=require('fs'),p=require('path'),c=require('crypto');let n=0;const walk=d=>{for(const e of fs.readdirSync(d,{withFileTypes:true})){if(e.name==='.git')continue;const f=p.join(d,e.name);e.isDirectory()?walk(f):(n+=c.createHash('sha256').update(fs.readFileSync(f)).digest()[0])}};for(let k=0;k<3;k++)walk('.');let x=0;for(let i=0;i<3e8;i++)x=(x+i)%1000003;const u=process.cpuUsage();console.log(n,x,'CPU',(u.user+u.system)/1000)"`;
 
-/** CPU ms of this process and its reaped children (Linux /proc). */
+/**
+ * CPU ms of this process and its reaped children (Linux /proc). A command under bwrap runs in its
+ * own PID namespace and is not reaped by us, so the command reports its own CPU (`CPU <ms>` on
+ * stdout) and a run's CPU is that plus what this process and its reaped children (sh, bwrap, git) used.
+ */
 function cpuMs() {
   const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
   const tick = 10; // USER_HZ = 100 on Linux
@@ -26,18 +30,23 @@ function cpuMs() {
   return (own.user + own.system) / 1000 + (Number(f[13]) + Number(f[14])) * tick;
 }
 
-async function measure(fn) {
+async function measure(fn, reaped) {
   const c = cpuMs();
   const t = performance.now();
   const out = await fn();
-  return { wall: performance.now() - t, cpu: cpuMs() - c, out };
+  const reported = Number(/CPU ([\d.]+)/.exec(out)?.[1]);
+  if (!Number.isFinite(reported)) throw new Error(`the command did not report its CPU: ${out}`);
+  // A bare command is our reaped child: its CPU is already counted, the report would count it twice.
+  return { wall: performance.now() - t, cpu: cpuMs() - c + (reaped ? 0 : reported) };
 }
 
 function bare(cwd) {
   return new Promise((resolve, reject) => {
-    const p = spawn('/bin/sh', ['-c', COMMAND], { cwd, stdio: 'ignore' });
+    const p = spawn('/bin/sh', ['-c', COMMAND], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(code) : reject(new Error(`exit ${code}`))));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
   });
 }
 
@@ -67,10 +76,12 @@ export async function benchTrustBoundary({ runs = 5 } = {}) {
     if (r.sandbox !== 'bwrap')
       throw new Error(`bwrap did not run (${bwrapWorks().why ?? r.sandbox})`);
     if (r.exitCode !== 0) throw new Error(`the command failed: ${r.output.slice(-500)}`);
+    return r.stdout;
   };
   const guarded = async () => {
-    const { tampered } = await guardSurface(repo, boxed);
+    const { result, tampered } = await guardSurface(repo, boxed);
     if (tampered.length) throw new Error(`the guard saw a change nobody made: ${tampered}`);
+    return result;
   };
   configureSandbox({ mode: 'auto' });
   const kinds = { bare: () => bare(repo), sandbox: boxed, guarded };
@@ -80,7 +91,7 @@ export async function benchTrustBoundary({ runs = 5 } = {}) {
     loads.push(os.loadavg()[0]);
     // Alternate the order so that a load trend does not favour one kind.
     const order = i % 2 === 0 ? ['bare', 'sandbox', 'guarded'] : ['guarded', 'sandbox', 'bare'];
-    for (const k of order) rows[k].push(await measure(kinds[k]));
+    for (const k of order) rows[k].push(await measure(kinds[k], k === 'bare'));
   }
   const ratio = (k, f) => median(rows[k].map((x, i) => x[f] / rows.bare[i][f]));
   const pct = (r) => `${((r - 1) * 100).toFixed(1)}%`;
