@@ -24,7 +24,7 @@ const benches = {
   binding: () => benchBinding(),
   execute: () => benchExecute({ quick }),
   shard: () => benchShard({ tasks: 32, latencyMs: quick ? 500 : 1000 }),
-  'trust-boundary': () => benchTrustBoundary({ runs: quick ? 2 : 5 }),
+  'trust-boundary': () => benchTrustBoundary({ runs: quick ? 3 : 7 }),
 };
 console.log(`distiq benchmarks · node ${process.version} · ${new Date().toISOString()}`);
 for (const [name, fn] of Object.entries(benches)) if (!only || only === name) await fn();

@@ -36,6 +36,7 @@ const ORDER = [
   'Bad input and config',
   'Fault injection: a killed run loses nothing and the next run recovers',
   'Trust boundary',
+  'Boundary attacks',
   '$0 fixer proposals are limited to the task scope',
   'Signals during validation',
   'One JSON object on every failure path',
@@ -124,6 +125,14 @@ console.log(
         tb.forgedJournalsQuarantined ?? '-',
       ],
     ],
+  ),
+);
+const ba = figures.boundaryAttacks ?? {};
+console.log('\n### Boundary attacks (test/reliability/boundary-attacks.test.ts)\n');
+console.log(
+  table(
+    ['hostile edit paths refused', 'hostile builds detected and undone'],
+    [[ba.attacksRefused ?? '-', ba.attacksUndone ?? '-']],
   ),
 );
 console.log('\n### Budget stress\n');

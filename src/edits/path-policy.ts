@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { configReferencedFiles } from './config-refs.js';
 import { CONFIG_NAMES, CONFIG_PATTERNS, SOURCE_EXT, STATE_NAMES } from './path-classes.js';
 
 /**
@@ -42,6 +43,8 @@ export interface PathPolicy {
   hooks: string | null;
   /** Files the repo's scripts and validation commands run directly (folded). */
   scripts: Set<string>;
+  /** Files a tool config loads by name (setup files, tsconfig declarations; folded) → that config. */
+  configRefs: Map<string, string>;
   allow: ((p: string) => boolean) | null;
   allowWorkflowEdits: boolean;
 }
@@ -81,6 +84,9 @@ export function loadPathPolicy(root: string, opts: PolicyOptions = {}): PathPoli
     tracked,
     hooks,
     scripts: scriptFiles(realRoot, tracked, opts.commands ?? []),
+    configRefs: new Map(
+      [...configReferencedFiles(realRoot, tracked)].map(([f, cfg]) => [fold(f), cfg]),
+    ),
     allow,
     allowWorkflowEdits: Boolean(opts.allowWorkflowEdits),
   };
@@ -103,8 +109,14 @@ export function refusedPath(
   rel: string,
   scope: EditScope = {},
 ): Refusal | null {
-  if (rel === '' || rel.includes('\0') || rel.includes('\\'))
-    return r('invalid', 'an empty or invalid path (no NUL, no backslash)');
+  if (rel === '' || rel.includes('\\'))
+    return r('invalid', 'an empty or invalid path (no backslash)');
+  // A newline or escape in a name could forge log lines, git's porcelain output or a terminal.
+  if (CONTROL.test(rel))
+    return r('invalid', 'the path contains a control character (newline, NUL, escape, …)');
+  // Past what every filesystem takes, a write fails half-way (folders made, file not): refuse first.
+  if (Buffer.byteLength(rel) > 1024 || rel.split('/').some((s) => Buffer.byteLength(s) > 255))
+    return r('invalid', 'the path is too long (over 1024 bytes, or a name over 255 bytes)');
   if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel))
     return r('outside', 'absolute paths are not allowed; use a path relative to the repo root');
   const norm = path.posix.normalize(rel);
@@ -146,6 +158,12 @@ export function refusedPath(
         'config',
         `${base} is a tool configuration or build script: changing it could make the proof prove nothing`,
       );
+    const loadedBy = policy.configRefs.get(joined);
+    if (loadedBy)
+      return r(
+        'config',
+        `${loadedBy} loads this file by name (setup file, declaration, loader): changing it could make the proof prove nothing`,
+      );
     if (policy.scripts.has(joined))
       return r(
         'script',
@@ -176,6 +194,8 @@ export function refusedPath(
 export function describeRefusal(rel: string, refusal: Refusal): string {
   return `edits to ${JSON.stringify(rel)} are refused (${refusal.code}): ${refusal.reason}`;
 }
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 function r(code: RefusalCode, reason: string): Refusal {
   return { code, reason };

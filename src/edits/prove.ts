@@ -1,7 +1,7 @@
 import type { FileEdit } from '../autofix/fixer.js';
 import { errorMessage } from '../errors.js';
 import { applyEdits } from './apply-edits.js';
-import { describeKey, restoreSurface, snapshotProofSurface, surfaceChanges } from './integrity.js';
+import { guardSurface } from './restore-surface.js';
 import type { EditGuard } from './protected-paths.js';
 
 export type ProofResult<V> =
@@ -41,20 +41,10 @@ export async function proveEdits<V>(o: ProveOptions<V>): Promise<ProofResult<V>>
     return { kept: false, reason: errorMessage(err), refused: true };
   }
   let validation: V;
-  let tampered: string[] = [];
+  let tampered: string[];
   try {
-    const before = await snapshotProofSurface(o.root);
-    try {
-      validation = await o.validate();
-    } finally {
-      // Also when validation threw or was interrupted: nothing it planted may stay.
-      const after = await snapshotProofSurface(o.root);
-      const keys = surfaceChanges(before, after);
-      if (keys.length > 0) {
-        tampered = keys.map((k) => describeKey(o.root, k, before.entries.has(k) ? before : after));
-        await restoreSurface(o.root, before, after, keys);
-      }
-    }
+    // Also when validation throws or is interrupted, nothing it planted may stay.
+    ({ result: validation, tampered } = await guardSurface(o.root, o.validate));
   } catch (err) {
     await applied.rollback(); // crashed mid-validation: never leave an unproven edit
     throw err;

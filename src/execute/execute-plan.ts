@@ -3,12 +3,7 @@ import { ModelCallFailedError } from '../budget/call-model.js';
 import type { ModelGateway } from '../budget/gateway.js';
 import type { FileEdit } from '../autofix/fixer.js';
 import { BudgetExceededError, errorMessage } from '../errors.js';
-import {
-  describeKey,
-  restoreSurface,
-  snapshotProofSurface,
-  surfaceChanges,
-} from '../edits/integrity.js';
+import { guardSurface } from '../edits/restore-surface.js';
 import { validate } from '../validation/validate.js';
 import type { PlanTask } from '../plan/types.js';
 import type { ChatMessage } from '../providers/types.js';
@@ -87,20 +82,18 @@ export function executionTasks(deps: ExecuteDeps, state: ExecutionState): ListrT
 export async function finalValidation(deps: ExecuteDeps, state: ExecutionState): Promise<void> {
   if (state.scopedProofs === 0 || deps.signal?.aborted) return;
   // The full run executes the kept code again: whatever it changes is put back, as in a proof.
-  const before = await snapshotProofSurface(deps.root);
-  state.current = await validate(deps.commands, {
-    root: deps.root,
-    secretEnvVars: deps.secretEnvVars,
-    signal: deps.signal,
-  });
-  const after = await snapshotProofSurface(deps.root);
-  const keys = surfaceChanges(before, after);
-  if (keys.length > 0) {
-    await restoreSurface(deps.root, before, after, keys);
+  const { result, tampered } = await guardSurface(deps.root, () =>
+    validate(deps.commands, {
+      root: deps.root,
+      secretEnvVars: deps.secretEnvVars,
+      signal: deps.signal,
+    }),
+  );
+  state.current = result;
+  if (tampered.length > 0)
     process.stderr.write(
-      `distiq: warning: the final validation changed ${keys.map((k) => describeKey(deps.root, k, before.entries.has(k) ? before : after)).join(', ')}; restored\n`,
+      `distiq: warning: the final validation changed ${tampered.join(', ')}; restored\n`,
     );
-  }
 }
 
 /**

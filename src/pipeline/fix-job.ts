@@ -1,14 +1,10 @@
 import { Listr } from 'listr2';
+import { commitOwnChanges } from './own-changes.js';
 import { listrOptions } from './listr-options.js';
 import { resolveBase } from '../autofix/history.js';
 import { resolveCommands } from '../detect/commands.js';
 import { InterruptedError } from '../errors.js';
-import {
-  assertCleanTree,
-  assertNewBranchName,
-  commitOnNewBranch,
-  dirtyPaths,
-} from '../forge/git.js';
+import { assertCleanTree, assertNewBranchName, dirtyPaths } from '../forge/git.js';
 import type { FixReport } from '../report/fix-report.js';
 import { JobMemory } from '../memory/job-memory.js';
 import { runMemoryTier } from '../memory/memory-tier.js';
@@ -224,21 +220,13 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
               ? 'no changes to commit'
               : false,
         task: async (ctx) => {
-          const files = [...ctx.changed].filter((f) => !dirtyBefore.has(f)).sort();
-          const notCommitted = [...ctx.changed].filter((f) => dirtyBefore.has(f)).sort();
-          if (notCommitted.length)
-            process.stderr.write(
-              `distiq: not committed (they also hold your uncommitted work): ${notCommitted.join(', ')}\n`,
-            );
-          // Every repaired file also holds the user's work: nothing of ours alone to commit.
-          if (files.length === 0) ctx.branch = { name: req.branch!, commit: null, notCommitted };
-          if (files.length === 0) return;
-          const commit = await commitOnNewBranch(req.root, req.branch!, files, commitMessage(ctx));
-          ctx.branch = {
-            name: req.branch!,
-            commit,
-            ...(notCommitted.length ? { notCommitted } : {}),
-          };
+          ctx.branch = await commitOwnChanges(
+            req.root,
+            req.branch!,
+            ctx.changed,
+            dirtyBefore,
+            commitMessage(ctx),
+          );
         },
       },
     ],

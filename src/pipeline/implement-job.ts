@@ -10,7 +10,8 @@ import {
   finalValidation,
   newExecutionState,
 } from '../execute/execute-plan.js';
-import { assertCleanTree, assertNewBranchName, commitOnNewBranch } from '../forge/git.js';
+import { assertCleanTree, assertNewBranchName, dirtyPaths } from '../forge/git.js';
+import { commitOwnChanges } from './own-changes.js';
 import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import type { PlanTask } from '../plan/types.js';
@@ -62,6 +63,8 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
     );
   if (!req.allowDirty) await assertCleanTree(req.root);
   if (req.branch) await assertNewBranchName(req.root, req.branch);
+  // With --allow-dirty, files the user had changed are never committed on distiq's branch.
+  const dirtyBefore = new Set(req.branch && req.allowDirty ? await dirtyPaths(req.root) : []);
   const executors = req.models.ladders.filter((l) => l.steps.length > 0);
   const plannerSteps = req.planner.flatMap((l) => l.steps);
   if (plannerSteps.length === 0)
@@ -161,15 +164,13 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
         task: async (ctx) => {
           const done = ctx.exec!.outcomes.filter((o) => o.status === 'done');
           const message = `feat: distiq implemented ${done.length} task(s) from ${req.source}\n\n${done.map((o) => `- ${o.task.title}`).join('\n')}`;
-          ctx.branch = {
-            name: req.branch!,
-            commit: await commitOnNewBranch(
-              req.root,
-              req.branch!,
-              [...ctx.exec!.changed].sort(),
-              message,
-            ),
-          };
+          ctx.branch = await commitOwnChanges(
+            req.root,
+            req.branch!,
+            ctx.exec!.changed,
+            dirtyBefore,
+            message,
+          );
         },
       },
     ],

@@ -26,7 +26,11 @@ export interface ImplementReport {
   repairs: RepairReport[];
   commands: CommandReport[];
   cost: CostReport;
-  branch: { name: string; commit: string } | null;
+  /**
+   * `commit` null: every changed file also held the user's uncommitted work (--allow-dirty), so
+   * nothing was committed; `notCommitted` names the files left out of the commit for that reason.
+   */
+  branch: { name: string; commit: string | null; notCommitted?: string[] } | null;
   /** With --pr (or in the Action): the pull request opened or updated. */
   pullRequest?: { url: string; number: number; branch: string; created: boolean };
   /** In the Action: checklist items that did not fit the context budget and were not attempted. */

@@ -18,7 +18,7 @@ export function renderImplementReport(r: ImplementReport): string {
     );
   out.push(...renderTasks(r.tasks));
   if (r.changedFiles.length > 0) out.push('', `Changed files: ${r.changedFiles.join(', ')}`);
-  if (r.branch)
+  if (r.branch?.commit)
     out.push(
       `Committed ${r.branch.commit.slice(0, 10)} on the new branch ${r.branch.name}; you are on it now.`,
     );
