@@ -6,45 +6,10 @@ import type { FileEdit, Fixer, RepairProposal } from './fixer.js';
 import { type ChangeHistory, loadHistory } from './history.js';
 import { type DirectedRename, directedRenames, renameProposals } from './rename-direction.js';
 import { spellingFixes } from './spelling.js';
-
-/**
- * Code fixes that repair what the author evidently meant without hiding the error
- * (no `as unknown`, no `// @ts-ignore`, no invented members or stubs, no deletions of live code).
- */
-const SAFE_FIXES = new Set([
-  'spelling',
-  'import',
-  'addMissingAwait',
-  'addMissingAsync',
-  'fixAwaitInSyncFunction',
-  'addMissingConst',
-  'addMissingNewOperator',
-  'fixOverrideModifier',
-  'fixReturnTypeInAsyncFunction',
-  'fixExpectedComma',
-  'addVoidToPromise',
-  'addMissingInvocationForDecorator',
-  'fixImportNonExportedMember',
-  'convertToTypeOnlyImport',
-  'convertToTypeOnlyExport',
-  'splitTypeOnlyImport',
-  'forgottenThisPropertyAccess',
-  'removeAccidentalCallParentheses',
-  'fixPropertyAssignment',
-  'fixIncorrectNamedTupleSyntax',
-  'wrapDecoratorInParentheses',
-  'addMissingResolutionModeImportAttribute',
-  'fixNaNEquality',
-  'useDefaultImport',
-  'fixConvertConstToLet',
-  'fixUnusedLabel',
-  'useBigintLiteral',
-  'fixNoPropertyAccessFromIndexSignature',
-]);
+import { JS_FILE, OverlayProject, TS_FILE } from './ts-project.js';
+import { applyTextChanges, diagKey, isSafeFix, lineOf } from './ts-safe-fixes.js';
 
 const MAX_FIXES_PER_PROPOSAL = 200;
-const TS_FILE = /\.(c|m)?tsx?$/;
-const JS_FILE = /\.(c|m)?jsx?$/;
 
 export const typescriptFixer: Fixer = {
   name: 'typescript',
@@ -77,10 +42,8 @@ const MAX_FALLBACK_PREFIXES = 4;
 
 /** A language service over the repo with an in-memory overlay, so fixes are tried without touching disk. */
 class FixSession {
-  private readonly overlay = new Map<string, string>();
-  private readonly versions = new Map<string, number>();
+  private readonly project: OverlayProject;
   private readonly service: ts.LanguageService;
-  private readonly originals = new Map<string, string>();
   private readonly format = {
     ...ts.getDefaultFormatCodeSettings('\n'),
     indentSize: 2,
@@ -104,49 +67,25 @@ class FixSession {
     private readonly failures: Failure[] = [],
     private readonly history?: ChangeHistory,
   ) {
-    const { options, fileNames } = readProject(root, targets);
-    const host: ts.LanguageServiceHost = {
-      getScriptFileNames: () => fileNames,
-      getScriptVersion: (f) => String(this.versions.get(f) ?? 0),
-      getScriptSnapshot: (f) => {
-        const text = this.read(f);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
-      },
-      getCurrentDirectory: () => root,
-      getCompilationSettings: () => options,
-      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-      fileExists: (f) => this.overlay.has(f) || ts.sys.fileExists(f),
-      readFile: (f) => this.read(f),
-      readDirectory: ts.sys.readDirectory,
-      directoryExists: ts.sys.directoryExists,
-      getDirectories: ts.sys.getDirectories,
-      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
-    };
-    this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+    this.project = new OverlayProject(root, targets);
+    this.service = this.project.service;
     if (history) this.directed = directedRenames(this.service, root, history, failures);
   }
 
   private read(file: string): string | undefined {
-    return this.overlay.get(file) ?? ts.sys.readFile(file);
+    return this.project.read(file);
   }
 
   private write(file: string, text: string): void {
-    if (!this.originals.has(file)) this.originals.set(file, ts.sys.readFile(file) ?? '');
-    this.overlay.set(file, text);
-    this.versions.set(file, (this.versions.get(file) ?? 0) + 1);
+    this.project.write(file, text);
   }
 
   private errors(file: string): ts.Diagnostic[] {
-    return [
-      ...this.service.getSyntacticDiagnostics(file),
-      ...this.service.getSemanticDiagnostics(file),
-    ].filter((d) => d.category === ts.DiagnosticCategory.Error);
+    return this.project.errors(file);
   }
 
   private errorCount(files: Iterable<string>): number {
-    let n = 0;
-    for (const f of files) n += this.errors(f).length;
-    return n;
+    return this.project.errorCount(files);
   }
 
   /**
@@ -185,7 +124,7 @@ class FixSession {
         }
         applied.push({
           description: `${path.relative(this.root, file)}:${lineOf(snapshot.get(file) ?? '', diagnostic.start ?? 0)} TS${diagnostic.code}: ${fix.description}`,
-          state: new Map(this.overlay),
+          state: this.project.snapshot(),
         });
         break;
       }
@@ -205,7 +144,7 @@ class FixSession {
   private editsFrom(files: Map<string, string>): FileEdit[] {
     const edits: FileEdit[] = [];
     for (const [abs, after] of files) {
-      const before = this.originals.get(abs) ?? ts.sys.readFile(abs) ?? null;
+      const before = this.project.originals.get(abs) ?? ts.sys.readFile(abs) ?? null;
       if (before === after) continue;
       const rel = path.relative(this.root, abs);
       if (rel.startsWith('..') || path.isAbsolute(rel)) continue; // never edit outside the repo (e.g. node_modules types are inside, but lib files are not)
@@ -238,7 +177,7 @@ class FixSession {
             this.format,
             this.preferences,
           )
-          .filter((f) => SAFE_FIXES.has(f.fixName) && !f.commands && f.changes.length > 0);
+          .filter(isSafeFix);
         const spelled = spellingFixes(this.service, file, diagnostic).filter(
           (s) => !fixes.some((f) => f.description === s.description),
         );
@@ -276,63 +215,4 @@ class FixSession {
           new RegExp(`(^|[^\\w$.])${word.replace(/\$/g, '\\$')}([^\\w$]|$)`).test(f.message)),
     );
   }
-}
-
-function diagKey(d: ts.Diagnostic, text: string): string {
-  const at = d.start ?? 0;
-  // Position-independent: code + message + the source text at the site.
-  return `${d.code}:${ts.flattenDiagnosticMessageText(d.messageText, '\n')}:${text.slice(at, at + (d.length ?? 0))}`;
-}
-
-function lineOf(text: string, pos: number): number {
-  let line = 1;
-  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
-function applyTextChanges(text: string, changes: readonly ts.TextChange[]): string {
-  // Apply from the end so earlier offsets stay valid; insertions at one offset keep their given order.
-  let out = text;
-  const ordered = changes
-    .map((c, i) => ({ c, i }))
-    .sort((a, b) => b.c.span.start - a.c.span.start || b.i - a.i);
-  for (const { c } of ordered) {
-    out = out.slice(0, c.span.start) + c.newText + out.slice(c.span.start + c.span.length);
-  }
-  return out;
-}
-
-function readProject(
-  root: string,
-  targets: string[],
-): { options: ts.CompilerOptions; fileNames: string[] } {
-  // JavaScript gets the same checks in memory (`allowJs` + `checkJs`); the repo's config is untouched.
-  const js: ts.CompilerOptions = targets.some((t) => JS_FILE.test(t))
-    ? { allowJs: true, checkJs: true }
-    : {};
-  const configPath = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json');
-  if (configPath && path.dirname(configPath) === root) {
-    const parsed = ts.getParsedCommandLineOfConfigFile(
-      configPath,
-      {},
-      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
-    );
-    if (parsed)
-      return {
-        options: { ...parsed.options, ...js },
-        fileNames: [...new Set([...parsed.fileNames, ...targets])],
-      };
-  }
-  return {
-    options: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      strict: true,
-      noEmit: true,
-      allowJs: true,
-      ...js,
-    },
-    fileNames: targets,
-  };
 }
