@@ -6,6 +6,8 @@ import type { FileEdit, Fixer, RepairProposal } from './fixer.js';
 import { type ChangeHistory, loadHistory } from './history.js';
 import { type DirectedRename, directedRenames, renameProposals } from './rename-direction.js';
 import { spellingFixes } from './spelling.js';
+import { movedModuleProposals } from './moved-module.js';
+import { removedImportsMissed, restoreImportProposals } from './restore-import.js';
 import { JS_FILE, OverlayProject, TS_FILE } from './ts-project.js';
 import { applyTextChanges, diagKey, isSafeFix, lineOf } from './ts-safe-fixes.js';
 
@@ -26,8 +28,16 @@ export const typescriptFixer: Fixer = {
     );
     if (targets.length === 0) return [];
     const history = await loadHistory(ctx.root, ctx.base);
-    const session = new FixSession(ctx.root, targets, failures, history);
-    return session.proposals();
+    // What the history says first: modules moved, imports removed (each restored from where it
+    // was, so the language service's own import fix must not pick a lookalike for those names).
+    const read = (abs: string) => ts.sys.readFile(abs);
+    const moved = await movedModuleProposals(ctx.root, history, failures, read);
+    const restored = restoreImportProposals(ctx.root, history, failures, read);
+    const restoring = new Set(
+      removedImportsMissed(history, failures).map((r) => `${r.file}\0${r.local}`),
+    );
+    const session = new FixSession(ctx.root, targets, failures, history, restoring);
+    return [...moved, ...restored, ...session.proposals()];
   },
 };
 
@@ -66,6 +76,8 @@ class FixSession {
     private readonly targets: string[],
     private readonly failures: Failure[] = [],
     private readonly history?: ChangeHistory,
+    /** `file\0name` of removed imports the history restores: no other import for them. */
+    private readonly restoring = new Set<string>(),
   ) {
     this.project = new OverlayProject(root, targets);
     this.service = this.project.service;
@@ -168,6 +180,7 @@ class FixSession {
         if (diagnostic.start === undefined || tried.has(diagKey(diagnostic, text))) continue;
         // In JavaScript only what a failure points at: checkJs finds much that runs fine.
         if (js && !this.pointedAt(file, text, diagnostic)) continue;
+        if (this.restoring.has(`${this.rel(file)}\0${wordAt(text, diagnostic.start)}`)) continue;
         const fixes = this.service
           .getCodeFixesAtPosition(
             file,
@@ -202,6 +215,10 @@ class FixSession {
     );
   }
 
+  private rel(file: string): string {
+    return path.relative(this.root, file).split(path.sep).join('/');
+  }
+
   /** A JavaScript diagnostic counts when a failure names its file and line, or its name. */
   private pointedAt(file: string, text: string, d: ts.Diagnostic): boolean {
     const rel = path.relative(this.root, file).split(path.sep).join('/');
@@ -215,4 +232,8 @@ class FixSession {
           new RegExp(`(^|[^\\w$.])${word.replace(/\$/g, '\\$')}([^\\w$]|$)`).test(f.message)),
     );
   }
+}
+
+function wordAt(text: string, at: number): string {
+  return /^[A-Za-z_$][\w$]*/.exec(text.slice(at))?.[0] ?? '';
 }

@@ -53,6 +53,8 @@ describe('a $0 repair changes only names the failures point at', () => {
       changedFiles: ['src/b64.ts'],
       hunks: new Map([['src/b64.ts', [{ start: 1, end: 1 }]]]),
       renames: [],
+      moves: [],
+      removedImports: [],
     };
     const back = {
       path: 'src/b64.ts',
