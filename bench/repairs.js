@@ -79,10 +79,14 @@ export function benchRepairs({
           repaired,
           exact,
           wrong: isWrong,
-          ms: report.durationMs,
+          ms: report.durationMs ?? 0,
           note: b.note + why,
         });
         log(`${spec} ${kind}: ${b.note}${why || ' ok'} (${report.durationMs} ms)`);
+        if (report.status === 'error' || report.status === 'crash')
+          log(
+            `  ${JSON.stringify(report.error ?? report.message ?? '')} ${run.stderr.slice(-400)}`,
+          );
       }
       if (results.length === 0) continue;
       const ok = results.filter((r) => r.repaired && r.exact).length;

@@ -93,7 +93,7 @@ function restore(file: string, text: string, restores: RemovedImport[]): string 
     (s) => ts.isImportDeclaration(s) || isRequire(s) || ts.isImportEqualsDeclaration(s),
   );
   const lastImport = imports[imports.length - 1];
-  const statements = new Set<string>();
+  const statements = new Map<string, { r: RemovedImport; elements: string[] }>();
   for (const r of restores) {
     const into =
       r.form === 'import' && r.imported !== '*' && r.imported !== 'default' && sameModule(sf, r);
@@ -105,10 +105,23 @@ function restore(file: string, text: string, restores: RemovedImport[]): string 
         continue;
       }
     }
-    if (statements.has(r.statement)) continue; // one require binds several names
-    statements.add(r.statement);
-    if (lastImport) inserts.push({ at: lastImport.getEnd(), text: `\n${r.statement}` });
-    else inserts.push({ at: lineStart(sf, r.line), text: `${r.statement}\n` });
+    // Names one statement gave come back as one statement (a require binds several names).
+    const shape = r.statement.replace(/\{ .* \}/, '{}');
+    const element = /\{ (.*) \}/.exec(r.statement)?.[1];
+    const same = statements.get(shape);
+    if (same) {
+      if (element && same.elements.length > 0) same.elements.push(element);
+      continue;
+    }
+    statements.set(shape, { r, elements: element ? [element] : [] });
+  }
+  for (const { r, elements } of statements.values()) {
+    const statement =
+      elements.length > 0
+        ? r.statement.replace(/\{ .* \}/, `{ ${elements.join(', ')} }`)
+        : r.statement;
+    if (lastImport) inserts.push({ at: lastImport.getEnd(), text: `\n${statement}` });
+    else inserts.push({ at: lineStart(sf, r.line), text: `${statement}\n` });
   }
   let out = text;
   for (const i of inserts.sort((a, b) => b.at - a.at))
