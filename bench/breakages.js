@@ -95,7 +95,8 @@ export function findBreakages(dir, files, rand) {
         !isDeclarationName(node) &&
         !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) &&
         !ts.isQualifiedName(node.parent) &&
-        !ts.isJsxAttribute?.(node.parent)
+        !ts.isJsxAttribute?.(node.parent) &&
+        !ts.findAncestor(node, ts.isJSDoc) // a name in a doc comment is not code
       ) {
         const sym = checker.getSymbolAtLocation(node);
         if (sym && sym.declarations?.some(inProject)) {
