@@ -68,6 +68,8 @@ export async function movedModuleProposals(
       if (resolve(dir, spec, (p) => isFile(p)) === target) continue;
       if (!movedTo.has(abs) && !moved.has(before)) continue; // not this move's business
       const next = specifierFor(dir, target, spec, before);
+      // Only a specifier that names the moved target from here is proposed.
+      if (resolve(dir, next, (p) => isFile(p)) !== target) continue;
       if (next !== spec) changes.push({ at, length: spec.length, spec: next, was: spec });
     }
     if (changes.length === 0) continue;
@@ -121,7 +123,11 @@ export function specifierFor(dir: string, target: string, old: string, oldTarget
     if (old.endsWith('/') && rel !== '') rel += '/';
   } else {
     const oldExt = SPEC_EXT.exec(lastOld)?.[0];
-    rel = posix(path.relative(dir, strip(target)));
+    const stripped = strip(target);
+    rel = posix(path.relative(dir, stripped));
+    // `.` and `..` name folders: a file beside the folder of the same name is `../../x`.
+    if (rel === '' || /(^|\/)\.\.?$/.test(rel))
+      rel = posix(path.join(path.relative(dir, path.dirname(stripped)), path.basename(stripped)));
     rel += oldExt ?? '';
   }
   if (rel === '') return '.';

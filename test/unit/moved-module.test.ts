@@ -45,6 +45,13 @@ describe('moved modules: importers follow the move', { timeout: 300_000 }, () =>
     expect(specifierFor(r('/p/src/a/b'), r('/p/src/m.ts'), '../m', r('/p/src/a/m.ts'))).toBe(
       '../../m',
     );
+    // A file beside a folder of its name is not `..`, which names the folder.
+    expect(
+      specifierFor(r('/p/src/utils/moved'), r('/p/src/utils.ts'), '../utils', r('/p/src/utils.ts')),
+    ).toBe('../../utils');
+    expect(specifierFor(r('/p/src/utils'), r('/p/src/utils.ts'), './x', r('/p/src/x.ts'))).toBe(
+      '../utils',
+    );
     // A folder index stays a folder: `.` and `..` included.
     expect(
       specifierFor(r('/p/src/lib'), r('/p/src/lib/index.ts'), '..', r('/p/src/index.ts')),
