@@ -189,6 +189,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             cache: req.models.cache,
             onProven: memory.onProven,
             examples: memory.examples,
+            keptFree: ctx.keptFree ?? [],
           };
           const exec = newExecutionState(ctx.current!, plan);
           ctx.exec = exec;
