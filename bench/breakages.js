@@ -95,7 +95,8 @@ export function findBreakages(dir, files, rand) {
         !isDeclarationName(node) &&
         !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) &&
         !ts.isQualifiedName(node.parent) &&
-        !ts.isJsxAttribute?.(node.parent)
+        !ts.isJsxAttribute?.(node.parent) &&
+        !ts.findAncestor(node, ts.isJSDoc) // a name in a doc comment is not code
       ) {
         const sym = checker.getSymbolAtLocation(node);
         if (sym && sym.declarations?.some(inProject)) {
@@ -296,6 +297,7 @@ export function findBreakages(dir, files, rand) {
     });
   }
   return {
+    moveFile: movedFiles(dir, files, prog),
     misspell,
     dropImport: [...dropImport, ...requireDrop],
     rename,
@@ -305,6 +307,40 @@ export function findBreakages(dir, files, rand) {
     removeMember,
     changeType,
   };
+}
+
+/**
+ * Files other files import by a relative specifier, moved one folder down (`a/x.ts` →
+ * `a/moved/x.ts`): importers break, and so do the moved file's own relative imports.
+ */
+function movedFiles(dir, files, prog) {
+  const options = prog.getCompilerOptions();
+  const importers = new Map();
+  for (const file of files) {
+    const text = prog.getSourceFile(file)?.text;
+    if (text === undefined) continue;
+    for (const ref of ts.preProcessFile(text, true, true).importedFiles) {
+      if (!ref.fileName.startsWith('.')) continue;
+      const target = ts.resolveModuleName(ref.fileName, file, options, ts.sys).resolvedModule
+        ?.resolvedFileName;
+      if (!target || !target.startsWith(dir) || target.includes('node_modules')) continue;
+      importers.set(target, (importers.get(target) ?? 0) + 1);
+    }
+  }
+  const out = [];
+  for (const [target, n] of importers) {
+    if (/^index\./.test(path.basename(target)) || target.endsWith('.d.ts')) continue;
+    if (!files.includes(target)) continue;
+    const from = path.relative(dir, target);
+    const to = path.join(path.dirname(from), 'moved', path.basename(from));
+    out.push({
+      kind: 'moved file',
+      file: from,
+      move: { from, to },
+      note: `${from} → ${to} (${n} importer(s))`,
+    });
+  }
+  return out;
 }
 
 function countExternalReferences(prog, checker, symbol, declFile) {

@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -122,7 +123,7 @@ function jsHostRepo(spec, pkg, dir) {
   };
   copy(pkg, path.join(dir, 'src'));
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(JS_TSCONFIG, null, 2));
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  symlinkSync(realpathSync(path.join(ROOT, 'node_modules')), path.join(dir, 'node_modules'), 'dir');
   const tsc = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
     cwd: dir,
     encoding: 'utf8',
@@ -148,7 +149,7 @@ export function hostRepo(spec) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `distiq-bench-${spec.replace(/[^\w]+/g, '_')}-`));
   cpSync(path.join(pkg, 'src'), path.join(dir, 'src'), { recursive: true });
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(HOST_TSCONFIG, null, 2));
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  symlinkSync(realpathSync(path.join(ROOT, 'node_modules')), path.join(dir, 'node_modules'), 'dir');
   return finishHost(spec, dir);
 }
 

@@ -4,7 +4,7 @@
 // passes, "exact" when the tree is the green tree again, and a "wrong repair kept" when distiq
 // reports it fixed (or kept edits) but the tree differs from the green one.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyBreakage, findBreakages, pick } from './breakages.js';
 import { BIN, git, hostRepo, median, rng, table, tsFiles } from './lib.js';
@@ -38,14 +38,20 @@ export function benchRepairs({
       'renamed declaration': found.rename,
       'renamed declaration (far: xImpl)': found.renameFar,
       'overload implementation renamed': found.overloadImpl,
+      'moved file': found.moveFile,
     };
     for (const [kind, candidates] of Object.entries(kinds)) {
       if (only && !only.some((k) => kind.startsWith(k))) continue;
       const results = [];
       for (const b of pick(candidates, perKind * 2, rand)) {
         if (results.length >= perKind) break;
-        const { abs, text } = applyBreakage(dir, b);
-        writeFileSync(abs, text);
+        if (b.move) {
+          mkdirSync(path.join(dir, path.dirname(b.move.to)), { recursive: true });
+          git(dir, 'mv', b.move.from, b.move.to);
+        } else {
+          const { abs, text } = applyBreakage(dir, b);
+          writeFileSync(abs, text);
+        }
         git(dir, 'commit', '-qam', `break: ${b.note}`);
         const run = spawnSync(process.execPath, [BIN, 'fix', '--build', '--json', '--cwd', dir], {
           encoding: 'utf8',
@@ -57,7 +63,7 @@ export function benchRepairs({
         } catch {
           report = { status: 'crash', durationMs: 0, changedFiles: [] };
         }
-        const exact = sameAsGreen(dir, base);
+        const exact = sameAsGreen(dir, base, b.move);
         git(dir, 'reset', '-q', '--hard', base);
         git(dir, 'clean', '-qfd', 'src');
         if (report.failuresBefore === 0) continue; // the edit happened to still compile: not a case
@@ -73,10 +79,14 @@ export function benchRepairs({
           repaired,
           exact,
           wrong: isWrong,
-          ms: report.durationMs,
+          ms: report.durationMs ?? 0,
           note: b.note + why,
         });
         log(`${spec} ${kind}: ${b.note}${why || ' ok'} (${report.durationMs} ms)`);
+        if (report.status === 'error' || report.status === 'crash')
+          log(
+            `  ${JSON.stringify(report.error ?? report.message ?? '')} ${run.stderr.slice(-400)}`,
+          );
       }
       if (results.length === 0) continue;
       const ok = results.filter((r) => r.repaired && r.exact).length;
@@ -125,30 +135,38 @@ export function benchRepairs({
 /**
  * The tree is the green one again, up to formatting and order: the same tokens in every file
  * (an import re-added elsewhere or with other quotes or a `.js` ending is the same repair).
+ * After a move the moved file stays where the author put it and only relative specifiers may
+ * differ from the green tree (the build proves they resolve).
  */
-function sameAsGreen(dir, base) {
+function sameAsGreen(dir, base, move) {
   const changed = git(dir, 'diff', '--name-only', base, '--', 'src').split('\n').filter(Boolean);
   const untracked = git(dir, 'ls-files', '--others', '--exclude-standard', 'src')
     .split('\n')
     .filter(Boolean);
   if (untracked.length > 0) return false;
+  const specifiers = (text) =>
+    move ? text.replace(/(['"`])\.{1,2}(\/[^'"`]*)?\1/g, '"REL"') : text;
   const tokens = (text) =>
     [
-      ...text
+      ...specifiers(text)
         .replace(/(['"`])(\.{1,2}\/[^'"`]*?)(\.[cm]?[jt]s)?\1/g, '"$2"')
         .matchAll(/[\w$]+|"[^"]*"/g),
     ]
       .map((m) => m[0])
       .sort()
       .join(' ');
+  if (move && (existsSync(path.join(dir, move.from)) || !existsSync(path.join(dir, move.to))))
+    return false;
   for (const f of changed) {
+    if (move && f === move.from) continue;
+    const was = move && f === move.to ? move.from : f;
     let now = '';
     try {
       now = readFileSync(path.join(dir, f), 'utf8');
     } catch {
       return false;
     }
-    if (tokens(now) !== tokens(git(dir, 'show', `${base}:${f}`))) return false;
+    if (tokens(now) !== tokens(git(dir, 'show', `${base}:${was}`))) return false;
   }
   return true;
 }

@@ -14,6 +14,8 @@ const EXPORT_CODES = new Set([2305, 2724]); // module has no exported member (â€
 const MIN_NAME_LENGTH = 3;
 /** TS2389: "Function implementation name must be 'x'." The compiler names the fix. */
 const IMPLEMENTATION_NAME = 2389;
+/** TS1225: "Cannot find parameter 'x'." in a type predicate `x is T`. */
+const PREDICATE_PARAMETER = 1225;
 
 /**
  * An overloaded function whose implementation lost its overloads' name: rename the
@@ -63,6 +65,15 @@ export function spellingFixes(
   if (diagnostic.start === undefined) return [];
   const code = diagnostic.code;
   if (code === IMPLEMENTATION_NAME) return implementationName(program, file, diagnostic);
+  if (code === PREDICATE_PARAMETER) {
+    // `x is T` names a parameter: only the function's own parameters are candidates.
+    const sf = program.getSourceFile(file);
+    const id = sf && identifierAt(sf, diagnostic.start);
+    const fn = id && ts.isTypePredicateNode(id.parent) && ts.findAncestor(id, ts.isFunctionLike);
+    if (!sf || !id || !fn) return [];
+    const params = fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : []));
+    return rankedFixes(file, sf, id, params, [], undefined);
+  }
   if (!NAME_CODES.has(code) && !PROPERTY_CODES.has(code) && !EXPORT_CODES.has(code)) return [];
   const sf = program.getSourceFile(file);
   if (!sf) return [];

@@ -6,45 +6,12 @@ import type { FileEdit, Fixer, RepairProposal } from './fixer.js';
 import { type ChangeHistory, loadHistory } from './history.js';
 import { type DirectedRename, directedRenames, renameProposals } from './rename-direction.js';
 import { spellingFixes } from './spelling.js';
-
-/**
- * Code fixes that repair what the author evidently meant without hiding the error
- * (no `as unknown`, no `// @ts-ignore`, no invented members or stubs, no deletions of live code).
- */
-const SAFE_FIXES = new Set([
-  'spelling',
-  'import',
-  'addMissingAwait',
-  'addMissingAsync',
-  'fixAwaitInSyncFunction',
-  'addMissingConst',
-  'addMissingNewOperator',
-  'fixOverrideModifier',
-  'fixReturnTypeInAsyncFunction',
-  'fixExpectedComma',
-  'addVoidToPromise',
-  'addMissingInvocationForDecorator',
-  'fixImportNonExportedMember',
-  'convertToTypeOnlyImport',
-  'convertToTypeOnlyExport',
-  'splitTypeOnlyImport',
-  'forgottenThisPropertyAccess',
-  'removeAccidentalCallParentheses',
-  'fixPropertyAssignment',
-  'fixIncorrectNamedTupleSyntax',
-  'wrapDecoratorInParentheses',
-  'addMissingResolutionModeImportAttribute',
-  'fixNaNEquality',
-  'useDefaultImport',
-  'fixConvertConstToLet',
-  'fixUnusedLabel',
-  'useBigintLiteral',
-  'fixNoPropertyAccessFromIndexSignature',
-]);
+import { movedModuleProposals } from './moved-module.js';
+import { removedImportsMissed, restoreImportProposals } from './restore-import.js';
+import { JS_FILE, OverlayProject, TS_FILE } from './ts-project.js';
+import { applyTextChanges, diagKey, isSafeFix, lineOf } from './ts-safe-fixes.js';
 
 const MAX_FIXES_PER_PROPOSAL = 200;
-const TS_FILE = /\.(c|m)?tsx?$/;
-const JS_FILE = /\.(c|m)?jsx?$/;
 
 export const typescriptFixer: Fixer = {
   name: 'typescript',
@@ -61,8 +28,16 @@ export const typescriptFixer: Fixer = {
     );
     if (targets.length === 0) return [];
     const history = await loadHistory(ctx.root, ctx.base);
-    const session = new FixSession(ctx.root, targets, failures, history);
-    return session.proposals();
+    // What the history says first: modules moved, imports removed (each restored from where it
+    // was, so the language service's own import fix must not pick a lookalike for those names).
+    const read = (abs: string) => ts.sys.readFile(abs);
+    const moved = await movedModuleProposals(ctx.root, history, failures, read);
+    const restored = restoreImportProposals(ctx.root, history, failures, read);
+    const restoring = new Set(
+      removedImportsMissed(history, failures).map((r) => `${r.file}\0${r.local}`),
+    );
+    const session = new FixSession(ctx.root, targets, failures, history, restoring);
+    return [...moved, ...restored, ...session.proposals()];
   },
 };
 
@@ -77,10 +52,8 @@ const MAX_FALLBACK_PREFIXES = 4;
 
 /** A language service over the repo with an in-memory overlay, so fixes are tried without touching disk. */
 class FixSession {
-  private readonly overlay = new Map<string, string>();
-  private readonly versions = new Map<string, number>();
+  private readonly project: OverlayProject;
   private readonly service: ts.LanguageService;
-  private readonly originals = new Map<string, string>();
   private readonly format = {
     ...ts.getDefaultFormatCodeSettings('\n'),
     indentSize: 2,
@@ -103,50 +76,28 @@ class FixSession {
     private readonly targets: string[],
     private readonly failures: Failure[] = [],
     private readonly history?: ChangeHistory,
+    /** `file\0name` of removed imports the history restores: no other import for them. */
+    private readonly restoring = new Set<string>(),
   ) {
-    const { options, fileNames } = readProject(root, targets);
-    const host: ts.LanguageServiceHost = {
-      getScriptFileNames: () => fileNames,
-      getScriptVersion: (f) => String(this.versions.get(f) ?? 0),
-      getScriptSnapshot: (f) => {
-        const text = this.read(f);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
-      },
-      getCurrentDirectory: () => root,
-      getCompilationSettings: () => options,
-      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-      fileExists: (f) => this.overlay.has(f) || ts.sys.fileExists(f),
-      readFile: (f) => this.read(f),
-      readDirectory: ts.sys.readDirectory,
-      directoryExists: ts.sys.directoryExists,
-      getDirectories: ts.sys.getDirectories,
-      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
-    };
-    this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+    this.project = new OverlayProject(root, targets);
+    this.service = this.project.service;
     if (history) this.directed = directedRenames(this.service, root, history, failures);
   }
 
   private read(file: string): string | undefined {
-    return this.overlay.get(file) ?? ts.sys.readFile(file);
+    return this.project.read(file);
   }
 
   private write(file: string, text: string): void {
-    if (!this.originals.has(file)) this.originals.set(file, ts.sys.readFile(file) ?? '');
-    this.overlay.set(file, text);
-    this.versions.set(file, (this.versions.get(file) ?? 0) + 1);
+    this.project.write(file, text);
   }
 
   private errors(file: string): ts.Diagnostic[] {
-    return [
-      ...this.service.getSyntacticDiagnostics(file),
-      ...this.service.getSemanticDiagnostics(file),
-    ].filter((d) => d.category === ts.DiagnosticCategory.Error);
+    return this.project.errors(file);
   }
 
   private errorCount(files: Iterable<string>): number {
-    let n = 0;
-    for (const f of files) n += this.errors(f).length;
-    return n;
+    return this.project.errorCount(files);
   }
 
   /**
@@ -185,7 +136,7 @@ class FixSession {
         }
         applied.push({
           description: `${path.relative(this.root, file)}:${lineOf(snapshot.get(file) ?? '', diagnostic.start ?? 0)} TS${diagnostic.code}: ${fix.description}`,
-          state: new Map(this.overlay),
+          state: this.project.snapshot(),
         });
         break;
       }
@@ -205,7 +156,7 @@ class FixSession {
   private editsFrom(files: Map<string, string>): FileEdit[] {
     const edits: FileEdit[] = [];
     for (const [abs, after] of files) {
-      const before = this.originals.get(abs) ?? ts.sys.readFile(abs) ?? null;
+      const before = this.project.originals.get(abs) ?? ts.sys.readFile(abs) ?? null;
       if (before === after) continue;
       const rel = path.relative(this.root, abs);
       if (rel.startsWith('..') || path.isAbsolute(rel)) continue; // never edit outside the repo (e.g. node_modules types are inside, but lib files are not)
@@ -229,6 +180,7 @@ class FixSession {
         if (diagnostic.start === undefined || tried.has(diagKey(diagnostic, text))) continue;
         // In JavaScript only what a failure points at: checkJs finds much that runs fine.
         if (js && !this.pointedAt(file, text, diagnostic)) continue;
+        if (this.restoring.has(`${this.rel(file)}\0${wordAt(text, diagnostic.start)}`)) continue;
         const fixes = this.service
           .getCodeFixesAtPosition(
             file,
@@ -238,7 +190,7 @@ class FixSession {
             this.format,
             this.preferences,
           )
-          .filter((f) => SAFE_FIXES.has(f.fixName) && !f.commands && f.changes.length > 0);
+          .filter(isSafeFix);
         const spelled = spellingFixes(this.service, file, diagnostic).filter(
           (s) => !fixes.some((f) => f.description === s.description),
         );
@@ -263,6 +215,10 @@ class FixSession {
     );
   }
 
+  private rel(file: string): string {
+    return path.relative(this.root, file).split(path.sep).join('/');
+  }
+
   /** A JavaScript diagnostic counts when a failure names its file and line, or its name. */
   private pointedAt(file: string, text: string, d: ts.Diagnostic): boolean {
     const rel = path.relative(this.root, file).split(path.sep).join('/');
@@ -278,61 +234,6 @@ class FixSession {
   }
 }
 
-function diagKey(d: ts.Diagnostic, text: string): string {
-  const at = d.start ?? 0;
-  // Position-independent: code + message + the source text at the site.
-  return `${d.code}:${ts.flattenDiagnosticMessageText(d.messageText, '\n')}:${text.slice(at, at + (d.length ?? 0))}`;
-}
-
-function lineOf(text: string, pos: number): number {
-  let line = 1;
-  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
-function applyTextChanges(text: string, changes: readonly ts.TextChange[]): string {
-  // Apply from the end so earlier offsets stay valid; insertions at one offset keep their given order.
-  let out = text;
-  const ordered = changes
-    .map((c, i) => ({ c, i }))
-    .sort((a, b) => b.c.span.start - a.c.span.start || b.i - a.i);
-  for (const { c } of ordered) {
-    out = out.slice(0, c.span.start) + c.newText + out.slice(c.span.start + c.span.length);
-  }
-  return out;
-}
-
-function readProject(
-  root: string,
-  targets: string[],
-): { options: ts.CompilerOptions; fileNames: string[] } {
-  // JavaScript gets the same checks in memory (`allowJs` + `checkJs`); the repo's config is untouched.
-  const js: ts.CompilerOptions = targets.some((t) => JS_FILE.test(t))
-    ? { allowJs: true, checkJs: true }
-    : {};
-  const configPath = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json');
-  if (configPath && path.dirname(configPath) === root) {
-    const parsed = ts.getParsedCommandLineOfConfigFile(
-      configPath,
-      {},
-      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
-    );
-    if (parsed)
-      return {
-        options: { ...parsed.options, ...js },
-        fileNames: [...new Set([...parsed.fileNames, ...targets])],
-      };
-  }
-  return {
-    options: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      strict: true,
-      noEmit: true,
-      allowJs: true,
-      ...js,
-    },
-    fileNames: targets,
-  };
+function wordAt(text: string, at: number): string {
+  return /^[A-Za-z_$][\w$]*/.exec(text.slice(at))?.[0] ?? '';
 }

@@ -4,6 +4,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { UsageError } from '../errors.js';
+import { type FileMove, parseHunks, parseMoves } from './history-parse.js';
+import { type RemovedImport, removedImports } from './removed-imports.js';
+
+export type { FileMove } from './history-parse.js';
+export type { RemovedImport } from './removed-imports.js';
 
 const run = promisify(execFile);
 
@@ -28,6 +33,10 @@ export interface ChangeHistory {
   /** New-side line ranges (1-based, inclusive) of the changed hunks, per file. */
   hunks: Map<string, { start: number; end: number }[]>;
   renames: DeclRename[];
+  /** Files moved since the base (`git diff -M`). */
+  moves: FileMove[];
+  /** Import bindings the diff removed from files that still exist. */
+  removedImports: RemovedImport[];
 }
 
 export interface BaseChoice {
@@ -133,7 +142,19 @@ export async function loadHistory(
     const hunks = parseHunks(
       await git(root, ['diff', '-U0', '--no-renames', '--no-color', resolved.base, '--']),
     );
+    const moves = parseMoves(
+      await git(root, [
+        'diff',
+        '-M',
+        '--name-status',
+        '-z',
+        '--diff-filter=R',
+        resolved.base,
+        '--',
+      ]),
+    );
     const renames: DeclRename[] = [];
+    const dropped: RemovedImport[] = [];
     for (const file of changedFiles
       .filter((f) => SOURCE_EXT.test(f) && !f.endsWith('.d.ts'))
       .slice(0, MAX_FILES)) {
@@ -142,8 +163,9 @@ export async function loadHistory(
       const before = await git(root, ['show', `${resolved.base}:${file}`]).catch(() => undefined);
       if (before === undefined || before.length > MAX_FILE_BYTES) continue;
       renames.push(...renamedDeclarations(file, before, now));
+      dropped.push(...removedImports(file, before, now));
     }
-    return { ...resolved, changedFiles, hunks, renames };
+    return { ...resolved, changedFiles, hunks, renames, moves, removedImports: dropped };
   } catch {
     return undefined;
   }
@@ -156,26 +178,6 @@ function readText(abs: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function parseHunks(diff: string): Map<string, { start: number; end: number }[]> {
-  const out = new Map<string, { start: number; end: number }[]>();
-  let file: string | undefined;
-  for (const line of diff.split('\n')) {
-    if (line.startsWith('+++ ')) {
-      file = line === '+++ /dev/null' ? undefined : line.slice(6);
-      continue;
-    }
-    const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (!m || !file) continue;
-    const start = Number(m[1]);
-    const count = m[2] === undefined ? 1 : Number(m[2]);
-    // A pure deletion has no new lines: the hunk sits between `start` and `start + 1`.
-    const list = out.get(file) ?? [];
-    list.push({ start: Math.max(1, start), end: Math.max(start, start + count - 1) });
-    out.set(file, list);
-  }
-  return out;
 }
 
 interface Decl {

@@ -1,6 +1,7 @@
 import type { CallRecord } from '../budget/call-model.js';
 import type { ModelGateway } from '../budget/gateway.js';
 import type { FileEdit } from '../autofix/fixer.js';
+import type { KeptFreeRepair } from './before-free-repair.js';
 import type { JobContext } from '../context/job-context.js';
 import type { ResolvedCommand } from '../detect/commands.js';
 import type { Validation } from '../validation/validate.js';
@@ -51,6 +52,8 @@ export interface ExecuteDeps {
   replay?: boolean;
   /** fix: a model repair was proven (fix memory stores it at the end of the job). */
   onProven?: (taskId: string, fixed: Failure[], edits: FileEdit[], tier: string) => void;
+  /** fix: the $0 repairs kept before the model tier (a model's answer is also judged without them). */
+  keptFree?: readonly KeptFreeRepair[];
   /** fix: stored repairs that did not prove out here, shown to the model as worked examples. */
   examples?: (failures: Failure[]) => string[];
 }

@@ -11,6 +11,7 @@ import type { PlanTask } from '../plan/types.js';
 import { diffFailures, failureKey } from '../validation/failure.js';
 import { EditApplyError, resolveEdits } from '../edits/edit-format.js';
 import { refusedEdit } from '../edits/protected-paths.js';
+import { editsBeforeFreeRepairs, undoOfFreeRepairs } from './before-free-repair.js';
 
 import type { ExecuteDeps, ExecutionState, TaskOutcome } from './execution-state.js';
 
@@ -65,23 +66,39 @@ export async function prove(
       edits.map((e) => e.path),
     );
   let scoped = false;
-  const proof = await proveEdits<Validation>({
-    root: deps.root,
-    edits,
-    guard,
-    signal: deps.signal,
-    validate: async () => {
-      const res = await validateScoped(
-        deps.commands,
-        [...new Set([...task.files, ...edits.map((e) => e.path)])],
-        state.current,
-        { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal },
-      );
-      scoped = res.scoped;
-      return res.validation;
-    },
-    judge: (after) => judgeRepair(state.current, after, { requireProgress: deps.job === 'fix' }),
-  });
+  const attempt = (tried: FileEdit[]) =>
+    proveEdits<Validation>({
+      root: deps.root,
+      edits: tried,
+      guard,
+      signal: deps.signal,
+      validate: async () => {
+        const res = await validateScoped(
+          deps.commands,
+          [...new Set([...task.files, ...tried.map((e) => e.path)])],
+          state.current,
+          { root: deps.root, secretEnvVars: deps.secretEnvVars, signal: deps.signal },
+        );
+        scoped = res.scoped;
+        return res.validation;
+      },
+      judge: (after) => judgeRepair(state.current, after, { requireProgress: deps.job === 'fix' }),
+    });
+  let proof = await attempt(edits);
+  // A kept $0 repair of the same cause never blocks the model: its answer is also judged on the
+  // tree before that repair, and kept when that yields fewer failures.
+  const undo =
+    proof.kept === false && proof.validation && !proof.tampered && !proof.interrupted
+      ? undoOfFreeRepairs(deps.root, edits, deps.keptFree)
+      : [];
+  if (undo.length > 0) {
+    const alt = await editsBeforeFreeRepairs(deps.root, undo, guard, makeEdits);
+    const second = alt && alt.length > 0 ? await attempt(alt) : undefined;
+    if (second?.kept) {
+      proof = { ...second, reason: `${second.reason} (judged on the tree before the $0 repair)` };
+      edits = alt!;
+    }
+  }
   if (proof.kept === false && proof.interrupted) return { kept: false, reason: 'interrupted' };
   if (proof.kept === false && (proof.refused || !proof.validation))
     return reject(

@@ -181,6 +181,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             replay: true,
             onProven: memory.onProven,
             examples: memory.examples,
+            keptFree: ctx.keptFree ?? [],
           };
           const exec = newExecutionState(ctx.current!, plan);
           ctx.exec = exec;

@@ -137,7 +137,9 @@ export async function tryProposal(
       proposal.descriptions.join('\n') +
       proposal.edits.map((e) => changedLines(e.before ?? '', e.after ?? '')).join('\n'),
   });
-  (ctx.keptFree ??= []).push(keptRepair(ctx.current!, proof.validation, proof.changed));
+  (ctx.keptFree ??= []).push(
+    keptRepair(ctx.current!, proof.validation, proof.changed, proposal.edits),
+  );
   ctx.current = proof.validation;
   for (const f of proof.changed) ctx.changed.add(f);
   ctx.scope.stale();

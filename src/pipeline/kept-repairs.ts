@@ -1,3 +1,4 @@
+import type { FileEdit } from '../autofix/fixer.js';
 import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
 import type { Validation } from '../validation/validate.js';
 
@@ -5,16 +6,20 @@ import type { Validation } from '../validation/validate.js';
 export interface KeptRepair {
   fixed: Set<string>;
   files: string[];
+  /** The repair's edits (a model's answer may be judged on the tree before them). */
+  edits?: FileEdit[];
 }
 
 export function keptRepair(
   before: Validation,
   after: Validation,
   changed: Iterable<string>,
+  edits?: FileEdit[],
 ): KeptRepair {
   return {
     fixed: new Set(diffFailures(before.failures, after.failures).fixed.map(failureKey)),
     files: [...changed],
+    ...(edits ? { edits } : {}),
   };
 }
 

@@ -1,9 +1,8 @@
 import ts from 'typescript';
 import type { FileEdit } from '../autofix/fixer.js';
-import type { ChangeHistory } from '../autofix/history.js';
+import { type ChangeHistory, inChangedHunk } from '../context/history.js';
 import type { Failure } from './failure.js';
 
-const WORD = /[A-Za-z_$][\w$]*/g;
 const KEYWORDS = new Set<string>();
 for (let k = ts.SyntaxKind.FirstKeyword; k <= ts.SyntaxKind.LastKeyword; k++)
   KEYWORDS.add(ts.tokenToString(k) ?? '');
@@ -33,6 +32,11 @@ export function outsideIntent(
       // Uses the checker flagged are the fixer's own evidence (a test run may stop at the first
       // error); renaming a declaration is what needs a failure behind it.
       if (!declares(e.before, name)) continue;
+      // With the history known, a declaration the diff did not touch is not what broke: renaming
+      // it to match its users moves working code towards the mistake.
+      const at = declarationLines(e.before, name);
+      if (history && at.length > 0 && !at.some((l) => inChangedHunk(history, e.path, l)))
+        return `it renames '${name}' in ${e.path}, a declaration the diff since ${history.base.slice(0, 7)} did not change`;
       if (failures.some((f) => mentions(f.message, name)) || sites.some((l) => mentions(l, name)))
         continue;
       return `it changes '${name}' in ${e.path}, which no failure points at`;
@@ -41,15 +45,33 @@ export function outsideIntent(
   return undefined;
 }
 
-/** Identifiers (not keywords) that occur fewer times after the edit than before. */
+/**
+ * Identifiers (not keywords) that occur fewer times in the code after the edit than before.
+ * Strings and comments are not code: a module specifier's path words are not names.
+ */
 function decreased(before: string, after: string): string[] {
   const count = (text: string) => {
     const m = new Map<string, number>();
-    for (const [w] of text.matchAll(WORD)) if (!KEYWORDS.has(w)) m.set(w, (m.get(w) ?? 0) + 1);
+    const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.JSX, text);
+    for (let t = scanner.scan(); t !== ts.SyntaxKind.EndOfFileToken; t = scanner.scan()) {
+      if (t !== ts.SyntaxKind.Identifier && t !== ts.SyntaxKind.PrivateIdentifier) continue;
+      const w = scanner.getTokenValue();
+      if (!KEYWORDS.has(w)) m.set(w, (m.get(w) ?? 0) + 1);
+    }
     return m;
   };
   const a = count(after);
   return [...count(before)].filter(([w, n]) => (a.get(w) ?? 0) < n).map(([w]) => w);
+}
+
+/** 1-based lines where `text` declares `name`. */
+function declarationLines(text: string, name: string): number[] {
+  const n = name.replace(/\$/g, '\\$');
+  const re = new RegExp(
+    `\\b(function\\*?|class|interface|type|enum|const|let|var|namespace)\\s+${n}(?![\\w$])`,
+    'g',
+  );
+  return [...text.matchAll(re)].map((m) => text.slice(0, m.index).split('\n').length);
 }
 
 function declares(text: string, name: string): boolean {

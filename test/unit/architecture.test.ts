@@ -19,7 +19,7 @@ interface Figures {
 }
 
 /** Files still over 300 lines (other owners' or not split yet): remove a name once it is split. */
-const OVER_300_ALLOWED = ['autofix/typescript.ts'];
+const OVER_300_ALLOWED: string[] = [];
 
 function figures(): Figures {
   let out: string;

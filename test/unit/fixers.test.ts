@@ -50,6 +50,21 @@ describe('typescript fixer (language service code fixes)', () => {
     expect(combined!.descriptions).toHaveLength(3);
   });
 
+  it('respells the parameter a type predicate names (TS1225) from the function own parameters', async () => {
+    const dir = makeRepo({
+      nodeModules: true,
+      files: {
+        'tsconfig.json': TSCONFIG,
+        'src/main.ts':
+          'export function isText(target: unknown): trget is string {\n  return typeof target === "string";\n}\n',
+      },
+    });
+    const failures = await tscFailures(dir);
+    expect(failures.map((f) => f.code)).toEqual(['TS1225']);
+    const [first] = await typescriptFixer.propose(failures, { root: dir, secretEnvVars: [] });
+    expect(first!.edits[0]!.after).toContain('(target: unknown): target is string');
+  });
+
   it('proposes nothing where only an error-hiding fix exists', async () => {
     const dir = makeRepo({
       nodeModules: true,

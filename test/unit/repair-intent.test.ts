@@ -53,6 +53,8 @@ describe('a $0 repair changes only names the failures point at', () => {
       changedFiles: ['src/b64.ts'],
       hunks: new Map([['src/b64.ts', [{ start: 1, end: 1 }]]]),
       renames: [],
+      moves: [],
+      removedImports: [],
     };
     const back = {
       path: 'src/b64.ts',
@@ -71,6 +73,26 @@ describe('a $0 repair changes only names the failures point at', () => {
           },
         ],
         [fail('src/r.ts', 9, 'ReferenceError: sum is not defined')],
+      ),
+    ).toBeUndefined();
+    // With the history known, a declaration the diff did not change is never renamed to match
+    // its users, even when a message quotes the name.
+    const quotedName = fail('src/app.ts', 1, "Cannot find name 'isValidBase64'. Did you mean 'x'?");
+    const untouched = {
+      ...history,
+      changedFiles: ['src/app.ts'],
+      hunks: new Map([['src/app.ts', [{ start: 1, end: 1 }]]]),
+    };
+    expect(outsideIntent([back], [quotedName], untouched)).toBe(
+      "it renames 'isValidBase64' in src/b64.ts, a declaration the diff since aaaaaaa did not change",
+    );
+    // Path words in a module specifier are not names.
+    const imp = "import { format } from './lib/money.js';\nconst lib = 1;\n";
+    expect(
+      outsideIntent(
+        [{ path: 'src/app.ts', before: imp, after: imp.replace('./lib/money', './core/money') }],
+        [],
+        untouched,
       ),
     ).toBeUndefined();
     // Keywords are not names: `let` → `const` is no rename.
