@@ -31,6 +31,37 @@ export function parseHunks(diff: string): Map<string, { start: number; end: numb
 }
 
 /**
+ * Identifiers on the lines a diff removed (`-` lines of `git diff -U0`), each with the files it was
+ * removed from: a failure naming something that no longer exists points at the file that lost it
+ * (a declaration renamed away, an interface member deleted), even though nothing defines it now.
+ */
+export function parseRemovedNames(diff: string): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  let file: string | undefined;
+  let header = false; // between `diff --git` and the first `@@`: `---` names the file there only
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('diff --git ')) header = true;
+    else if (line.startsWith('@@')) header = false;
+    if (header) {
+      if (line.startsWith('--- ')) file = line === '--- /dev/null' ? undefined : line.slice(6);
+      continue;
+    }
+    if (!file || !line.startsWith('-')) continue;
+    // Strings and comments are not declarations: only code words count.
+    const code = line
+      .slice(1)
+      .replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '')
+      .replace(/\/\/.*$/, '');
+    for (const m of code.matchAll(/[A-Za-z_$][\w$]+/g)) {
+      const files = out.get(m[0]) ?? new Set<string>();
+      files.add(file);
+      out.set(m[0], files);
+    }
+  }
+  return new Map([...out].map(([name, files]) => [name, [...files].sort()]));
+}
+
+/**
  * Renames from `git diff -M --name-status -z`: records are `R<score>\0old\0new`; every other
  * status has one path. Only renames are returned.
  */

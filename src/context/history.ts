@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { UsageError } from '../errors.js';
-import { type FileMove, parseHunks, parseMoves } from './history-parse.js';
+import { type FileMove, parseHunks, parseMoves, parseRemovedNames } from './history-parse.js';
 import { type RemovedImport, removedImports } from './removed-imports.js';
 
 export type { FileMove } from './history-parse.js';
@@ -37,6 +37,8 @@ export interface ChangeHistory {
   moves: FileMove[];
   /** Import bindings the diff removed from files that still exist. */
   removedImports: RemovedImport[];
+  /** Code identifiers on removed lines → the files they were removed from. */
+  removedNames: Map<string, string[]>;
 }
 
 export interface BaseChoice {
@@ -139,9 +141,16 @@ export async function loadHistory(
       .split('\0')
       .filter(Boolean);
     const changedFiles = [...new Set([...names, ...untracked])].sort();
-    const hunks = parseHunks(
-      await git(root, ['diff', '-U0', '--no-renames', '--no-color', resolved.base, '--']),
-    );
+    const diff = await git(root, [
+      'diff',
+      '-U0',
+      '--no-renames',
+      '--no-color',
+      resolved.base,
+      '--',
+    ]);
+    const hunks = parseHunks(diff);
+    const removedNames = parseRemovedNames(diff);
     const moves = parseMoves(
       await git(root, [
         'diff',
@@ -165,7 +174,15 @@ export async function loadHistory(
       renames.push(...renamedDeclarations(file, before, now));
       dropped.push(...removedImports(file, before, now));
     }
-    return { ...resolved, changedFiles, hunks, renames, moves, removedImports: dropped };
+    return {
+      ...resolved,
+      changedFiles,
+      hunks,
+      renames,
+      moves,
+      removedImports: dropped,
+      removedNames,
+    };
   } catch {
     return undefined;
   }

@@ -52,6 +52,7 @@ export class JobContext {
     private readonly repoMap: { text: string; tokens: number },
     /** Hunks changed since the last green commit: they rank first in fix tasks' context. */
     private readonly hunks?: ChangedHunks,
+    private readonly removedNames?: Map<string, string[]>,
   ) {}
 
   /** Indexes the repo and builds the map; null when no file is in a supported language (prompts then carry whole files). */
@@ -66,8 +67,15 @@ export class JobContext {
       tokens,
       { text: map.text, tokens: map.tokens },
       history?.hunks,
+      history?.removedNames,
     );
   }
+
+  /**
+   * Files whose lines removed since the last green commit held `name` (a declaration renamed away,
+   * a member deleted): where a repair of a failure naming it may belong, though nothing defines it.
+   */
+  removedFrom = (name: string): string[] => this.removedNames?.get(name) ?? [];
 
   /** Files defining `name` (for grouping failures by cause). */
   definedIn = (name: string): string[] => {

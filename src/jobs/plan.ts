@@ -51,7 +51,10 @@ export interface PlanOptions {
 export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?: string }> {
   const root = await repoRoot(opts.cwd);
   const { config, file } = await loadJobConfig(root, opts.configFile);
-  const context = await JobContext.open(root, config.models.contextTokens);
+  // The same history the fix job reads (its last green commit), so the plan shows the same tasks.
+  const context = await JobContext.open(root, config.models.contextTokens, {
+    config: config.fix.base,
+  });
   let tasks: PlanTask[];
   let items: string[] = [];
   let messagesFor: (t: PlanTask) => ReturnType<typeof repairMessages>;
@@ -76,6 +79,8 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
     tasks = planFixTasks(current.failures, {
       definedIn: context?.definedIn,
       symbolAt: context?.symbolAt,
+      moduleFile: context?.moduleFile,
+      removedFrom: context?.removedFrom,
       tier: deps.ladders.find((l) => l.steps.length > 0)?.tier ?? 'cheap',
     });
     messagesFor = (t) => repairMessages(root, t, [], context?.forTask(t));

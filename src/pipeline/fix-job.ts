@@ -154,6 +154,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             definedIn: context?.definedIn,
             symbolAt: context?.symbolAt,
             moduleFile: context?.moduleFile,
+            removedFrom: context?.removedFrom,
             tier: usableLadders[0]!.tier,
           });
           context?.share(plan);

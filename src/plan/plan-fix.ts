@@ -14,6 +14,8 @@ export interface FixPlanOptions {
   tier?: TierName;
   /** The repo file a module specifier in `fromFile` resolves to (for "Module '…' has no exported member"). */
   moduleFile?: (fromFile: string, specifier: string) => string | undefined;
+  /** Files whose removed lines (since the last green commit) held a name: for names nothing defines now. */
+  removedFrom?: (name: string) => string[];
 }
 
 // Quoted words in messages that name no repo symbol (type names of the language, not causes).
@@ -48,7 +50,7 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
     return [...new Set([...named, ...atSite])];
   });
   // The same missing name, or the same module, is one cause even where nothing defines it any more.
-  const causesOf = failures.map((f) => causeKeys(f, opts.moduleFile));
+  const causesOf = failures.map((f) => causeKeys(f, opts.moduleFile, opts.removedFrom));
   failures.forEach((f, i) => {
     const keys = [
       `file:${f.file ?? `(${f.tool})`}`,
@@ -114,6 +116,7 @@ const MISSING =
 function causeKeys(
   f: Failure,
   moduleFile: FixPlanOptions['moduleFile'],
+  removedFrom: FixPlanOptions['removedFrom'],
 ): { keys: string[]; files: string[] } {
   const first = f.message.split('\n')[0]!;
   if (!MISSING.test(first)) return { keys: [], files: [] };
@@ -122,7 +125,11 @@ function causeKeys(
   const missing =
     /(?:name|member(?: named)?|property|value)\s+['"`‘]([A-Za-z_$][\w$]*)['"`’]/i.exec(first) ??
     /^ReferenceError: ([A-Za-z_$][\w$]*) is not defined/.exec(first);
-  if (missing && !NOT_A_CAUSE.has(missing[1]!)) keys.push(`missing:${missing[1]}`);
+  if (missing && !NOT_A_CAUSE.has(missing[1]!)) {
+    keys.push(`missing:${missing[1]}`);
+    // Renamed away or deleted since the last green commit: the file that lost it joins the scope.
+    files.push(...(removedFrom?.(missing[1]!) ?? []).slice(0, 2));
+  }
   const spec = /[Mm]odule ['"`]"?([^'"`\n]+?)"?['"`]/.exec(first)?.[1];
   if (spec && f.file) {
     const file = moduleFile?.(f.file, spec);

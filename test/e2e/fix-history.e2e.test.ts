@@ -2,18 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, makeRepo, runCli, writeFiles } from '../helpers.js';
+import { TSCONFIG } from '../support/ts-repo.js';
 
-const TSCONFIG = JSON.stringify({
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    types: [],
-  },
-  include: ['src'],
-});
 const MONEY =
   'export function formatMoney(n: number): string {\n  return n.toFixed(2);\n}\nexport function total(xs: number[]): string {\n  return formatMoney(xs.reduce((a, b) => a + b, 0));\n}\n';
 

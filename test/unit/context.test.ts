@@ -10,18 +10,7 @@ import { buildRepoMap } from '../../src/context/repo-map.js';
 import { parseFailures } from '../../src/validation/parsers/index.js';
 import { runCommand } from '../../src/validation/run-command.js';
 import { makeRepo, runCli, writeFiles } from '../helpers.js';
-
-const TSCONFIG = JSON.stringify({
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    types: [],
-  },
-  include: ['src'],
-});
+import { TSCONFIG } from '../support/ts-repo.js';
 
 describe('index', () => {
   it('records definitions, references and resolved imports in six languages', async () => {

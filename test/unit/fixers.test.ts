@@ -6,23 +6,7 @@ import { typescriptFixer } from '../../src/autofix/typescript.js';
 import { parseFailures } from '../../src/validation/parsers/index.js';
 import { runCommand } from '../../src/validation/run-command.js';
 import { makeRepo } from '../helpers.js';
-
-const TSCONFIG = JSON.stringify({
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    types: [],
-  },
-  include: ['src'],
-});
-
-async function tscFailures(dir: string) {
-  const run = await runCommand('tsc -p tsconfig.json', { cwd: dir, timeoutMs: 60_000 });
-  return parseFailures(run.output, { root: dir });
-}
+import { TSCONFIG, tscFailures } from '../support/ts-repo.js';
 
 describe('typescript fixer (language service code fixes)', () => {
   it('fixes a misspelling, a dropped import and a missing await, in memory only', async () => {

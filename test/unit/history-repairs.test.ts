@@ -6,37 +6,8 @@ import { loadHistory, renamedDeclarations, resolveBase } from '../../src/autofix
 import { typescriptFixer } from '../../src/autofix/typescript.js';
 import { UsageError } from '../../src/errors.js';
 import type { Failure } from '../../src/validation/failure.js';
-import { parseFailures } from '../../src/validation/parsers/index.js';
-import { runCommand } from '../../src/validation/run-command.js';
 import { git, makeRepo, writeFiles } from '../helpers.js';
-
-const TSCONFIG = JSON.stringify({
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    types: [],
-  },
-  include: ['src'],
-});
-
-async function tscFailures(dir: string) {
-  const run = await runCommand('tsc -p tsconfig.json', { cwd: dir, timeoutMs: 60_000 });
-  return parseFailures(run.output, { root: dir });
-}
-
-/** A green repo, then a commit that breaks it: HEAD~1 is the last green commit. */
-function brokenRepo(green: Record<string, string>, broken: Record<string, string>): string {
-  const dir = makeRepo({
-    nodeModules: true,
-    files: { 'package.json': '{"type":"module"}', 'tsconfig.json': TSCONFIG, ...green },
-  });
-  writeFiles(dir, broken);
-  git(dir, 'commit', '-qam', 'break');
-  return dir;
-}
+import { TSCONFIG, tscFailures, brokenRepo } from '../support/ts-repo.js';
 
 async function propose(dir: string): Promise<{ failures: Failure[]; proposals: RepairProposal[] }> {
   const failures = await tscFailures(dir);

@@ -9,18 +9,8 @@ import { prove } from '../../src/execute/prove-task.js';
 import type { PlanTask } from '../../src/plan/types.js';
 import { validate } from '../../src/validation/validate.js';
 import { git, makeRepo, writeFiles } from '../helpers.js';
+import { TSCONFIG } from '../support/ts-repo.js';
 
-const TSCONFIG = JSON.stringify({
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    types: [],
-  },
-  include: ['src'],
-});
 const GREEN =
   'export function formatMoney(n: number): string {\n  return n.toFixed(2);\n}\nexport function total(xs: number[]): string {\n  return formatMoney(xs.reduce((a, b) => a + b, 0));\n}\n';
 const BROKEN = GREEN.replace('function formatMoney', 'function formatMny');

@@ -5,9 +5,8 @@ import { loadHistory } from '../../src/autofix/history.js';
 import { specifierFor } from '../../src/autofix/moved-module.js';
 import { typescriptFixer } from '../../src/autofix/typescript.js';
 import { parseMoves } from '../../src/context/history-parse.js';
-import { parseFailures } from '../../src/validation/parsers/index.js';
-import { runCommand } from '../../src/validation/run-command.js';
 import { git, makeRepo } from '../helpers.js';
+import { tscFailures } from '../support/ts-repo.js';
 
 // Bundler resolution accepts both `./x.js` and `./x` and folder indexes, so one repo shows
 // each specifier style kept.
@@ -22,11 +21,6 @@ const TSCONFIG = JSON.stringify({
   },
   include: ['src'],
 });
-
-async function tscFailures(dir: string) {
-  const run = await runCommand('tsc -p tsconfig.json', { cwd: dir, timeoutMs: 60_000 });
-  return parseFailures(run.output, { root: dir });
-}
 
 const read = (dir: string, f: string) => readFileSync(path.join(dir, f), 'utf8');
 

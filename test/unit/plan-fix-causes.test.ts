@@ -45,3 +45,59 @@ describe('fix tasks group by cause', () => {
     expect(tasks.map((t) => t.failures.length).sort()).toEqual([1, 2]);
   });
 });
+
+describe('a name nothing defines any more: the file that lost it joins the scope', () => {
+  it('a removed interface member and a declaration renamed away (through a barrel) reach the file whose diff removed them', async () => {
+    const { parseRemovedNames } = await import('../../src/context/history-parse.js');
+    // `git diff -U0` of the breaking commit: a member deleted, a function renamed, a comment and a
+    // string that mention the names (neither counts).
+    const removed = parseRemovedNames(
+      [
+        'diff --git a/src/types/store.ts b/src/types/store.ts',
+        'index 1111111..2222222 100644',
+        '--- a/src/types/store.ts',
+        '+++ b/src/types/store.ts',
+        '@@ -7 +6,0 @@ export interface Store {',
+        '-  dispatch: Dispatch',
+        'diff --git a/src/utils/plugins.ts b/src/utils/plugins.ts',
+        'index 3333333..4444444 100644',
+        '--- a/src/utils/plugins.ts',
+        '+++ b/src/utils/plugins.ts',
+        '@@ -3 +3 @@',
+        '-export function getPlugin(name: string) {',
+        '+export function getPluginImpl(name: string) {',
+        'diff --git a/README.md b/README.md',
+        '--- a/README.md',
+        '+++ b/README.md',
+        '@@ -1 +1 @@',
+        "--- const label = 'subscribe' // unsubscribe",
+        '+x',
+      ].join('\n'),
+    );
+    expect(removed.get('dispatch')).toEqual(['src/types/store.ts']);
+    expect(removed.get('getPlugin')).toEqual(['src/utils/plugins.ts']);
+    expect(removed.get('getPluginImpl')).toBeUndefined();
+    expect(removed.get('subscribe')).toBeUndefined(); // inside a string
+    expect(removed.get('unsubscribe')).toBeUndefined(); // inside a comment
+    expect(removed.get('label')).toEqual(['README.md']); // a removed line that starts with "--"
+
+    const removedFrom = (name: string) => removed.get(name) ?? [];
+    const tasks = planFixTasks(
+      [
+        tsc('src/applyMiddleware.ts', 4, "Property 'dispatch' does not exist on type 'Store'."),
+        tsc('src/compose.ts', 8, "Property 'dispatch' does not exist on type 'Store'."),
+        tsc('src/core/scope.ts', 2, "Module '\"../internal\"' has no exported member 'getPlugin'."),
+      ],
+      { definedIn: () => [], removedFrom },
+    );
+    const byFile = (f: string) => tasks.find((t) => t.failures.some((x) => x.file === f))!;
+    expect(byFile('src/applyMiddleware.ts')).toBe(byFile('src/compose.ts'));
+    expect(byFile('src/applyMiddleware.ts').files).toContain('src/types/store.ts');
+    expect(byFile('src/core/scope.ts').files).toContain('src/utils/plugins.ts');
+    // Without the history the old scope stays: only the failing files.
+    const blind = planFixTasks([
+      tsc('src/core/scope.ts', 2, "Module '\"../internal\"' has no exported member 'getPlugin'."),
+    ]);
+    expect(blind[0]!.files).toEqual(['src/core/scope.ts']);
+  });
+});

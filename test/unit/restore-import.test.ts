@@ -5,36 +5,7 @@ import type { RepairProposal } from '../../src/autofix/fixer.js';
 import { loadHistory } from '../../src/autofix/history.js';
 import { typescriptFixer } from '../../src/autofix/typescript.js';
 import { removedImports } from '../../src/context/removed-imports.js';
-import { parseFailures } from '../../src/validation/parsers/index.js';
-import { runCommand } from '../../src/validation/run-command.js';
-import { git, makeRepo, writeFiles } from '../helpers.js';
-
-const TSCONFIG = JSON.stringify({
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    types: [],
-  },
-  include: ['src'],
-});
-
-async function tscFailures(dir: string) {
-  const run = await runCommand('tsc -p tsconfig.json', { cwd: dir, timeoutMs: 60_000 });
-  return parseFailures(run.output, { root: dir });
-}
-
-function brokenRepo(green: Record<string, string>, broken: Record<string, string>): string {
-  const dir = makeRepo({
-    nodeModules: true,
-    files: { 'package.json': '{"type":"module"}', 'tsconfig.json': TSCONFIG, ...green },
-  });
-  writeFiles(dir, broken);
-  git(dir, 'commit', '-qam', 'break');
-  return dir;
-}
+import { tscFailures, brokenRepo } from '../support/ts-repo.js';
 
 function apply(dir: string, p: RepairProposal): void {
   for (const e of p.edits) writeFileSync(path.join(dir, e.path), e.after ?? '');
