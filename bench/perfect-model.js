@@ -73,12 +73,9 @@ export function inverseEdits(original, b) {
       last.oe = oe;
     } else ranges.push({ bs, be, os: os_, oe });
   }
-  return ranges.map((r) => {
+  const widened = ranges.map((r) => {
     let s = lineStart(broken, r.bs);
     let e = lineEnd(broken, r.be);
-    // The same offsets in the original: text before the range is unchanged; after it, shifted.
-    const shiftStart = r.bs - r.os;
-    const shiftEnd = r.be - r.oe;
     let core = broken.slice(s, e);
     for (let i = 0; i < 50; i++) {
       const search = broken.slice(s, e);
@@ -87,13 +84,25 @@ export function inverseEdits(original, b) {
       if (e < broken.length) e = lineEnd(broken, e + 1);
     }
     if (core.trim() === '') core = broken.slice(s, e); // a dropped line: its neighbours show where
-    return {
-      path: b.file,
-      search: broken.slice(s, e),
-      replace: original.slice(s - shiftStart, e - shiftEnd),
-      core,
-    };
+    // The same offsets in the original: text before the range is unchanged; after it, shifted.
+    return { s, e, cores: [core], shiftStart: r.bs - r.os, shiftEnd: r.be - r.oe };
   });
+  // Widened ranges that overlap become one edit (overload signatures look alike).
+  const merged = [];
+  for (const w of widened) {
+    const last = merged.at(-1);
+    if (last && w.s <= last.e) {
+      last.e = Math.max(last.e, w.e);
+      last.cores.push(...w.cores);
+      last.shiftEnd = w.shiftEnd;
+    } else merged.push(w);
+  }
+  return merged.map((w) => ({
+    path: b.file,
+    search: broken.slice(w.s, w.e),
+    replace: original.slice(w.s - w.shiftStart, w.e - w.shiftEnd),
+    cores: w.cores,
+  }));
 }
 
 /** The scripted perfect model: the inverse edits when all their broken lines are in the prompt. */
@@ -101,7 +110,7 @@ function perfectModel(state) {
   return (body) => {
     const prompt = body.messages.map((m) => m.content).join('\n');
     const c = state.current;
-    const sees = c.inverse.every((e) => e.core.trim() === '' || prompt.includes(e.core));
+    const sees = c.inverse.every((e) => e.cores.every((core) => prompt.includes(core)));
     c.calls++;
     c.seen.push(sees);
     const edits = sees
@@ -187,10 +196,16 @@ export async function benchPerfectModel({
             calls: c.calls,
             firstSees: c.seen[0] ?? false,
             anySees: c.seen.some(Boolean),
+            tasks: report.tasks?.length ?? 0,
+            why: (report.repairs ?? [])
+              .filter((r) => r.outcome !== 'kept')
+              .map((r) => r.reason)
+              .join(' | ')
+              .slice(0, 300),
           };
           cases.push(row);
           log(
-            `${spec} ${kind}: ${b.note}: ${row.resolved ? 'resolved' : `NOT resolved (${report.status})`}, ${c.calls} call(s), span in first prompt: ${row.firstSees}, in any: ${row.anySees}`,
+            `${spec} ${kind}: ${b.note}: ${row.resolved ? 'resolved' : `NOT resolved (${report.status})`}, ${c.calls} call(s), span in first prompt: ${row.firstSees}, in any: ${row.anySees}, ${row.tasks} task(s)${row.why ? `; not kept: ${row.why}` : ''}`,
           );
           if (report.status === 'error' || report.status === 'crash')
             log(`  ${JSON.stringify(report.error ?? '')} ${stderr.slice(-400)}`);
@@ -279,7 +294,7 @@ function report(cases, { tiers, contextTokens }) {
   const missed = cases.filter((c) => !c.resolved || c.calls > 1 || !c.firstSees);
   for (const c of missed)
     console.log(
-      `  ${c.host} ${c.kind}: ${c.note}: ${c.resolved ? 'resolved' : `not resolved (${c.status})`}, ${c.calls} call(s), span in first prompt ${c.firstSees}, any ${c.anySees}`,
+      `  ${c.host} ${c.kind}: ${c.note}: ${c.resolved ? 'resolved' : `not resolved (${c.status})`}, ${c.calls} call(s) in ${c.tasks} task(s), span in first prompt ${c.firstSees}, any ${c.anySees}${c.why ? `; not kept: ${c.why}` : ''}`,
     );
   console.log(
     `load average at the end: ${os
