@@ -145,6 +145,7 @@ export async function benchPerfectModel({
   perKind = 2,
   hosts = PERFECT_HOSTS,
   only = null,
+  match = null,
   tiers = 'cheap',
   contextTokens = 4000,
   log = () => {},
@@ -172,7 +173,11 @@ export async function benchPerfectModel({
       for (const [kind, key] of Object.entries(KINDS)) {
         if (only && !only.some((k) => kind.startsWith(k))) continue;
         let n = 0;
-        for (const b of pick(found[key], perKind * 3, rand)) {
+        for (const b of pick(
+          found[key].filter((x) => !match || x.note.includes(match)),
+          perKind * 3,
+          rand,
+        )) {
           if (n >= perKind) break;
           const original = readFileSync(path.join(dir, b.file), 'utf8');
           const { abs, text } = applyBreakage(dir, b);
@@ -317,6 +322,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     perKind: Number(arg('--per-kind') ?? 2),
     hosts: arg('--hosts')?.split(',') ?? PERFECT_HOSTS,
     only: arg('--kinds')?.split(',') ?? null,
+    match: arg('--match') ?? null,
     tiers: arg('--tiers') ?? 'cheap',
     contextTokens: Number(arg('--context-tokens') ?? 4000),
     log: (m) => console.error(m),
