@@ -6,23 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Listr } from 'listr2';
-import ts from 'typescript';
 import { applyBreakage, findBreakages, pick } from './breakages.js';
-import { CACHE, ROOT, hostRepo, median, rng, table, tsFiles } from './lib.js';
+import { loopbackModule } from './loopback.js';
+import { ROOT, hostRepo, median, rng, table, tsFiles } from './lib.js';
 
 const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
-
-/** The test suite's loopback server (TypeScript), transpiled once: one implementation for tests and benchmarks. */
-async function loopback() {
-  const src = readFileSync(path.join(ROOT, 'test', 'loopback-openai.ts'), 'utf8');
-  const out = ts.transpileModule(src, {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
-  }).outputText;
-  mkdirSync(CACHE, { recursive: true });
-  const file = path.join(CACHE, 'loopback-openai.mjs');
-  writeFileSync(file, out);
-  return import(pathToFileURL(file).href);
-}
 
 async function engine() {
   const [exec, budget, ledger, prices, create] = await Promise.all([
@@ -370,7 +358,7 @@ async function costLadder(E, L, { tasks: n }) {
 }
 
 export async function benchExecute({ quick = false } = {}) {
-  const [E, L] = await Promise.all([engine(), loopback()]);
+  const [E, L] = await Promise.all([engine(), loopbackModule()]);
   await parallelEfficiency(E, L, { latencyMs: quick ? 500 : 1500, tasks: 8 });
   await cacheShare(L, { jobs: quick ? 1 : 3 });
   await costLadder(E, L, { tasks: quick ? 8 : 16 });

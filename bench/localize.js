@@ -102,6 +102,26 @@ export async function benchLocalize({
     ['breakage', 'cases', '2K', '4K', '8K', 'median distiq context (tokens)'],
     rows,
   );
+  const FAR = new Set([
+    'renamed declaration',
+    'added required parameter',
+    'removed interface member',
+    'changed property type',
+  ]);
+  const cell = (rs) => `${pct(rs.map((r) => r.ours[4000]))} of ${rs.length}`;
+  table(
+    'Localization per host at 4K tokens: cause span inside the context (errors away from the cause = renamed declaration, added parameter, removed member, changed type)',
+    ['host', 'all', 'errors at the cause', 'errors away from the cause'],
+    [...new Set(results.map((r) => r.host)), null].map((h) => {
+      const rs = results.filter((r) => h === null || r.host === h);
+      return [
+        h ?? 'all',
+        cell(rs),
+        cell(rs.filter((r) => !FAR.has(r.kind))),
+        cell(rs.filter((r) => FAR.has(r.kind))),
+      ];
+    }),
+  );
   return results;
 }
 
@@ -121,4 +141,13 @@ function naiveContains(failures, lines, budget, causeFile, causeLine) {
     if (n < ls.length) return false;
   }
   return false;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const arg = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  await benchLocalize({
+    perKind: Number(arg('--per-kind') ?? 4),
+    hosts: arg('--hosts')?.split(','),
+  });
 }

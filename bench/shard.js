@@ -2,25 +2,14 @@
 // Each shard runs alone in its own clone (as on its own runner); the simulated wall time of a
 // sharded run is the slowest shard plus the merge. Baseline: the same job on 1 shard, same run.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import ts from 'typescript';
-import { CACHE, ROOT, git, table } from './lib.js';
+import { loopbackModule } from './loopback.js';
+import { ROOT, git, table } from './lib.js';
 
 const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
-
-async function loopback() {
-  const out = ts.transpileModule(
-    readFileSync(path.join(ROOT, 'test', 'loopback-openai.ts'), 'utf8'),
-    { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } },
-  ).outputText;
-  mkdirSync(CACHE, { recursive: true });
-  const file = path.join(CACHE, 'loopback-openai.mjs');
-  writeFileSync(file, out);
-  return import(pathToFileURL(file).href);
-}
 
 function origin(url) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'distiq-bench-shard-'));
@@ -56,7 +45,7 @@ const clone = (from) => {
 export async function benchShard({ tasks = 32, latencyMs = 1000 } = {}) {
   const [{ startLoopbackOpenAI }, { shardPlan }, { writePlanFile }, { runShardJob, runMergeJob }] =
     await Promise.all([
-      loopback(),
+      loopbackModule(),
       dist('shard/matrix.js'),
       dist('shard/plan-file.js'),
       dist('jobs/shard.js'),
