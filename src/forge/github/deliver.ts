@@ -1,6 +1,6 @@
 import { Git, gitWithEnv } from '../git.js';
 import { DistiqError, ExitCode } from '../../errors.js';
-import type { GitHub, RepoRef } from './client.js';
+import type { OctokitClient, RepoRef } from './client.js';
 
 export class DeliveryError extends DistiqError {
   constructor(message: string, hint?: string) {
@@ -17,7 +17,7 @@ export interface Delivery {
 }
 
 export interface DeliverOptions {
-  gh: GitHub;
+  gh: OctokitClient;
   repo: RepoRef;
   root: string;
   /** distiq's branch, e.g. distiq/implement-42: deterministic, so a re-run updates the same PR. */
