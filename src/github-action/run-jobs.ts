@@ -14,6 +14,7 @@ import { buildModelDeps } from '../routing/model-deps.js';
 import { type Ctx, type EventResult, finish, forgeOf } from './event-context.js';
 import type { CommentTrigger } from './gate.js';
 import { escapeLine } from './progress.js';
+import { pullRequestRef } from '../forge/github/deliver.js';
 
 // The jobs an event runs in the Action's checkout, and their delivery as a pull request.
 
@@ -87,12 +88,7 @@ export async function implementIssue(
     commitMessage: `feat: implement #${t.number} (distiq)`,
   });
   ctx.prUrl = pr.prUrl;
-  report.pullRequest = {
-    url: pr.prUrl,
-    number: pr.prNumber,
-    branch: pr.branch,
-    created: pr.created,
-  };
+  report.pullRequest = pullRequestRef(pr);
   const r = await finish(
     ctx,
     report,
@@ -184,11 +180,6 @@ export async function fixCheckout(
     commitMessage: `fix: ${report.failuresBefore} failure(s) repaired by distiq`,
   });
   ctx.prUrl = pr.prUrl;
-  report.pullRequest = {
-    url: pr.prUrl,
-    number: pr.prNumber,
-    branch: pr.branch,
-    created: pr.created,
-  };
+  report.pullRequest = pullRequestRef(pr);
   return finish(ctx, report, pr.prUrl, `${pr.created ? 'Opened' : 'Updated'} ${pr.prUrl}`);
 }

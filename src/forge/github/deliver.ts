@@ -16,6 +16,11 @@ export interface Delivery {
   created: boolean;
 }
 
+/** The `pullRequest` block of a fix, implement or merge report. */
+export function pullRequestRef(d: Delivery) {
+  return { url: d.prUrl, number: d.prNumber, branch: d.branch, created: d.created };
+}
+
 export interface DeliverOptions {
   gh: OctokitClient;
   repo: RepoRef;
