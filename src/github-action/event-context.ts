@@ -1,5 +1,6 @@
 import { BudgetExceededError, DistiqError, errorMessage } from '../errors.js';
-import type { GitHub, RepoRef } from '../forge/github/client.js';
+import type { OctokitClient, RepoRef } from '../forge/github/client.js';
+import { GitHub } from '../forge/github/github.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';
 import type { FixReport } from '../report/fix-report.js';
 import type { ImplementReport } from '../report/implement-report.js';
@@ -46,7 +47,7 @@ export interface Ctx {
   root: string;
   config: DistiqConfig;
   configFile: string | null;
-  gh: GitHub;
+  gh: OctokitClient;
   repo: RepoRef;
   defaultBranch: string;
   inputs: EventInputs;
@@ -75,6 +76,20 @@ export function skipped(status: string, reason: string): EventResult {
     remaining: [],
     summary: `distiq: ${status}: ${reason}`,
   };
+}
+
+/** The run's repository as a forge: what the job delivers (PR, review, comment) goes through it. */
+export function forgeOf(ctx: Ctx): GitHub {
+  return new GitHub({
+    octokit: ctx.gh,
+    repo: ctx.repo,
+    root: ctx.root,
+    redact: ctx.redact,
+    branchPrefix: ctx.config.github.branchPrefix,
+    defaultBranch: ctx.defaultBranch,
+    pushToken: ctx.env.GITHUB_TOKEN,
+    serverUrl: ctx.env.GITHUB_SERVER_URL,
+  });
 }
 
 /** Runs an API call whose failure must not change the outcome: a warning instead. */

@@ -6,6 +6,7 @@ import {
   type Ctx,
   errorResult,
   type EventResult,
+  forgeOf,
   skipped,
 } from './event-context.js';
 import { PROGRESS_MARKER } from './progress.js';
@@ -80,9 +81,9 @@ export async function gateComment(
     (c) => c.user?.type === 'Bot' && c.body?.includes(PROGRESS_MARKER),
   ).length;
   if (runs >= ctx.config.github.maxRunsPerThread) {
-    await gh.rest.issues.createComment({
-      ...repo,
-      issue_number: t.number,
+    await forgeOf(ctx).deliver({
+      kind: 'comment',
+      issue: t.number,
       body: `distiq has already run ${runs} time(s) here (github.maxRunsPerThread is ${ctx.config.github.maxRunsPerThread}); nothing was started.`,
     });
     return {
@@ -108,7 +109,7 @@ export async function lookupFailed(
   if (reply) {
     const body = `Sorry @${reply.actor}, I could not check your permission on this repository (a GitHub API error), so nothing ran. A maintainer can re-run the workflow.`;
     await bestEffort(ctx, 'replying to the commenter', () =>
-      ctx.gh.rest.issues.createComment({ ...ctx.repo, issue_number: reply.number, body }),
+      forgeOf(ctx).deliver({ kind: 'comment', issue: reply.number, body }),
     );
   }
   return errorResult(ctx, new Error(`could not check the permission, nothing ran: ${reason}`));
@@ -134,6 +135,6 @@ export async function replyDenied(ctx: Ctx, t: CommentTrigger): Promise<void> {
   if (replies >= DENIED_REPLIES_PER_THREAD) return;
   const body = `Sorry @${t.actor}, \`/distiq\` commands run only for collaborators with write access to this repository.\n\n${DENIED_MARKER}`;
   await bestEffort(ctx, 'replying to the commenter', () =>
-    gh.rest.issues.createComment({ ...repo, issue_number: t.number, body }),
+    forgeOf(ctx).deliver({ kind: 'comment', issue: t.number, body }),
   );
 }

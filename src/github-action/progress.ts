@@ -2,7 +2,7 @@ import { costTableMarkdown } from '../report/markdown.js';
 import { isSuccess } from '../report/status.js';
 import type { Ctx, EventResult } from './event-context.js';
 import type { CommentTrigger } from './gate.js';
-import { bestEffort } from './event-context.js';
+import { bestEffort, forgeOf } from './event-context.js';
 
 // What the people on the thread see while a comment-triggered job runs: a reaction on the
 // comment, one progress comment (carrying the marker that counts runs per thread), its updates.
@@ -17,9 +17,9 @@ export async function startProgress(ctx: Ctx, t: CommentTrigger, capNote: string
     comment_id: t.commentId,
     content: 'eyes',
   });
-  const progress = await gh.rest.issues.createComment({
-    ...repo,
-    issue_number: t.number,
+  const progress = await forgeOf(ctx).deliver({
+    kind: 'comment',
+    issue: t.number,
     body: `⏳ distiq is working on \`/distiq ${t.kind}\` (run ${ctx.runId}).${capNote ? `\n\n${capNote}` : ''}\n\n${PROGRESS_MARKER}`,
   });
   const withNote = (body: string) => (capNote ? `${body}\n\n${capNote}` : body);
@@ -28,7 +28,7 @@ export async function startProgress(ctx: Ctx, t: CommentTrigger, capNote: string
     bestEffort(ctx, 'updating the progress comment', () =>
       gh.rest.issues.updateComment({
         ...repo,
-        comment_id: progress.data.id,
+        comment_id: progress.id,
         body: ctx.redact(`${withNote(body)}\n\n${PROGRESS_MARKER}`),
       }),
     );

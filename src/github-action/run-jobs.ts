@@ -1,7 +1,6 @@
 import { Git } from '../forge/git.js';
 import { countTokens } from 'gpt-tokenizer';
 import { errorMessage, UsageError } from '../errors.js';
-import { deliverPullRequest } from '../forge/github/deliver.js';
 import { failuresFromRun } from '../forge/github/run-logs.js';
 import { sanitizeUserText } from '../forge/github/sanitize.js';
 import type { Trigger } from '../forge/github/trigger.js';
@@ -12,9 +11,10 @@ import { fitItemsToBudget, requireItems } from '../plan/checklist.js';
 import type { ImplementReport } from '../report/implement-report.js';
 import { pullRequestBody } from '../report/markdown.js';
 import { buildModelDeps } from '../routing/model-deps.js';
-import { type Ctx, type EventResult, finish } from './event-context.js';
+import { type Ctx, type EventResult, finish, forgeOf } from './event-context.js';
 import type { CommentTrigger } from './gate.js';
 import { escapeLine } from './progress.js';
+import { pullRequestRef } from '../forge/github/deliver.js';
 
 // The jobs an event runs in the Action's checkout, and their delivery as a pull request.
 
@@ -77,31 +77,18 @@ export async function implementIssue(
   const link = allDone
     ? `Closes #${t.number}`
     : `Refs #${t.number} (not every checklist item was done, so the issue stays open)`;
-  const pr = await deliverPullRequest({
-    gh: ctx.gh,
-    repo: ctx.repo,
-    root: ctx.root,
-    branch: `${ctx.config.github.branchPrefix}implement-${t.number}`,
-    branchPrefix: ctx.config.github.branchPrefix,
-    base: ctx.defaultBranch,
-    defaultBranch: ctx.defaultBranch,
+  const pr = await forgeOf(ctx).deliver({
+    kind: 'pull-request',
     files: report.changedFiles,
-    title: ctx.redact(`distiq: ${t.title}`.slice(0, 200)),
-    body: ctx.redact(
-      `${pullRequestBody(report, { trigger: `/distiq implement on #${t.number}` })}${droppedText}\n\n${link}`,
-    ),
-    commitMessage: `feat: implement #${t.number} (distiq)`,
     runId: ctx.runId,
-    pushToken: ctx.env.GITHUB_TOKEN,
-    serverUrl: ctx.env.GITHUB_SERVER_URL,
+    branch: `${ctx.config.github.branchPrefix}implement-${t.number}`,
+    base: ctx.defaultBranch,
+    title: `distiq: ${t.title}`.slice(0, 200),
+    body: `${pullRequestBody(report, { trigger: `/distiq implement on #${t.number}` })}${droppedText}\n\n${link}`,
+    commitMessage: `feat: implement #${t.number} (distiq)`,
   });
   ctx.prUrl = pr.prUrl;
-  report.pullRequest = {
-    url: pr.prUrl,
-    number: pr.prNumber,
-    branch: pr.branch,
-    created: pr.created,
-  };
+  report.pullRequest = pullRequestRef(pr);
   const r = await finish(
     ctx,
     report,
@@ -182,28 +169,17 @@ export async function fixCheckout(
       null,
       `No pull request: ${report.status}${report.status === 'nothing-to-fix' ? '' : `, ${report.failuresAfter} failure(s) remain`}.`,
     );
-  const pr = await deliverPullRequest({
-    gh: ctx.gh,
-    repo: ctx.repo,
-    root: ctx.root,
-    branch: o.branch,
-    branchPrefix: ctx.config.github.branchPrefix,
-    base: o.base,
-    defaultBranch: ctx.defaultBranch,
+  const pr = await forgeOf(ctx).deliver({
+    kind: 'pull-request',
     files: report.changedFiles,
-    title: ctx.redact(`distiq: fix ${report.failuresBefore} failure(s) on ${o.base}`),
-    body: ctx.redact(pullRequestBody(report, { trigger: o.trigger })),
-    commitMessage: `fix: ${report.failuresBefore} failure(s) repaired by distiq`,
     runId: ctx.runId,
-    pushToken: ctx.env.GITHUB_TOKEN,
-    serverUrl: ctx.env.GITHUB_SERVER_URL,
+    branch: o.branch,
+    base: o.base,
+    title: `distiq: fix ${report.failuresBefore} failure(s) on ${o.base}`,
+    body: pullRequestBody(report, { trigger: o.trigger }),
+    commitMessage: `fix: ${report.failuresBefore} failure(s) repaired by distiq`,
   });
   ctx.prUrl = pr.prUrl;
-  report.pullRequest = {
-    url: pr.prUrl,
-    number: pr.prNumber,
-    branch: pr.branch,
-    created: pr.created,
-  };
+  report.pullRequest = pullRequestRef(pr);
   return finish(ctx, report, pr.prUrl, `${pr.created ? 'Opened' : 'Updated'} ${pr.prUrl}`);
 }

@@ -10,6 +10,7 @@ import { isCI } from '../util-env.js';
 import type { FixTarget } from '../validation/select-commands.js';
 import type { FixReport } from '../report/fix-report.js';
 import { nextStep } from './next-step.js';
+import { pullRequestRef } from '../forge/github/deliver.js';
 
 export interface FixOptions {
   cwd: string;
@@ -97,12 +98,7 @@ export async function runFix(opts: FixOptions): Promise<FixReport> {
         title: `distiq: fix ${report.failuresBefore} failure(s) on ${current}`,
         trigger: 'distiq fix --pr',
       });
-      report.pullRequest = {
-        url: pr.prUrl,
-        number: pr.prNumber,
-        branch: pr.branch,
-        created: pr.created,
-      };
+      report.pullRequest = pullRequestRef(pr);
     }
     if (report.branch?.commit && startBranch) report.branch.from = startBranch;
     const next = opts.dryRun ? null : nextStep(report, { root, config, configFile: file, tiers });

@@ -12,6 +12,7 @@ import { isCI } from '../util-env.js';
 import { buildModelDeps } from '../routing/model-deps.js';
 import { connectGitHub, deliverLocally, issueChecklist } from './local-github.js';
 import { sanitizeUserText } from '../forge/github/sanitize.js';
+import { pullRequestRef } from '../forge/github/deliver.js';
 
 export interface ImplementOptions {
   cwd: string;
@@ -142,12 +143,7 @@ export async function runImplement(opts: ImplementOptions): Promise<ImplementRep
         title: `distiq: ${checklist.title ?? source}`.slice(0, 200),
         trigger: `distiq implement, ${source}`,
       });
-      report.pullRequest = {
-        url: pr.prUrl,
-        number: pr.prNumber,
-        branch: pr.branch,
-        created: pr.created,
-      };
+      report.pullRequest = pullRequestRef(pr);
     }
     writeRunFile(root, runId, report);
     return report;

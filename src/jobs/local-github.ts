@@ -3,11 +3,12 @@ import { UsageError } from '../errors.js';
 import {
   github,
   githubToken,
-  type GitHub,
+  type OctokitClient,
   type RepoRef,
   repoFrom,
 } from '../forge/github/client.js';
-import { deliverPullRequest, type Delivery } from '../forge/github/deliver.js';
+import type { Delivery } from '../forge/github/deliver.js';
+import { GitHub } from '../forge/github/github.js';
 import type { DistiqConfig } from '../config/schema.js';
 import type { FixReport } from '../report/fix-report.js';
 import type { ImplementReport } from '../report/implement-report.js';
@@ -18,7 +19,7 @@ import { makeRedactor } from '../security/secrets.js';
 export async function connectGitHub(
   root: string,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ gh: GitHub; repo: RepoRef }> {
+): Promise<{ gh: OctokitClient; repo: RepoRef }> {
   const origin = await new Git(root).originUrl();
   const repo = repoFrom(env.GITHUB_REPOSITORY, origin);
   return { gh: github(await githubToken(env), env), repo };
@@ -26,7 +27,7 @@ export async function connectGitHub(
 
 /** The checklist of an issue, as written now. */
 export async function issueChecklist(
-  gh: GitHub,
+  gh: OctokitClient,
   repo: RepoRef,
   number: number,
 ): Promise<{ title: string; body: string }> {
@@ -45,31 +46,28 @@ export async function deliverLocally(opts: {
   root: string;
   config: DistiqConfig;
   report: FixReport | ImplementReport | { changedFiles: string[]; runId: string; body: string };
-  gh: GitHub;
+  gh: OctokitClient;
   repo: RepoRef;
   branch: string;
   title: string;
   trigger: string;
 }): Promise<Delivery> {
-  const current = await new Git(opts.root).branch();
-  const { data } = await opts.gh.rest.repos.get({ ...opts.repo });
-  const redact = makeRedactor(process.env, opts.config.secrets.envVars);
-  return deliverPullRequest({
-    gh: opts.gh,
+  const forge = new GitHub({
+    octokit: opts.gh,
     repo: opts.repo,
     root: opts.root,
-    branch: opts.branch,
+    redact: makeRedactor(process.env, opts.config.secrets.envVars),
     branchPrefix: opts.config.github.branchPrefix,
-    base: current,
-    defaultBranch: data.default_branch,
+  });
+  return forge.deliver({
+    kind: 'pull-request',
     files: opts.report.changedFiles,
-    title: redact(opts.title),
-    body: redact(
+    runId: opts.report.runId,
+    branch: opts.branch,
+    title: opts.title,
+    body:
       'body' in opts.report
         ? opts.report.body
         : pullRequestBody(opts.report, { trigger: opts.trigger }),
-    ),
-    commitMessage: opts.title,
-    runId: opts.report.runId,
   });
 }

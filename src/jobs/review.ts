@@ -1,7 +1,8 @@
 import { JobContext } from '../context/job-context.js';
 import type { DistiqConfig } from '../config/schema.js';
 import { BudgetExceededError } from '../errors.js';
-import type { GitHub, RepoRef } from '../forge/github/client.js';
+import type { OctokitClient, RepoRef } from '../forge/github/client.js';
+import { GitHub } from '../forge/github/github.js';
 import { costLine } from '../report/markdown.js';
 import type { ReviewReport } from '../report/review-report.js';
 import { reviewDiff } from '../review/review-pr.js';
@@ -13,7 +14,7 @@ export interface ReviewJobOptions {
   root: string;
   config: DistiqConfig;
   configFile: string | null;
-  gh: GitHub;
+  gh: OctokitClient;
   repo: RepoRef;
   pr: number;
   runId: string;
@@ -83,27 +84,27 @@ export async function runReviewJob(o: ReviewJobOptions): Promise<ReviewReport> {
     durationMs: 0,
   };
   if (o.post && result.tierPath.length) {
-    const redact = makeRedactor(process.env, o.config.secrets.envVars);
     const folded = result.folded.length
       ? `\n\n**Also noted** (not on a line of this diff, or over the ${o.config.github.review.maxComments}-comment cap):\n${result.folded.map((c) => `- \`${c.path}:${c.line}\` (${c.severity}) ${c.body.split('\n')[0]}`).join('\n')}`
       : '';
-    const body = redact(
-      `### distiq review\n\n${result.summary}${folded}\n\n${costLine(report.cost)}`,
-    );
-    const { data } = await o.gh.rest.pulls.createReview({
-      ...o.repo,
-      pull_number: o.pr,
-      commit_id: pr.head.sha,
-      event: 'COMMENT',
-      body,
+    const forge = new GitHub({
+      octokit: o.gh,
+      repo: o.repo,
+      root: o.root,
+      redact: makeRedactor(process.env, o.config.secrets.envVars),
+      branchPrefix: o.config.github.branchPrefix,
+    });
+    report.posted = await forge.deliver({
+      kind: 'review',
+      pr: o.pr,
+      commitId: pr.head.sha,
+      body: `### distiq review\n\n${result.summary}${folded}\n\n${costLine(report.cost)}`,
       comments: result.comments.map((c) => ({
         path: c.path,
         line: c.line,
-        side: 'RIGHT' as const,
-        body: redact(`**${c.severity}**: ${c.body}`),
+        body: `**${c.severity}**: ${c.body}`,
       })),
     });
-    report.posted = { id: data.id, url: data.html_url };
   }
   report.durationMs = Math.round(performance.now() - started);
   return report;

@@ -10,6 +10,7 @@ import { runShard, type ShardReport } from '../shard/run-shard.js';
 import { isCI } from '../util-env.js';
 import { deliverLocally, connectGitHub } from './local-github.js';
 import { buildModelDeps } from '../routing/model-deps.js';
+import { pullRequestRef } from '../forge/github/deliver.js';
 
 /** `distiq run --plan plan.json --shard K`: one shard, on its slice of the job budget. */
 export async function runShardJob(o: {
@@ -104,12 +105,7 @@ export async function runMergeJob(o: {
       title: `distiq: ${plan.job} (${plan.shards.length} shards)`,
       trigger: `distiq merge of ${plan.shards.length} shard(s)`,
     });
-    report.pullRequest = {
-      url: pr.prUrl,
-      number: pr.prNumber,
-      branch: pr.branch,
-      created: pr.created,
-    };
+    report.pullRequest = pullRequestRef(pr);
   }
   writeRunFile(root, runId, report);
   return report;

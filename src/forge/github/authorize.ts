@@ -1,4 +1,4 @@
-import type { GitHub, RepoRef } from './client.js';
+import type { OctokitClient, RepoRef } from './client.js';
 
 /**
  * `lookupFailed`: GitHub did not answer the question (5xx, network, a token that may not ask), as
@@ -16,7 +16,7 @@ const WRITERS = new Set(['admin', 'maintain', 'write']);
  * client's bounded retries) is a failed lookup.
  */
 export async function authorizeActor(
-  gh: GitHub,
+  gh: OctokitClient,
   repo: RepoRef,
   actor: { login: string; type: string },
   allowBots: string[],

@@ -5,7 +5,8 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { UsageError } from '../../errors.js';
 
-export type GitHub = InstanceType<typeof Octokit>;
+/** The Octokit REST client (with retry and throttling). The forge object over it is `GitHub` (github.ts). */
+export type OctokitClient = InstanceType<typeof Octokit>;
 
 export interface RepoRef {
   owner: string;
@@ -41,7 +42,7 @@ const RetryingOctokit = Octokit.plugin(retry, throttling);
  * every wait (1000 = real seconds) and, below 1000, turns off the plugin's pacing of writes:
  * a knob for tests, which must not sleep.
  */
-export function github(token: string, env: NodeJS.ProcessEnv = process.env): GitHub {
+export function github(token: string, env: NodeJS.ProcessEnv = process.env): OctokitClient {
   const base = Number(env.DISTIQ_GITHUB_RETRY_BASE_MS ?? 1000);
   const baseMs = Number.isFinite(base) && base >= 0 ? base : 1000;
   const retryOnLimit = (retryAfter: number, _options: unknown, _octokit: unknown, count: number) =>
@@ -69,7 +70,7 @@ export function github(token: string, env: NodeJS.ProcessEnv = process.env): Git
       onSecondaryRateLimit: retryOnLimit,
       ...pacing,
     } as never,
-  }) as unknown as GitHub;
+  }) as unknown as OctokitClient;
 }
 
 /** owner/repo from GITHUB_REPOSITORY, or from the `origin` remote URL (https or ssh). */

@@ -1,6 +1,6 @@
 import { Git, gitWithEnv } from '../git.js';
 import { DistiqError, ExitCode } from '../../errors.js';
-import type { GitHub, RepoRef } from './client.js';
+import type { OctokitClient, RepoRef } from './client.js';
 
 export class DeliveryError extends DistiqError {
   constructor(message: string, hint?: string) {
@@ -16,8 +16,13 @@ export interface Delivery {
   created: boolean;
 }
 
+/** The `pullRequest` block of a fix, implement or merge report. */
+export function pullRequestRef(d: Delivery) {
+  return { url: d.prUrl, number: d.prNumber, branch: d.branch, created: d.created };
+}
+
 export interface DeliverOptions {
-  gh: GitHub;
+  gh: OctokitClient;
   repo: RepoRef;
   root: string;
   /** distiq's branch, e.g. distiq/implement-42: deterministic, so a re-run updates the same PR. */

@@ -1,6 +1,6 @@
 import type { Failure } from '../../validation/failure.js';
 import { parseFailures } from '../../validation/parsers/index.js';
-import type { GitHub, RepoRef } from './client.js';
+import type { OctokitClient, RepoRef } from './client.js';
 
 const MAX_LOG_CHARS = 2_000_000;
 
@@ -9,7 +9,7 @@ const MAX_LOG_CHARS = 2_000_000;
  * report ("what CI saw"); distiq still validates locally and trusts only its own runs.
  */
 export async function failuresFromRun(
-  gh: GitHub,
+  gh: OctokitClient,
   repo: RepoRef,
   runId: number,
   root: string,
