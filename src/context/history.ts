@@ -141,16 +141,9 @@ export async function loadHistory(
       .split('\0')
       .filter(Boolean);
     const changedFiles = [...new Set([...names, ...untracked])].sort();
-    const diff = await git(root, [
-      'diff',
-      '-U0',
-      '--no-renames',
-      '--no-color',
-      resolved.base,
-      '--',
-    ]);
-    const hunks = parseHunks(diff);
-    const removedNames = parseRemovedNames(diff);
+    const diffArgs = ['-U0', '--no-renames', '--no-color', resolved.base, '--'];
+    const diff = await git(root, ['diff', ...diffArgs]);
+    const lines = { hunks: parseHunks(diff), removedNames: parseRemovedNames(diff) };
     const moves = parseMoves(
       await git(root, [
         'diff',
@@ -174,15 +167,7 @@ export async function loadHistory(
       renames.push(...renamedDeclarations(file, before, now));
       dropped.push(...removedImports(file, before, now));
     }
-    return {
-      ...resolved,
-      changedFiles,
-      hunks,
-      renames,
-      moves,
-      removedImports: dropped,
-      removedNames,
-    };
+    return { ...resolved, ...lines, changedFiles, renames, moves, removedImports: dropped };
   } catch {
     return undefined;
   }
