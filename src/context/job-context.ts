@@ -53,6 +53,8 @@ export class JobContext {
     /** Hunks changed since the last green commit: they rank first in fix tasks' context. */
     private readonly hunks?: ChangedHunks,
     private readonly removedNames?: Map<string, string[]>,
+    /** Source files changed since the last green commit, when there are few (a fix's scope). */
+    readonly changedSources: readonly string[] = [],
   ) {}
 
   /** Indexes the repo and builds the map; null when no file is in a supported language (prompts then carry whole files). */
@@ -68,6 +70,7 @@ export class JobContext {
       { text: map.text, tokens: map.tokens },
       history?.hunks,
       history?.removedNames,
+      changedSources(index, history?.changedFiles),
     );
   }
 
@@ -230,4 +233,13 @@ function candidatesFor(
     }
   }
   return out;
+}
+
+/** At most this many changed files join every fix task's scope; a larger diff is no hint. */
+const MAX_CHANGED_IN_SCOPE = 8;
+
+/** Indexed (source) files among those changed since the base, when the diff is small. */
+function changedSources(index: RepoIndex, changed: readonly string[] = []): string[] {
+  const sources = changed.filter((f) => index.files.has(f));
+  return sources.length <= MAX_CHANGED_IN_SCOPE ? sources : [];
 }

@@ -81,6 +81,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanReport & { matrix?
       symbolAt: context?.symbolAt,
       moduleFile: context?.moduleFile,
       removedFrom: context?.removedFrom,
+      changedFiles: context?.changedSources,
       tier: deps.ladders.find((l) => l.steps.length > 0)?.tier ?? 'cheap',
     });
     messagesFor = (t) => repairMessages(root, t, [], context?.forTask(t));

@@ -155,6 +155,7 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
             symbolAt: context?.symbolAt,
             moduleFile: context?.moduleFile,
             removedFrom: context?.removedFrom,
+            changedFiles: context?.changedSources,
             tier: usableLadders[0]!.tier,
           });
           context?.share(plan);

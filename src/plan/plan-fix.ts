@@ -16,6 +16,11 @@ export interface FixPlanOptions {
   moduleFile?: (fromFile: string, specifier: string) => string | undefined;
   /** Files whose removed lines (since the last green commit) held a name: for names nothing defines now. */
   removedFrom?: (name: string) => string[];
+  /**
+   * Source files changed since the last green commit (a small diff only): the likeliest place of
+   * the cause, so every task may repair there (issue #18: the changed hunks are the default scope).
+   */
+  changedFiles?: readonly string[];
 }
 
 // Quoted words in messages that name no repo symbol (type names of the language, not causes).
@@ -73,7 +78,12 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
     );
     const modules = members.flatMap((i) => causesOf[i]!.files);
     const scope = [
-      ...new Set([...files, ...modules, ...symbols.flatMap((s) => opts.definedIn!(s).slice(0, 2))]),
+      ...new Set([
+        ...files,
+        ...modules,
+        ...symbols.flatMap((s) => opts.definedIn!(s).slice(0, 2)),
+        ...(opts.changedFiles ?? []),
+      ]),
     ].sort();
     const anyFile = files.length > 0;
     return { fs, files, scope: anyFile ? scope : [], symbols };
@@ -107,7 +117,7 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
 }
 
 const MISSING =
-  /cannot find name|is not defined|has no exported member|does not exist on type|cannot find module|implementation name must be/i;
+  /cannot find name|is not defined|has no exported member|does not exist (?:on|in) type|cannot find module|implementation name must be/i;
 
 /**
  * Cause keys of a failure about something missing: the missing name itself, and the module the
@@ -124,7 +134,9 @@ function causeKeys(
   const files: string[] = [];
   const missing =
     /(?:name|member(?: named)?|property|value)\s+['"`‘]([A-Za-z_$][\w$]*)['"`’]/i.exec(first) ??
-    /^ReferenceError: ([A-Za-z_$][\w$]*) is not defined/.exec(first);
+    /^ReferenceError: ([A-Za-z_$][\w$]*) is not defined/.exec(first) ??
+    // TS2353: an object literal's member that its type no longer declares.
+    /['"`‘]([A-Za-z_$][\w$]*)['"`’] does not exist in type/.exec(first);
   if (missing && !NOT_A_CAUSE.has(missing[1]!)) {
     keys.push(`missing:${missing[1]}`);
     // Renamed away or deleted since the last green commit: the file that lost it joins the scope.

@@ -90,6 +90,18 @@ describe('a name nothing defines any more: the file that lost it joins the scope
       ],
       { definedIn: () => [], removedFrom },
     );
+    // TS2353: an object literal still sets the member its type lost.
+    const literal = planFixTasks(
+      [
+        tsc(
+          'src/applyMiddleware.ts',
+          30,
+          "Object literal may only specify known properties, and 'dispatch' does not exist in type 'MiddlewareAPI<Dispatch<UnknownAction>, any>'.",
+        ),
+      ],
+      { definedIn: () => [], removedFrom },
+    );
+    expect(literal[0]!.files).toContain('src/types/store.ts');
     const byFile = (f: string) => tasks.find((t) => t.failures.some((x) => x.file === f))!;
     expect(byFile('src/applyMiddleware.ts')).toBe(byFile('src/compose.ts'));
     expect(byFile('src/applyMiddleware.ts').files).toContain('src/types/store.ts');
@@ -99,5 +111,18 @@ describe('a name nothing defines any more: the file that lost it joins the scope
       tsc('src/core/scope.ts', 2, "Module '\"../internal\"' has no exported member 'getPlugin'."),
     ]);
     expect(blind[0]!.files).toEqual(['src/core/scope.ts']);
+  });
+});
+
+describe('the files changed since the last green commit are in every fix task scope', () => {
+  it('a call site broken by a parameter added in another file may be repaired where it changed', () => {
+    const [task] = planFixTasks(
+      [tsc('src/core/proxy.ts', 12, 'Expected 3 arguments, but got 2.')],
+      { definedIn: () => [], changedFiles: ['src/utils/common.ts'] },
+    );
+    expect(task!.files).toEqual(['src/core/proxy.ts', 'src/utils/common.ts']);
+    expect(
+      planFixTasks([tsc('src/core/proxy.ts', 12, 'Expected 3 arguments, but got 2.')])[0]!.files,
+    ).toEqual(['src/core/proxy.ts']);
   });
 });
