@@ -1,3 +1,5 @@
+import path from 'node:path';
+import type { DistiqConfig } from '../config/schema.js';
 import { loadNodeLlamaCpp } from '../providers/llama-loader.js';
 
 /** A stored fix's abstracted fingerprint text, by entry id. */
@@ -122,4 +124,17 @@ export async function embeddingRankerOrLexical(
     warn(err instanceof Error ? err.message : String(err));
     return null;
   }
+}
+
+/** The local tier's GGUF (its first llama step), resolved against the repo root; null if none. */
+export function localEmbeddingOptions(config: DistiqConfig, root: string): EmbeddingOptions | null {
+  for (const step of config.tiers.local ?? []) {
+    const spec = config.providers[step.provider];
+    if (spec?.type === 'llama')
+      return {
+        modelPath: path.resolve(root, spec.modelPath),
+        gpu: spec.gpu === 'off' ? false : 'auto',
+      };
+  }
+  return null;
 }

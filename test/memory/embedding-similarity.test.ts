@@ -4,8 +4,12 @@ import {
   cosineSimilarity,
   type EmbeddingRanker,
   embeddingRankerOrLexical,
+  localEmbeddingOptions,
   openEmbeddingRanker,
 } from '../../src/memory/embedding-similarity.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { FixMemory } from '../../src/memory/fix-memory.js';
+import type { Failure } from '../../src/validation/failure.js';
 import { tempDir } from '../helpers.js';
 import { writeTinyGguf } from '../tiny-gguf.js';
 
@@ -48,6 +52,32 @@ describe('embedding similarity (node-llama-cpp embedding context)', () => {
     expect(() => cosineSimilarity([1], [1, 2])).toThrow(/length/);
   });
 
+  it('fix memory: exact fingerprint first, then the rest by embedding, same tool only', async () => {
+    const f = (tool: string, code: string, message: string): Failure => ({
+      tool,
+      file: 'src/a.ts',
+      line: 1,
+      column: 1,
+      code,
+      message,
+      severity: 'error',
+    });
+    const m = new FixMemory(path.join(tempDir(), 'memory.json'));
+    const edit = (s: string) => [{ path: 'src/a.ts', search: s, replace: `${s}2` }];
+    const meta = { tier: 'cheap', usd: 0.01 };
+    m.learn(f('tsc', 'TS2304', "Cannot find name 'foo'."), 'foo();', edit('a'), meta);
+    m.learn(f('tsc', 'TS2322', "Type 'string' is not assignable."), 'x = 1;', edit('b'), meta);
+    m.learn(f('tsc', 'TS2551', "Property 'fo' does not exist."), 'a.fo;', edit('c'), meta);
+    m.learn(f('eslint', 'no-undef', "'foo' is not defined."), 'foo();', edit('d'), meta);
+    const failure = f('tsc', 'TS2304', "Cannot find name 'bar'.");
+    const got = await m.candidatesByEmbedding(ranker, failure, 'bar();', 3);
+    const again = await m.candidatesByEmbedding(ranker, failure, 'bar();', 3);
+    expect(got.candidates.map((c) => c.match)).toEqual(['exact', 'similar', 'similar']);
+    expect(got.candidates[0]!.entry.hunks[0]!.search).toBe('a');
+    expect(got.candidates.every((c) => c.entry.fingerprint.tool === 'tsc')).toBe(true);
+    expect(again.candidates.map((c) => c.entry.id)).toEqual(got.candidates.map((c) => c.entry.id));
+  });
+
   it('falls back to lexical with a warning when the model cannot load', async () => {
     const warnings: string[] = [];
     const missing = path.join(tempDir(), 'absent.gguf');
@@ -64,5 +94,20 @@ describe('embedding similarity (node-llama-cpp embedding context)', () => {
     const warnings: string[] = [];
     expect(await embeddingRankerOrLexical(null, (m) => warnings.push(m))).toBeNull();
     expect(warnings[0]).toMatch(/local model path/);
+  });
+
+  it('config: lexical by default; embedding uses the local tier GGUF, resolved from the root', () => {
+    expect(ConfigSchema.parse({}).memory.similarity).toBe('lexical');
+    const config = ConfigSchema.parse({
+      memory: { similarity: 'embedding' },
+      providers: { mine: { type: 'llama', modelPath: 'models/x.gguf', gpu: 'off' } },
+      tiers: { local: [{ provider: 'mine', model: 'x' }] },
+    });
+    expect(localEmbeddingOptions(config, '/repo')).toEqual({
+      modelPath: path.resolve('/repo', 'models/x.gguf'),
+      gpu: false,
+    });
+    expect(localEmbeddingOptions(ConfigSchema.parse({}), '/repo')).toBeNull();
+    expect(() => ConfigSchema.parse({ memory: { similarity: 'minhash' } })).toThrow();
   });
 });
