@@ -75,6 +75,17 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ maxAttempts: 3, tiers: ['autofix', 'memory'] }),
+    memory: z
+      .object({
+        similarity: z
+          .enum(['lexical', 'embedding'])
+          .default('lexical')
+          .describe(
+            'How fix memory finds stored repairs near a new failure: lexical (BM25, no model) or embedding (the local tier GGUF).',
+          ),
+      })
+      .strict()
+      .default({ similarity: 'lexical' }),
     implement: z
       .object({
         tiers: z

@@ -4,6 +4,7 @@ import path from 'node:path';
 import MiniSearch from 'minisearch';
 import type { Failure } from '../validation/failure.js';
 import { canonicalJson, sha256 } from './canonical-json.js';
+import type { EmbeddingRanker } from './embedding-similarity.js';
 import {
   type FailureSite,
   type Fingerprint,
@@ -23,7 +24,7 @@ import {
 
 export interface Candidate {
   entry: MemoryEntry;
-  /** exact: same fingerprint; similar: nearest by BM25 over the abstracted fingerprint. */
+  /** exact: same fingerprint; similar: nearest by BM25 (or embedding cosine) over the abstracted fingerprint. */
   match: 'exact' | 'similar';
   score: number;
 }
@@ -110,12 +111,7 @@ export class FixMemory {
     fileText: string | null,
     limit = 3,
   ): { fingerprint: Fingerprint; site: FailureSite; candidates: Candidate[] } {
-    const { fingerprint, site } = fingerprintOf(failure, fileText);
-    const exact = this.all()
-      .filter((e) => e.fingerprint.key === fingerprint.key)
-      .sort((a, b) => b.uses - a.uses || b.lastUsedAt.localeCompare(a.lastUsedAt))
-      .map((entry): Candidate => ({ entry, match: 'exact', score: Infinity }));
-    const out = exact.slice(0, limit);
+    const { fingerprint, site, out } = this.exact(failure, fileText, limit);
     if (out.length < limit && this.entries.size > 0) {
       const hits = this.search().search(fingerprintText(fingerprint), {
         filter: (r) => r.tool === fingerprint.tool,
@@ -131,6 +127,41 @@ export class FixMemory {
       }
     }
     return { fingerprint, site, candidates: out };
+  }
+
+  /**
+   * As `candidates`, with the similar ones ranked by `ranker` (cosine similarity of embeddings
+   * of the abstracted fingerprint text) instead of BM25; exact matches still come first.
+   */
+  async candidatesByEmbedding(
+    ranker: EmbeddingRanker,
+    failure: Failure,
+    fileText: string | null,
+    limit = 3,
+  ): Promise<{ fingerprint: Fingerprint; site: FailureSite; candidates: Candidate[] }> {
+    const { fingerprint, site, out } = this.exact(failure, fileText, limit);
+    if (out.length < limit) {
+      const docs = this.all()
+        .filter((e) => e.fingerprint.tool === fingerprint.tool && !out.some((c) => c.entry === e))
+        .map((e) => ({ id: e.id, text: fingerprintText(e.fingerprint) }));
+      for (const h of await ranker.rank(fingerprintText(fingerprint), docs)) {
+        if (out.length >= limit) break;
+        const entry = this.entries.get(h.id);
+        if (entry) out.push({ entry, match: 'similar', score: h.score });
+      }
+    }
+    return { fingerprint, site, candidates: out };
+  }
+
+  /** Stored repairs of exactly this fingerprint, most used first. */
+  private exact(failure: Failure, fileText: string | null, limit: number) {
+    const { fingerprint, site } = fingerprintOf(failure, fileText);
+    const out = this.all()
+      .filter((e) => e.fingerprint.key === fingerprint.key)
+      .sort((a, b) => b.uses - a.uses || b.lastUsedAt.localeCompare(a.lastUsedAt))
+      .map((entry): Candidate => ({ entry, match: 'exact', score: Infinity }))
+      .slice(0, limit);
+    return { fingerprint, site, out };
   }
 
   /** Merges entries (an import); returns how many were new. Bounded afterwards. */

@@ -43,6 +43,8 @@ export class JobMemory {
   readonly memory: FixMemory;
   readonly proven: ProvenRepair[] = [];
   tier?: MemoryTierResult;
+  /** Why `memory.similarity: embedding` fell back to lexical, for the report. */
+  similarityWarning?: string;
 
   constructor(root: string) {
     this.memory = openFixMemory(root);
@@ -74,7 +76,8 @@ export class JobMemory {
       outcomes.find((o) => o.task.id === id)?.calls.reduce((a, c) => a + c.usd, 0) ?? 0;
     const learned = save ? learnRepairs(this.memory, this.proven, usdOf) : 0;
     let size = this.memory.size();
-    let warning = this.memory.warning ?? undefined;
+    let warning =
+      [this.memory.warning, this.similarityWarning].filter(Boolean).join('; ') || undefined;
     if (save && (learned > 0 || (this.tier?.hits.length ?? 0) > 0)) {
       try {
         size = this.memory.save();

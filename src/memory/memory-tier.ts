@@ -7,6 +7,7 @@ import { loadPathPolicy } from '../edits/path-policy.js';
 import { refusedEdit } from '../edits/protected-paths.js';
 import { diffFailures, type Failure, failureKey } from '../validation/failure.js';
 import { type Candidate, FixMemory } from './fix-memory.js';
+import type { EmbeddingRanker } from './embedding-similarity.js';
 import { editToHunks, type Hunk } from './hunks.js';
 import { retarget, retargetSpan } from './retarget.js';
 import { memoryStateDir } from './state.js';
@@ -50,6 +51,8 @@ export interface MemoryTierDeps {
   signal?: AbortSignal;
   progress?: (line: string) => void;
   perFailure?: number;
+  /** `memory.similarity: embedding`: similar candidates ranked by embeddings, not BM25. */
+  ranker?: EmbeddingRanker | null;
   /** Validation runs the tier may spend in one job (each candidate costs one). */
   maxProofs?: number;
 }
@@ -83,7 +86,13 @@ export async function runMemoryTier(d: MemoryTierDeps): Promise<MemoryTierResult
     if (!failure) break;
     seen.add(failureKey(failure));
     const fileText = readText(d.root, failure.file);
-    const { site, candidates } = d.memory.candidates(failure, fileText, d.perFailure ?? 3);
+    const limit = d.perFailure ?? 3;
+    // An embedding that fails mid-run falls back to lexical: similarity never fails a run.
+    const { site, candidates } = d.ranker
+      ? await d.memory
+          .candidatesByEmbedding(d.ranker, failure, fileText, limit)
+          .catch(() => d.memory.candidates(failure, fileText, limit))
+      : d.memory.candidates(failure, fileText, limit);
     for (const c of candidates) {
       if (d.signal?.aborted || out.tried >= maxProofs) break;
       let hunks = retarget(c.entry.hunks, c.entry.site, site);

@@ -7,6 +7,7 @@ import { InterruptedError } from '../errors.js';
 import { assertCleanTree, assertNewBranchName, dirtyPaths } from '../forge/git.js';
 import type { FixReport } from '../report/fix-report.js';
 import { JobMemory } from '../memory/job-memory.js';
+import { embeddingRankerOrLexical, localEmbeddingOptions } from '../memory/embedding-similarity.js';
 import { runMemoryTier } from '../memory/memory-tier.js';
 import { JobRouting } from '../routing/job-routing.js';
 import { repairMessages } from '../execute/repair-prompt.js';
@@ -115,22 +116,34 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
               ? 'nothing left to fix'
               : false,
         task: async (ctx, task) => {
-          memory.tier = await runMemoryTier({
-            root: req.root,
-            memory: memory.memory,
-            current: () => ctx.current!.failures,
-            allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
-            signal: req.signal,
-            progress: (l) => (task.output = l),
-            prove: async (p) => {
-              const v = await tryProposal(ctx, p, req);
-              ctx.repairs.push({
-                ...repairReport(p, v.kept ? 'kept' : 'rejected', v.reason),
-                tier: 'memory',
-              });
-              return v;
-            },
-          });
+          const ranker =
+            req.config.memory.similarity === 'embedding'
+              ? await embeddingRankerOrLexical(
+                  localEmbeddingOptions(req.config, req.root),
+                  (w) => (memory.similarityWarning = w),
+                )
+              : null;
+          try {
+            memory.tier = await runMemoryTier({
+              root: req.root,
+              memory: memory.memory,
+              ranker,
+              current: () => ctx.current!.failures,
+              allowWorkflowEdits: req.config.execute.allowWorkflowEdits,
+              signal: req.signal,
+              progress: (l) => (task.output = l),
+              prove: async (p) => {
+                const v = await tryProposal(ctx, p, req);
+                ctx.repairs.push({
+                  ...repairReport(p, v.kept ? 'kept' : 'rejected', v.reason),
+                  tier: 'memory',
+                });
+                return v;
+              },
+            });
+          } finally {
+            await ranker?.dispose().catch(() => undefined);
+          }
           task.title = `Fix memory: ${memory.tier.hits.length} repair(s) replayed at $0, ${memory.tier.rejected} candidate(s) rejected`;
         },
       },
