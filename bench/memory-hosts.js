@@ -87,6 +87,7 @@ async function runSequence(spec, steps, withMemory) {
   const memory = new FixMemory(path.join(dir, '.git', 'bench-memory.json'));
   const COMMANDS = selectCommands(resolveCommands(dir, (await loadConfig(dir)).config), ['build']);
   let calls = 0;
+  let rejected = 0;
   let unsolved = 0;
   const started = performance.now();
   for (const step of steps) {
@@ -133,6 +134,7 @@ async function runSequence(spec, steps, withMemory) {
       const edits = resolveEdits(dir, [hunk]);
       const r = await prove(edits);
       if (!r.kept) {
+        rejected++;
         skipped.add(`${f.file}:${f.line}:${f.message}`);
         continue;
       }
@@ -145,7 +147,7 @@ async function runSequence(spec, steps, withMemory) {
   const files = Object.fromEntries(
     tsFiles(dir).map((f) => [path.relative(dir, f), readFileSync(f, 'utf8')]),
   );
-  return { calls, usd: calls * PRICE, unsolved, ms: performance.now() - started, files };
+  return { calls, rejected, usd: calls * PRICE, unsolved, ms: performance.now() - started, files };
 }
 
 /** The three scenarios for one host, from the project's breakage generator. */
@@ -202,10 +204,18 @@ function scenarios(spec) {
   };
 }
 
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+// `--hosts redux@5 --sequences c`: a part of the table (a re-run of one row).
+const HOSTS = arg('--hosts')?.split(',') ?? ['redux@5', 'immer@11'];
+const SEQUENCES = arg('--sequences')?.split(',') ?? ['a', 'b', 'c'];
 const rows = [];
-for (const spec of ['redux@5', 'immer@11']) {
+for (const spec of HOSTS) {
   const { originals, list } = scenarios(spec);
   for (const [label, steps, backToOriginal] of list) {
+    if (!SEQUENCES.includes(label[1])) continue;
     const off = await runSequence(spec, steps, false);
     const on = await runSequence(spec, steps, true);
     let wrong = 0;
@@ -214,12 +224,18 @@ for (const spec of ['redux@5', 'immer@11']) {
       else if (backToOriginal && text !== originals(rel)) wrong++;
     }
     const avoided = off.calls > 1 ? (off.calls - on.calls) / (off.calls - 1) : 0;
+    // Memory replays proven repairs only: an answer rejected in both runs has nothing to replay.
+    const provenOff = off.calls - off.rejected;
+    const provenOn = on.calls - on.rejected;
+    const avoidedProven = provenOff > 1 ? (provenOff - provenOn) / (provenOff - 1) : 0;
     rows.push([
       spec,
       label,
       off.calls,
       on.calls,
       `${(100 * avoided).toFixed(0)}%`,
+      `${off.rejected} / ${on.rejected}`,
+      `${(100 * avoidedProven).toFixed(0)}%`,
       `$${(off.usd - on.usd).toFixed(4)}`,
       wrong,
       off.unsolved + on.unsolved,
@@ -236,6 +252,8 @@ table(
     'calls without',
     'calls with',
     'avoided after 1st',
+    'rejected answers without / with',
+    'proven calls avoided after 1st',
     'saved',
     'wrong kept',
     'unsolved',
