@@ -6,6 +6,7 @@ import type { LocalTierState } from './local-tier.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { useLedgerFile } from '../budget/ledger.js';
+import { useMemoryStateDir } from '../memory/state.js';
 import { trustRepoConfig } from '../providers/key-policy.js';
 import { makeRedactor } from '../security/secrets.js';
 import { actionExitCode } from '../report/status.js';
@@ -112,6 +113,8 @@ function useRunPolicy(env: NodeJS.ProcessEnv): void {
   const ledger = input('ledger', env);
   const at = ledger ? path.resolve(env.GITHUB_WORKSPACE || process.cwd(), ledger) : undefined;
   useLedgerFile(at);
+  // Fix memory, replay cache and outcome log travel in the same cached folder as the ledger.
+  useMemoryStateDir(at ? path.dirname(at) : undefined);
   const notice = !at
     ? 'input "ledger" is not set: the spend ledger lives in this checkout, so budget.daily and budget.monthly count this run only (README: "Limits across Action runs")'
     : !existsSync(at)

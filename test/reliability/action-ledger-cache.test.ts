@@ -50,11 +50,16 @@ const SPENT = (countTokens(PLAN) * 4) / 1e6;
 const DAILY = RESERVATION + SPENT / 2;
 
 /** One workflow run: a fresh checkout and runner temp folder, restore → the Action → save. */
-async function workflowRun(cache: ActionsCacheSim, runId: number) {
-  const s = await setup('issue_comment', commentEvent('/distiq implement'), [PLAN]);
+async function workflowRun(
+  cache: ActionsCacheSim,
+  runId: number,
+  daily = DAILY,
+  issueBody?: string,
+) {
+  const s = await setup('issue_comment', commentEvent('/distiq implement', issueBody), [PLAN]);
   const rc = JSON.parse(readFileSync(path.join(s.dir, '.distiqrc.json'), 'utf8'));
   Object.assign(rc, {
-    budget: { perRun: 1, daily: DAILY },
+    budget: { perRun: 1, daily },
     prices: { 'loop-cheap': { input: 0, output: 4 }, 'loop-premium': { input: 0, output: 4 } },
     models: { maxOutputTokens: MAX_OUT },
   });
@@ -117,6 +122,7 @@ async function workflowRun(cache: ActionsCacheSim, runId: number) {
     modelCalls: s.server!.requests.length,
     ledger,
     checkout: s.dir,
+    folder,
   };
 }
 
@@ -144,7 +150,13 @@ describe('Limits across Action runs', () => {
     expect(existsSync(path.join(first.checkout, '.distiq', 'ledger.jsonl'))).toBe(false);
     expect(existsSync(path.join(first.checkout, '.git', 'distiq', 'ledger.jsonl'))).toBe(false);
 
-    const second = await workflowRun(cache, 1002);
+    // Another issue: a request the replay cache (restored with the ledger) cannot answer.
+    const second = await workflowRun(
+      cache,
+      1002,
+      DAILY,
+      '- [ ] Add `subtract(a, b)` to src/math.ts, exported',
+    );
     expect(second.restored).toBe('distiq-ledger-1001-1');
     expect(second.modelCalls).toBe(0);
     expect(second.outputs, second.stdout).toMatch(/status<<\S+\nover-budget\n/);
@@ -159,4 +171,20 @@ describe('Limits across Action runs', () => {
       secondRunModelCalls: second.modelCalls,
     });
   }, 300_000); // two full Action runs (tsc validation each) on a shared 2-core machine
+
+  it('the replay cache travels in the same cached folder: a re-run of the same job on a fresh runner pays no model call', async () => {
+    const cache = new ActionsCacheSim();
+    const first = await workflowRun(cache, 2001, 10);
+    expect(first.outputs).toMatch(/status<<\S+\nimplemented\n/);
+    expect(first.modelCalls).toBe(1);
+    // The answers are kept beside the ledger, not in the checkout's .git (gone with the runner).
+    expect(existsSync(path.join(first.folder, 'replay'))).toBe(true);
+    expect(existsSync(path.join(first.checkout, '.git', 'distiq', 'replay'))).toBe(false);
+
+    const second = await workflowRun(cache, 2002, 10);
+    expect(second.restored).toBe('distiq-ledger-2001-1');
+    expect(second.outputs, second.stdout).toMatch(/status<<\S+\nimplemented\n/);
+    expect(second.modelCalls).toBe(0); // the planner's request was answered by the replay cache
+    expect(settledUsd(second.ledger)).toBeCloseTo(SPENT, 9); // nothing new was spent
+  }, 300_000);
 });
