@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadHistory } from '../../src/autofix/history.js';
@@ -53,6 +53,34 @@ describe('moved modules: importers follow the move', { timeout: 300_000 }, () =>
     expect(
       specifierFor(r('/p/src/a/b'), r('/p/src/a/index.ts'), '.', r('/p/src/a/b/index.ts')),
     ).toBe('..');
+  });
+
+  it('sees a move that was never staged (mv without git add), and never a copy or a lookalike', async () => {
+    const dir = makeRepo({
+      nodeModules: true,
+      files: {
+        'package.json': '{"type":"module"}',
+        'tsconfig.json': TSCONFIG,
+        'src/lib/money.ts':
+          'export function format(n: number): string {\n  return n.toFixed(2);\n}\n',
+        'src/lib/twin.ts': 'export const same = 1;\n',
+        'src/app.ts': "import { format } from './lib/money.js';\nexport const s = format(1);\n",
+      },
+    });
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'green'); // the base is HEAD~1
+    mkdirSync(path.join(dir, 'src/core'), { recursive: true });
+    renameSync(path.join(dir, 'src/lib/money.ts'), path.join(dir, 'src/core/money.ts'));
+    // Two untracked files with the deleted twin's bytes: ambiguous, so not a move.
+    copyFileSync(path.join(dir, 'src/lib/twin.ts'), path.join(dir, 'src/core/twin-a.ts'));
+    renameSync(path.join(dir, 'src/lib/twin.ts'), path.join(dir, 'src/core/twin-b.ts'));
+    const index = read(dir, '.git/index');
+    const history = await loadHistory(dir);
+    expect(history!.moves).toEqual([{ from: 'src/lib/money.ts', to: 'src/core/money.ts' }]);
+    expect(read(dir, '.git/index')).toBe(index); // nothing staged on the user's behalf
+    const failures = await tscFailures(dir);
+    const proposals = await typescriptFixer.propose(failures, { root: dir, secretEnvVars: [] });
+    const edit = proposals.flatMap((p) => p.edits).find((e) => e.path === 'src/app.ts');
+    expect(edit?.after).toContain("from './core/money.js'");
   });
 
   it('repairs a moved file: its own imports first, then every importer', async () => {
