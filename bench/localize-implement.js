@@ -26,7 +26,13 @@ const ASKS = [
 
 /** The three styles of one item about `def` in `file`. */
 function itemsFor(file, def, ask) {
-  const spoken = words(def.name).join(' ');
+  // As a person says it: `startWith` → "start with", `isValidDate` → "is valid date".
+  const spoken = def.name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .replace(/[_$]+/g, ' ')
+    .trim()
+    .toLowerCase();
   return {
     named: capital(ask(`\`${def.name}\``)),
     words: capital(ask(`the ${spoken}`)),
@@ -141,7 +147,7 @@ function measure(packed, target, relevant) {
 export async function benchLocalizeImplement({
   targets = 10,
   hosts = ['rxjs@7', '@tanstack/query-core@5', 'immer@11', 'semver@7'],
-  debug = Boolean(process.env.DISTIQ_BENCH_DEBUG),
+  debug = process.env.DISTIQ_BENCH_DEBUG,
 } = {}) {
   const results = [];
   for (const spec of hosts) {
@@ -163,8 +169,10 @@ export async function benchLocalizeImplement({
           base: measure(base, target, relevant),
         };
         results.push(row);
-        if (debug && !row.ours.hit) {
-          console.error(`MISS ${spec} ${style}: ${item} (${target.file}:${target.def.startLine})`);
+        if (debug && (!row.ours.hit || debug === 'all')) {
+          console.error(
+            `${row.ours.hit ? 'HIT' : 'MISS'} ${row.ours.relevant}/${row.ours.spans} ${spec} ${style}: ${item} (${target.file}:${target.def.startLine})`,
+          );
           for (const s of ours.spans)
             console.error(`   ${s.path}:${s.startLine}-${s.endLine} ${s.reason.slice(0, 90)}`);
         }
