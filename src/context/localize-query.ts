@@ -26,10 +26,15 @@ export function localizeQuery(index: RepoIndex, query: string, limit = 30): Span
   const named = new Set<string>();
   // term → the files it may match (null: any file)
   const terms = new Map<string, Set<string> | null>();
-  for (const line of withoutPathTokens(query).split('\n')) {
+  const writtenFiles = new Set<string>();
+  for (const raw of query.split('\n')) {
+    const line = withoutPathTokens(raw);
     const names = namedIn(line, byName);
     for (const n of names) named.add(n);
-    const near = names.length > 0 ? nearFiles(index, names, byName) : null;
+    // A path written in the text names its file when the index has it (its words say nothing).
+    const files = filesIn(raw, index);
+    for (const f of files) writtenFiles.add(f);
+    const near = names.length + files.length > 0 ? nearFiles(index, names, byName, files) : null;
     for (const w of new Set(words(line))) {
       if (folders.has(w) || isStopWord(w, byName) || terms.get(w) === null) continue;
       terms.set(w, near && new Set([...(terms.get(w) ?? []), ...near]));
@@ -61,6 +66,7 @@ export function localizeQuery(index: RepoIndex, query: string, limit = 30): Span
   });
   for (const n of named)
     for (const d of byName.get(n)!) seeds.set(d.path, (seeds.get(d.path) ?? 0) + NAMED_SCORE);
+  for (const f of writtenFiles) seeds.set(f, (seeds.get(f) ?? 0) + NAMED_SCORE);
   const rank = rankFiles(index, seeds);
   const max = Math.max(...rank.values(), 1e-9);
   const graph = (p: string) => 0.5 + (rank.get(p) ?? 0) / max;
@@ -147,13 +153,14 @@ function isIdentifierLike(n: string): boolean {
   return /[a-z][A-Z]|[A-Z].*[A-Z]|_|\$/.test(n) && !/^[A-Z]+$/.test(n);
 }
 
-/** The files defining `names`, the files they import and the files importing them. */
+/** The files defining `names` (and `files`), the files they import and the files importing them. */
 function nearFiles(
   index: RepoIndex,
   names: string[],
   byName: ReturnType<typeof definitionsByName>,
+  files: string[],
 ): Set<string> {
-  const own = new Set(names.flatMap((n) => byName.get(n)!.map((d) => d.path)));
+  const own = new Set([...files, ...names.flatMap((n) => byName.get(n)!.map((d) => d.path))]);
   const out = new Set(own);
   for (const f of index.files.values()) {
     if (own.has(f.path)) for (const r of f.resolved) out.add(r);
@@ -179,6 +186,14 @@ function withoutPathTokens(text: string): string {
     .split(/(\s+)/)
     .map((tok) => (isPathLike(tok.replace(/^[`'"(]+|[`'",.:;)]+$/g, '')) ? ' ' : tok))
     .join('');
+}
+
+/** Indexed files whose repo-relative path the line writes (`src/retry.ts`, `./src/retry.ts`). */
+function filesIn(line: string, index: RepoIndex): string[] {
+  return line
+    .split(/\s+/)
+    .map((tok) => tok.replace(/^[`'"(]+|[`'",.:;)]+$/g, '').replace(/^\.\//, ''))
+    .filter((tok) => index.files.has(tok));
 }
 
 /** Words of folder names and file extensions: where code lives, never what it does. */

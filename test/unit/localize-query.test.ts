@@ -87,4 +87,19 @@ describe('query localization for implement', () => {
     const top = localizeQuery(await buildIndex(dir), 'Stop early in each when asked', 5);
     expect(top[0]).toMatchObject({ path: 'src/iterate.ts' });
   });
+
+  it('a path the text writes names its indexed file; its words stay near that file', async () => {
+    const files: Record<string, string> = {
+      'src/ops/window.ts':
+        'export function loop(n: number) {\n  return n;\n}\nexport function tick() {}\n',
+      'src/other/loop-helpers.ts': 'export function loopForever() {}\n',
+    };
+    const index = await buildIndex(makeRepo({ files }));
+    const top = localizeQuery(index, 'In src/ops/window.ts, stop the loop early', 10);
+    expect(top[0]).toMatchObject({ path: 'src/ops/window.ts', startLine: 1 });
+    expect(top.map((s) => s.path)).not.toContain('src/other/loop-helpers.ts');
+    // A path the index does not have names nothing: the words then match anywhere.
+    const unknown = localizeQuery(index, 'In src/gone.ts, stop the loop early', 10);
+    expect(unknown.map((s) => s.path)).toContain('src/other/loop-helpers.ts');
+  });
 });
