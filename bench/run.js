@@ -5,6 +5,7 @@ import { benchCliStart } from './cli-start.js';
 import { benchProviders } from './providers.js';
 import { benchHook } from './hook.js';
 import { benchLocalize } from './localize.js';
+import { benchLocalizeImplement } from './localize-implement.js';
 import { benchIndexSpeed } from './index-speed.js';
 import { benchBinding } from './binding.js';
 import { benchExecute } from './execute.js';
@@ -20,6 +21,7 @@ const benches = {
   providers: () => benchProviders({ calls: quick ? 60 : 300 }),
   hook: () => benchHook({ pushes: quick ? 5 : 15 }),
   localize: () => benchLocalize({ perKind: quick ? 2 : 4 }),
+  'localize-implement': () => benchLocalizeImplement({ targets: quick ? 4 : 10 }),
   index: () => benchIndexSpeed({ runs: quick ? 1 : 3 }),
   binding: () => benchBinding(),
   execute: () => benchExecute({ quick }),
