@@ -52,7 +52,7 @@ async function runTasks(E, { url, tasks, concurrency, ladders, commands, root, m
     { perRun: 100 },
     `bench-${Math.random()}`,
   );
-  const { createGateway } = await dist('budget/gateway.js');
+  const { createGateway } = await dist('budget/create-gateway.js');
   const gateway = createGateway({
     budget,
     prices,

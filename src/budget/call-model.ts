@@ -3,6 +3,7 @@ import { withDeadline } from '../providers/deadline.js';
 import { ProviderError, excerpt } from '../providers/errors.js';
 import type { ChatMessage, ChatRequest, ChatResult, Provider, Usage } from '../providers/types.js';
 import type { Budget } from './budget.js';
+import type { CallRecorder } from './call-record.js';
 import { maxAcceptedInput, usageProblem } from './check-usage.js';
 import { estimateInputTokens } from './estimate-tokens.js';
 import { makeRedactor } from '../security/secrets.js';
@@ -19,34 +20,8 @@ export interface LadderStep {
   timeoutMs?: number;
 }
 
-export interface CallRecord {
-  tier: string;
-  provider: string;
-  model: string;
-  usage: Usage;
-  usd: number;
-  /** ok: a usable answer; failed: billed or possibly billed, but not usable. */
-  outcome: 'ok' | 'failed';
-  reason?: string;
-  /** What the provider said or did (error text, bad body excerpt, usage problem), redacted. */
-  detail?: string;
-  /** The cost is the reserved worst case (a timed-out call may have been billed). */
-  estimated?: boolean;
-  latencyMs: number;
-}
-
-/** Every attempt, in order: the report's cost table is their sum. */
-export class CallRecorder {
-  readonly records: CallRecord[] = [];
-  /** Providers that timed out, answered off-shape or lied about usage: skipped for the rest of the run. */
-  readonly faulty = new Map<string, string>();
-  add(r: CallRecord): void {
-    this.records.push(r);
-  }
-  totalUsd(): number {
-    return this.records.reduce((a, r) => a + r.usd, 0);
-  }
-}
+// The record types live apart from the calling; importers of this module still find them here.
+export { type CallRecord, CallRecorder } from './call-record.js';
 
 export class ModelCallFailedError extends DistiqError {
   constructor(readonly reasons: string[]) {

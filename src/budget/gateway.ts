@@ -1,14 +1,10 @@
+// The model gateway seam: what a stage may ask of it. createGateway (create-gateway.ts) builds one.
 import type { ReplayCache } from '../memory/replay-cache.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { Budget } from './budget.js';
-import {
-  type CallModelResult,
-  type CallRecord,
-  CallRecorder,
-  callModel,
-  type LadderStep,
-} from './call-model.js';
-import { buildCostReport, type CostReport, type FreeRepair } from './cost-report.js';
+import type { CallModelResult, LadderStep } from './call-model.js';
+import type { CallRecord, CallRecorder } from './call-record.js';
+import type { CostReport, FreeRepair } from './cost-report.js';
 import type { PriceBook, PricedModel } from './prices.js';
 
 /** The per-job limits every call of the job shares. */
@@ -70,6 +66,7 @@ export interface ModelGateway {
   forget(json: unknown): void;
 }
 
+/** What createGateway needs: the job's budget, prices, baseline and limits. */
 export interface GatewayOptions {
   budget: Budget;
   prices: PriceBook;
@@ -79,80 +76,4 @@ export interface GatewayOptions {
   replayCache?: ReplayCache;
   /** Tests: no real waiting between retries. */
   sleep?: (ms: number) => Promise<void>;
-}
-
-export function createGateway(o: GatewayOptions): ModelGateway {
-  return makeGateway(o, o.recorder ?? new CallRecorder());
-}
-
-function makeGateway(o: GatewayOptions, recorder: CallRecorder): ModelGateway {
-  const gateway: ModelGateway = {
-    prices: o.prices,
-    limits: o.limits,
-    ...(o.replayCache ? { replayCache: o.replayCache } : {}),
-    call: (ladder, r) =>
-      callModel({
-        steps: Array.isArray(ladder) ? ladder : ladder.steps,
-        request: {
-          messages: r.messages,
-          ...(r.schema ? { jsonSchema: r.schema } : {}),
-          maxOutputTokens: r.maxOutputTokens ?? o.limits.maxOutputTokens,
-          ...(r.signal ? { signal: r.signal } : {}),
-        },
-        budget: o.budget,
-        prices: o.prices,
-        recorder,
-        maxRetries: r.maxRetries ?? o.limits.maxRetries,
-        ...(r.validate ? { validate: r.validate } : {}),
-        ...(r.onEvent ? { onEvent: r.onEvent } : {}),
-        ...(r.replay && o.replayCache ? { cache: o.replayCache } : {}),
-        ...(o.sleep ? { sleep: o.sleep } : {}),
-      }),
-    records: () => recorder.records,
-    spent: () => recorder.totalUsd(),
-    cost: (free) =>
-      costReport(recorder.records, {
-        prices: o.prices,
-        baseline: o.baseline,
-        perRun: o.limits.perRun,
-        ...free,
-      }),
-    costOf: (records, perRun = o.limits.perRun) =>
-      costReport(records, { prices: o.prices, baseline: o.baseline, perRun }),
-    scoped: () => makeGateway(o, new ChildRecorder(recorder)),
-    forget: (json) => o.replayCache?.forget(json),
-  };
-  return gateway;
-}
-
-/** The one way a cost block is built: the spent figure is the sum of the records. */
-function costReport(
-  records: readonly CallRecord[],
-  o: {
-    prices: PriceBook;
-    baseline: PricedModel & { label: string };
-    perRun: number;
-    autofixCalls?: number;
-    freeRepairs?: FreeRepair[];
-  },
-): CostReport {
-  return buildCostReport({
-    records: [...records],
-    autofixCalls: o.autofixCalls ?? 0,
-    freeRepairs: o.freeRepairs ?? [],
-    prices: o.prices,
-    baseline: o.baseline,
-    budget: { perRun: o.perRun, spentThisRun: records.reduce((a, r) => a + r.usd, 0) },
-  });
-}
-
-/** Records one task's calls and passes them on to the job's recorder. */
-class ChildRecorder extends CallRecorder {
-  constructor(private readonly parent: CallRecorder) {
-    super();
-  }
-  override add(r: CallRecord): void {
-    super.add(r);
-    this.parent.add(r);
-  }
 }

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { COMMAND_KINDS, type CommandKind, type DistiqConfig } from '../config/schema.js';
-import { readJson } from '../util-json.js';
+import { fromPackageJson, fromTsconfig } from './node-commands.js';
+import { fromCargo, fromGoMod, fromMakefile, fromPytest } from './toolchain-commands.js';
 
 export type CommandSource =
   'config' | 'package.json' | 'tsconfig.json' | 'Cargo.toml' | 'go.mod' | 'pytest' | 'Makefile';
@@ -17,7 +16,8 @@ export interface ResolvedCommand {
 
 export type ResolvedCommands = Partial<Record<CommandKind, ResolvedCommand>>;
 
-type Detected = Partial<Record<CommandKind, { run: string; source: CommandSource }>>;
+/** What the files of a repo suggest, per command kind. */
+export type Detected = Partial<Record<CommandKind, { run: string; source: CommandSource }>>;
 
 /** Config wins key by key; the rest is detected from the files a repo already has. */
 export function resolveCommands(root: string, config: DistiqConfig): ResolvedCommands {
@@ -59,91 +59,4 @@ export function detectCommands(root: string): Detected {
     for (const kind of COMMAND_KINDS) if (!found[kind] && d[kind]) found[kind] = d[kind];
   }
   return found;
-}
-
-function packageManager(root: string): string {
-  if (existsSync(path.join(root, 'pnpm-lock.yaml'))) return 'pnpm run --silent';
-  if (existsSync(path.join(root, 'yarn.lock'))) return 'yarn run';
-  if (existsSync(path.join(root, 'bun.lockb')) || existsSync(path.join(root, 'bun.lock')))
-    return 'bun run';
-  return 'npm run --silent';
-}
-
-const SCRIPT_NAMES: Record<CommandKind, string[]> = {
-  build: ['build', 'compile'],
-  typecheck: ['typecheck', 'type-check', 'check-types', 'tsc'],
-  test: ['test'],
-  lint: ['lint', 'eslint'],
-};
-
-function fromPackageJson(root: string): Detected {
-  const pkg = readJson(path.join(root, 'package.json'));
-  const scripts = (pkg?.scripts ?? {}) as Record<string, unknown>;
-  const pm = packageManager(root);
-  const out: Detected = {};
-  for (const kind of COMMAND_KINDS) {
-    const name = SCRIPT_NAMES[kind].find(
-      (n) => typeof scripts[n] === 'string' && !isNpmPlaceholderTest(scripts[n] as string),
-    );
-    if (name) out[kind] = { run: `${pm} ${name}`, source: 'package.json' };
-  }
-  return out;
-}
-
-/** `npm init` writes a test script that always fails; it is not a test suite. */
-function isNpmPlaceholderTest(script: string): boolean {
-  return script.includes('Error: no test specified');
-}
-
-function fromTsconfig(root: string): Detected {
-  return existsSync(path.join(root, 'tsconfig.json'))
-    ? { typecheck: { run: 'tsc --noEmit -p tsconfig.json', source: 'tsconfig.json' } }
-    : {};
-}
-
-function fromCargo(root: string): Detected {
-  if (!existsSync(path.join(root, 'Cargo.toml'))) return {};
-  return {
-    build: { run: 'cargo build --quiet --color never', source: 'Cargo.toml' },
-    test: { run: 'cargo test --quiet --color never', source: 'Cargo.toml' },
-  };
-}
-
-function fromGoMod(root: string): Detected {
-  if (!existsSync(path.join(root, 'go.mod'))) return {};
-  return {
-    build: { run: 'go build ./...', source: 'go.mod' },
-    test: { run: 'go test ./...', source: 'go.mod' },
-    lint: { run: 'go vet ./...', source: 'go.mod' },
-  };
-}
-
-function fromPytest(root: string): Detected {
-  const has = (f: string) => existsSync(path.join(root, f));
-  const pyproject = has('pyproject.toml')
-    ? readFileSync(path.join(root, 'pyproject.toml'), 'utf8')
-    : '';
-  const usesPytest =
-    has('pytest.ini') ||
-    has('conftest.py') ||
-    /\[tool\.pytest/.test(pyproject) ||
-    (pyproject !== '' && has('tests'));
-  return usesPytest ? { test: { run: 'python3 -m pytest -q', source: 'pytest' } } : {};
-}
-
-function fromMakefile(root: string): Detected {
-  const file = ['GNUmakefile', 'Makefile', 'makefile']
-    .map((f) => path.join(root, f))
-    .find(existsSync);
-  if (!file) return {};
-  const targets = new Set(
-    [...readFileSync(file, 'utf8').matchAll(/^([A-Za-z0-9_.-]+)\s*:(?!=)/gm)].map((m) => m[1]),
-  );
-  const out: Detected = {};
-  if (targets.has('build')) out.build = { run: 'make build', source: 'Makefile' };
-  else if (targets.has('all')) out.build = { run: 'make all', source: 'Makefile' };
-  if (targets.has('test')) out.test = { run: 'make test', source: 'Makefile' };
-  else if (targets.has('check')) out.test = { run: 'make check', source: 'Makefile' };
-  if (targets.has('lint')) out.lint = { run: 'make lint', source: 'Makefile' };
-  return out;
 }

@@ -12,15 +12,8 @@ import {
   fingerprintText,
 } from './fingerprint.js';
 import type { Hunk } from './hunks.js';
-import {
-  boundEntries,
-  entrySchema,
-  MAX_MEMORY_ENTRIES,
-  type MemoryEntry,
-  type MemorySize,
-  readMemoryFile,
-  serialize,
-} from './memory-file.js';
+import { boundEntries, type MemorySize, readMemoryFile, serialize } from './memory-file.js';
+import { entrySchema, MAX_MEMORY_ENTRIES, type MemoryEntry } from './memory-schema.js';
 
 export interface Candidate {
   entry: MemoryEntry;

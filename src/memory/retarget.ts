@@ -1,8 +1,7 @@
-import { codeShape, type FailureSite, tokenKind, tokenize } from './fingerprint.js';
+import type { FailureSite } from './fingerprint.js';
 import type { Hunk } from './hunks.js';
-
-const WORDISH =
-  /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\\n]|\\.)*`|\b\d[\d_]*(?:\.\d+)?\b|[A-Za-z_$][\w$]*/g;
+import { changedSpan, wholeTokenIndexes } from './span-text.js';
+import { substitute, tokenMapping } from './token-mapping.js';
 
 /**
  * Re-targets a stored edit at a new occurrence of the same mistake: names quoted in the stored
@@ -14,8 +13,7 @@ const WORDISH =
  */
 export function retarget(hunks: Hunk[], stored: FailureSite, current: FailureSite): Hunk[] {
   const map = tokenMapping(stored, current);
-  const sub = (text: string) =>
-    map.size === 0 ? text : text.replace(WORDISH, (t) => map.get(t) ?? t);
+  const sub = (text: string) => substitute(map, text);
   const movePath = (p: string) =>
     stored.file && current.file && p === stored.file ? current.file : sub(p);
   return hunks.map((h) => ({
@@ -23,61 +21,6 @@ export function retarget(hunks: Hunk[], stored: FailureSite, current: FailureSit
     search: sub(h.search),
     replace: sub(h.replace),
   }));
-}
-
-export function tokenMapping(stored: FailureSite, current: FailureSite): Map<string, string> {
-  const map = new Map<string, string>();
-  const conflicts = new Set<string>();
-  const add = (from: string, to: string) => {
-    if (conflicts.has(from)) return;
-    const known = map.get(from);
-    if (known !== undefined && known !== to) {
-      map.delete(from);
-      conflicts.add(from);
-      return;
-    }
-    map.set(from, to);
-  };
-  const pairs: [string, string][] = [];
-  stored.names.forEach((n, i) => {
-    const to = current.names[i];
-    if (to !== undefined) pairs.push([n, to]);
-  });
-  if (stored.line && current.line && codeShape(stored.line) === codeShape(current.line)) {
-    const a = tokenize(stored.line);
-    const b = tokenize(current.line);
-    a.forEach((t, i) => pairs.push([t, b[i]!]));
-  }
-  for (const [from, to] of pairs) {
-    if (from === to) continue;
-    // Message names are bare; in code they may be quoted: map each token form it can take.
-    for (const [f, t] of forms(from, to)) add(f, t);
-  }
-  for (const [from, to] of [...map]) if (from === to) map.delete(from);
-  return map;
-}
-
-/** A token and, for string literals, their content when it is itself one token (`"8080"` → 8080). */
-function forms(from: string, to: string): [string, string][] {
-  const out: [string, string][] = [];
-  const kf = tokenKind(from);
-  const kt = tokenKind(to);
-  if (isToken(from) && isToken(to)) out.push([from, to]);
-  if (kf === 'string' && kt === 'string') {
-    const fi = from.slice(1, -1);
-    const ti = to.slice(1, -1);
-    if (isToken(fi) && isToken(ti)) out.push([fi, ti]);
-  }
-  if (kf !== 'string' && kt !== 'string' && !isToken(from)) {
-    // A quoted message name such as "./api" or 'a.b': match it as a string literal in code.
-    for (const q of ['"', "'"]) out.push([`${q}${from}${q}`, `${q}${to}${q}`]);
-  }
-  return out;
-}
-
-function isToken(t: string): boolean {
-  const m = t.match(WORDISH);
-  return m !== null && m.length === 1 && m[0] === t;
 }
 
 /**
@@ -100,8 +43,7 @@ export function retargetSpan(
   const span = changedSpan(h.search, h.replace);
   if (!span) return null;
   const map = tokenMapping(stored, current);
-  const sub = (text: string) =>
-    map.size === 0 ? text : text.replace(WORDISH, (t) => map.get(t) ?? t);
+  const sub = (text: string) => substitute(map, text);
   const from = sub(span.from);
   const to = sub(span.to);
   const lines = fileText.split('\n');
@@ -128,32 +70,4 @@ export function retargetSpan(
     }
   }
   return null;
-}
-
-/** The one differing span of two texts, widened to whole tokens; null if it is empty. */
-function changedSpan(a: string, b: string): { from: string; to: string } | null {
-  let p = 0;
-  while (p < a.length && p < b.length && a[p] === b[p]) p++;
-  let s = 0;
-  while (s < a.length - p && s < b.length - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
-  const word = /[\w$]/;
-  while (p > 0 && (word.test(a[p - 1]!) || word.test(b[p - 1] ?? ''))) p--;
-  while (s > 0 && (word.test(a[a.length - s]!) || word.test(b[b.length - s] ?? ''))) s--;
-  const from = a.slice(p, a.length - s);
-  const to = b.slice(p, b.length - s);
-  if (!from.trim() || from.includes('\n') || to.includes('\n')) return null;
-  return { from, to };
-}
-
-function wholeTokenIndexes(line: string, token: string): number[] {
-  const out: number[] = [];
-  const word = /[\w$]/;
-  for (let i = line.indexOf(token); i >= 0; i = line.indexOf(token, i + 1)) {
-    const before = line[i - 1];
-    const after = line[i + token.length];
-    const edgeL = !word.test(token[0]!) || !before || !word.test(before);
-    const edgeR = !word.test(token.at(-1)!) || !after || !word.test(after);
-    if (edgeL && edgeR) out.push(i);
-  }
-  return out;
 }

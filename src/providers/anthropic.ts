@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { ProviderError, excerpt, sdkError } from './errors.js';
+import { ProviderError, excerpt } from './errors.js';
+import { sdkError } from './sdk-error.js';
 import type { ChatRequest, ChatResult, Provider } from './types.js';
 
 export interface AnthropicProviderOptions {

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { ProviderError, excerpt, sdkError } from './errors.js';
+import { ProviderError, excerpt } from './errors.js';
+import { sdkError } from './sdk-error.js';
 import type { ChatRequest, ChatResult, Provider, ProviderType, Usage } from './types.js';
 
 // What the Chat Completions reference documents, as far as distiq reads it. Usage numbers are

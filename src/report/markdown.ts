@@ -1,64 +1,13 @@
+// The PR bodies of fix, implement and sharded runs; secrets are redacted by the caller.
 import { formatFailure } from '../validation/failure.js';
-import type { CostReport } from '../budget/cost-report.js';
-import type { FixReport, TaskReport } from './fix-report.js';
+import type { FixReport } from './fix-report.js';
 import type { ImplementReport } from './implement-report.js';
 import { memoryFooterMarkdown } from '../memory/job-memory.js';
+import { costTableMarkdown, usd } from './cost-markdown.js';
+import { commandsMarkdown, escape, tasksMarkdown } from './task-markdown.js';
 
-const usd = (n: number) => `$${n.toFixed(4)}`;
-
-/** The cost breakdown every PR, review and job summary carries: per tier and model, the all-premium baseline, the saving. */
-export function costTableMarkdown(c: CostReport): string {
-  const rows = [
-    '| tier | model | calls | tokens in | cache read / write | tokens out | USD | all-premium USD |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
-  ];
-  if (c.byTier.autofix)
-    rows.push(
-      `| autofix | deterministic fixers | ${c.byTier.autofix.calls} | 0 | 0 / 0 | 0 | ${usd(0)} | |`,
-    );
-  for (const m of c.byModel)
-    rows.push(
-      `| ${m.tier} | ${m.provider}/${m.model} | ${m.calls} | ${m.inputTokens} | ${m.cacheReadTokens} / ${m.cacheWriteTokens} | ${m.outputTokens} | ${usd(m.usd)} | ${usd(m.baselineUsd)} |`,
-    );
-  rows.push(
-    `| **total** | | ${c.byModel.reduce((a, m) => a + m.calls, 0) + (c.byTier.autofix?.calls ?? 0)} | | | | **${usd(c.usd)}** | ${usd(c.baselineUsd)} |`,
-  );
-  return `${rows.join('\n')}\n\nSpent ${usd(c.usd)}.${comparison(c)}${c.budget ? ` Budget: ${usd(c.budget.perRun)} per run.` : ''}`;
-}
-
-/** The all-premium price is a hypothetical, labelled as one; a $0 run "saved" nothing. */
-function comparison(c: CostReport): string {
-  if (c.baselineUsd <= 0) return '';
-  return ` For comparison (not spent): the same work all on ${c.baselineModel} ≈ ${usd(c.baselineUsd)}.`;
-}
-
-function tasksMarkdown(tasks: TaskReport[]): string {
-  if (tasks.length === 0) return '_No tasks._';
-  const rows = [
-    '| task | status | tiers | attempts | changed | USD |',
-    '|---|---|---|---:|---|---:|',
-  ];
-  for (const t of tasks)
-    rows.push(
-      `| ${escape(t.title)} | ${t.status} | ${t.tierPath.join(' → ') || '—'} | ${t.attempts} | ${t.changedFiles.map((f) => `\`${f}\``).join(', ') || '—'} | ${usd(t.usd)} |`,
-    );
-  const why = tasks.flatMap((t) => t.escalations.map((e) => `- ${t.id}: ${escape(e)}`));
-  return (
-    rows.join('\n') +
-    (why.length
-      ? `\n\n<details><summary>Escalations</summary>\n\n${why.join('\n')}\n\n</details>`
-      : '')
-  );
-}
-
-function commandsMarkdown(r: FixReport | ImplementReport): string {
-  return r.commands
-    .map(
-      (c) =>
-        `- \`${c.command}\` (${c.kind}): exit ${c.exitCodeBefore ?? 'killed'} → ${c.exitCodeAfter ?? 'killed'}`,
-    )
-    .join('\n');
-}
+// Importers of the cost block's markdown still find it here.
+export { costLine, costTableMarkdown } from './cost-markdown.js';
 
 /** The body of the PR a fix or implement run opens; secrets are redacted by the caller. */
 export function pullRequestBody(
@@ -105,25 +54,6 @@ export function pullRequestBody(
   if (r.job === 'fix' && r.memory) parts.push(memoryFooterMarkdown(r.memory));
   parts.push(`<sub>distiq run ${r.runId}</sub>`);
   return parts.join('\n\n');
-}
-
-/** Text from tools and users inside a table or list: no table breaks, no mentions, no HTML. */
-function escape(s: string): string {
-  return s
-    .split('\n')[0]!
-    .replace(/\|/g, '\\|')
-    .replace(/@(?=\w)/g, '@\u200b')
-    .replace(/</g, '&lt;');
-}
-
-/** One line for review summaries and progress comments. */
-export function costLine(c: CostReport): string {
-  const models =
-    c.byModel.map((m) => `${m.tier} ${m.provider}/${m.model} ×${m.calls}`).join(', ') ||
-    'no model call';
-  const vs =
-    c.baselineUsd > 0 ? ` · all-premium comparison ≈ ${usd(c.baselineUsd)} (not spent)` : '';
-  return `<sub>Spent ${usd(c.usd)} (${models})${vs}</sub>`;
 }
 
 /** The PR of a sharded job: per shard, then the summed cost table (per tier and model). */

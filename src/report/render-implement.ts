@@ -1,6 +1,6 @@
 import { formatFailure } from '../validation/failure.js';
 import type { ImplementReport } from './implement-report.js';
-import { renderCost, renderTasks } from './render-fix.js';
+import { renderCost, renderTasks } from './render-sections.js';
 
 /** The human summary of an implement run (the JSON report is the machine form). */
 export function renderImplementReport(r: ImplementReport): string {

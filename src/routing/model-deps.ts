@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Budget } from '../budget/budget.js';
-import { createGateway, type ModelGateway } from '../budget/gateway.js';
+import { createGateway } from '../budget/create-gateway.js';
+import type { ModelGateway } from '../budget/gateway.js';
 import { Ledger, ledgerFile } from '../budget/ledger.js';
 import { PriceBook } from '../budget/prices.js';
 import type { DistiqConfig, TierName } from '../config/schema.js';

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Budget } from '../../src/budget/budget.js';
-import { createGateway } from '../../src/budget/gateway.js';
+import { createGateway } from '../../src/budget/create-gateway.js';
 import { Ledger } from '../../src/budget/ledger.js';
 import { PriceBook } from '../../src/budget/prices.js';
 import { BudgetExceededError } from '../../src/errors.js';
