@@ -6,6 +6,7 @@ import ts from 'typescript';
 import { UsageError } from '../errors.js';
 import { type FileMove, parseHunks, parseMoves, parseRemovedNames } from './history-parse.js';
 import { type RemovedImport, removedImports } from './removed-imports.js';
+import { unstagedMoves } from './unstaged-moves.js';
 
 export type { FileMove } from './history-parse.js';
 export type { RemovedImport } from './removed-imports.js';
@@ -155,7 +156,7 @@ export async function loadHistory(
         '--',
       ]),
     );
-    moves.push(...(await unstagedMoves(root, resolved.base, untracked, moves)));
+    moves.push(...(await unstagedMoves(root, resolved.base, untracked, moves, SOURCE_EXT)));
     const renames: DeclRename[] = [];
     const dropped: RemovedImport[] = [];
     for (const file of changedFiles
@@ -172,43 +173,6 @@ export async function loadHistory(
   } catch {
     return undefined;
   }
-}
-
-/**
- * Moves git cannot see yet: a tracked file deleted from the work tree and an untracked file with
- * the same bytes (`mv` without `git add`). Only one-to-one pairs of identical content count, so a
- * copy or a lookalike is never taken for a move; nothing is written to the index or objects.
- */
-async function unstagedMoves(
-  root: string,
-  base: string,
-  untracked: string[],
-  known: FileMove[],
-): Promise<FileMove[]> {
-  const deleted = (
-    await git(root, ['diff', '--name-only', '-z', '--no-renames', '--diff-filter=D', base, '--'])
-  )
-    .split('\0')
-    .filter((f) => f && SOURCE_EXT.test(f) && !known.some((m) => m.from === f));
-  const added = untracked.filter((f) => SOURCE_EXT.test(f)).slice(0, MAX_FILES);
-  if (deleted.length === 0 || added.length === 0) return [];
-  const blobs = new Map<string, string[]>(); // blob id at the base → deleted paths
-  const listing = await git(root, ['ls-tree', '-z', base, '--', ...deleted.slice(0, MAX_FILES)]);
-  for (const entry of listing.split('\0').filter(Boolean)) {
-    const m = /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
-    if (m) blobs.set(m[1]!, [...(blobs.get(m[1]!) ?? []), m[2]!]);
-  }
-  const hashes = (await git(root, ['hash-object', '--no-filters', '--', ...added]))
-    .split('\n')
-    .filter(Boolean);
-  const byBlob = new Map<string, string[]>(); // blob id → untracked paths with those bytes
-  hashes.forEach((h, i) => byBlob.set(h, [...(byBlob.get(h) ?? []), added[i]!]));
-  const out: FileMove[] = [];
-  for (const [blob, from] of blobs) {
-    const to = byBlob.get(blob);
-    if (from.length === 1 && to?.length === 1) out.push({ from: from[0]!, to: to[0]! });
-  }
-  return out;
 }
 
 function readText(abs: string): string | undefined {
