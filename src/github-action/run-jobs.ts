@@ -4,17 +4,13 @@ import { errorMessage, UsageError } from '../errors.js';
 import { failuresFromRun } from '../forge/github/run-logs.js';
 import { sanitizeUserText } from '../forge/github/sanitize.js';
 import type { Trigger } from '../forge/github/trigger.js';
-import { implementModels } from '../jobs/implement.js';
-import { runFixJob } from '../pipeline/fix-job.js';
-import { runImplementJob } from '../pipeline/implement-job.js';
+import { runFix } from '../jobs/fix.js';
+import { runImplement } from '../jobs/implement.js';
 import { fitItemsToBudget, requireItems } from '../plan/checklist.js';
-import type { ImplementReport } from '../report/implement-report.js';
-import { pullRequestBody } from '../report/markdown.js';
-import { buildModelDeps } from '../routing/model-deps.js';
+import type { ModelDeps } from '../routing/model-deps.js';
 import { type Ctx, type EventResult, finish, forgeOf } from './event-context.js';
 import type { CommentTrigger } from './gate.js';
 import { escapeLine } from './progress.js';
-import { pullRequestRef } from '../forge/github/deliver.js';
 
 // The jobs an event runs in the Action's checkout, and their delivery as a pull request.
 
@@ -37,64 +33,37 @@ export async function implementIssue(
       `issue #${t.number}: no checklist item fits the context budget (models.contextTokens ${ctx.config.models.contextTokens})`,
       'Split the long items, or raise models.contextTokens.',
     );
-  const { models, planner } = implementModels(ctx.root, ctx.config, ctx.configFile, {
-    tiers: ctx.inputs.tiers,
-    budgetUsd,
-    quiet: true,
-  });
-  ctx.deps.push(models);
-  const report: ImplementReport = await runImplementJob({
-    root: ctx.root,
-    config: ctx.config,
-    items,
-    source: `issue #${t.number}`,
-    tiers: ctx.inputs.tiers ?? ctx.config.implement.tiers,
-    maxAttempts: ctx.config.implement.maxAttempts,
-    concurrency: ctx.config.execute.concurrency,
-    allowDirty: false,
-    runId: ctx.runId,
-    renderer: 'simple',
-    progressStream: ctx.progressStream,
-    signal: ctx.signal,
-    models,
-    planner: planner.ladders,
-  });
-  report.droppedItems = dropped;
   const droppedText = dropped.length
     ? `\n\n### Not attempted\n\n${dropped.length} checklist item(s) did not fit the context budget and were not sent to any model:\n\n${dropped.map((d) => `- [ ] ${escapeLine(d)}`).join('\n')}`
     : '';
-  if (report.status !== 'implemented' || report.changedFiles.length === 0) {
-    const r = await finish(
-      ctx,
-      report,
-      null,
-      `No pull request: ${report.status}${report.changedFiles.length === 0 ? ', no file changed' : ''}.${droppedText}`,
-    );
-    return dropped.length && r.status === 'implemented' ? { ...r, status: 'partial' } : r;
-  }
-  // "Closes" only when every item of the issue was done; otherwise the PR only refers to it.
-  const allDone = dropped.length === 0 && report.items.every((i) => i.status === 'done');
-  const link = allDone
-    ? `Closes #${t.number}`
-    : `Refs #${t.number} (not every checklist item was done, so the issue stays open)`;
-  const pr = await forgeOf(ctx).deliver({
-    kind: 'pull-request',
-    files: report.changedFiles,
-    runId: ctx.runId,
-    branch: `${ctx.config.github.branchPrefix}implement-${t.number}`,
-    base: ctx.defaultBranch,
-    title: `distiq: ${t.title}`.slice(0, 200),
-    body: `${pullRequestBody(report, { trigger: `/distiq implement on #${t.number}` })}${droppedText}\n\n${link}`,
-    commitMessage: `feat: implement #${t.number} (distiq)`,
+  const report = await runImplement({
+    ...actionRequest(ctx, budgetUsd),
+    checklist: { items, source: `issue #${t.number}`, title: t.title, dropped },
+    pr: {
+      branch: `${ctx.config.github.branchPrefix}implement-${t.number}`,
+      base: ctx.defaultBranch,
+      trigger: `/distiq implement on #${t.number}`,
+      commitMessage: () => `feat: implement #${t.number} (distiq)`,
+      // "Closes" only when every item of the issue was done; otherwise the PR only refers to it.
+      footer: (r) =>
+        `${droppedText}\n\n${
+          dropped.length === 0 && r.items.every((i) => i.status === 'done')
+            ? `Closes #${t.number}`
+            : `Refs #${t.number} (not every checklist item was done, so the issue stays open)`
+        }`,
+      onDelivered: (pr) => (ctx.prUrl = pr.prUrl),
+    },
   });
-  ctx.prUrl = pr.prUrl;
-  report.pullRequest = pullRequestRef(pr);
+  const pr = report.pullRequest;
   const r = await finish(
     ctx,
     report,
-    pr.prUrl,
-    `${pr.created ? 'Opened' : 'Updated'} ${pr.prUrl}${droppedText}`,
+    pr?.url ?? null,
+    pr
+      ? `${pr.created ? 'Opened' : 'Updated'} ${pr.url}${droppedText}`
+      : `No pull request: ${report.status}${report.changedFiles.length === 0 ? ', no file changed' : ''}.${droppedText}`,
   );
+  if (!pr) return dropped.length && r.status === 'implemented' ? { ...r, status: 'partial' } : r;
   return dropped.length
     ? {
         ...r,
@@ -136,50 +105,48 @@ export async function fixCheckout(
   ctx: Ctx,
   o: { budgetUsd?: number; branch: string; base: string; trigger: string },
 ): Promise<EventResult> {
-  const tiers = ctx.inputs.tiers ?? ctx.config.fix.tiers;
-  const models = buildModelDeps({
-    root: ctx.root,
-    config: ctx.config,
-    configFile: ctx.configFile,
-    tiers,
-    role: 'executor',
-    budgetUsd: o.budgetUsd,
+  const report = await runFix({
+    ...actionRequest(ctx, o.budgetUsd),
     env: ctx.env,
-  });
-  ctx.deps.push(models);
-  const report = await runFixJob({
-    root: ctx.root,
-    config: ctx.config,
     targets: [],
-    tiers,
-    maxAttempts: ctx.config.fix.maxAttempts,
     dryRun: false,
-    allowDirty: false,
-    renderer: 'simple',
-    progressStream: ctx.progressStream,
-    concurrency: ctx.config.execute.concurrency,
-    runId: ctx.runId,
-    signal: ctx.signal,
-    models,
+    pr: {
+      branch: o.branch,
+      base: o.base,
+      trigger: o.trigger,
+      commitMessage: (r) => `fix: ${r.failuresBefore} failure(s) repaired by distiq`,
+      onDelivered: (pr) => (ctx.prUrl = pr.prUrl),
+    },
   });
-  if (report.status !== 'fixed' || report.changedFiles.length === 0)
+  const pr = report.pullRequest;
+  if (!pr)
     return finish(
       ctx,
       report,
       null,
       `No pull request: ${report.status}${report.status === 'nothing-to-fix' ? '' : `, ${report.failuresAfter} failure(s) remain`}.`,
     );
-  const pr = await forgeOf(ctx).deliver({
-    kind: 'pull-request',
-    files: report.changedFiles,
+  return finish(ctx, report, pr.url, `${pr.created ? 'Opened' : 'Updated'} ${pr.url}`);
+}
+
+/**
+ * The request of a job run in the Action's checkout: the event's config, run id and budget, a
+ * clean tree, progress as plain lines, no notes on stderr, delivery through the run's forge.
+ */
+function actionRequest(ctx: Ctx, budgetUsd: number | undefined) {
+  return {
+    cwd: ctx.root,
+    loaded: { config: ctx.config, file: ctx.configFile },
+    tiers: ctx.inputs.tiers,
+    budgetUsd,
+    allowDirty: false,
+    json: false,
+    quiet: true,
+    renderer: 'simple' as const,
+    progressStream: ctx.progressStream,
+    signal: ctx.signal,
     runId: ctx.runId,
-    branch: o.branch,
-    base: o.base,
-    title: `distiq: fix ${report.failuresBefore} failure(s) on ${o.base}`,
-    body: pullRequestBody(report, { trigger: o.trigger }),
-    commitMessage: `fix: ${report.failuresBefore} failure(s) repaired by distiq`,
-  });
-  ctx.prUrl = pr.prUrl;
-  report.pullRequest = pullRequestRef(pr);
-  return finish(ctx, report, pr.prUrl, `${pr.created ? 'Opened' : 'Updated'} ${pr.prUrl}`);
+    connect: async () => forgeOf(ctx),
+    onModels: (m: ModelDeps) => ctx.deps.push(m),
+  };
 }

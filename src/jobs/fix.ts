@@ -1,120 +1,112 @@
 import type { TierName } from '../config/schema.js';
-import { configInRepo } from '../providers/key-policy.js';
-import { loadJobConfig } from '../validation/job-config.js';
-import { Git, repoRoot } from '../forge/git.js';
-import { errorMessage, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { runFixJob } from '../pipeline/fix-job.js';
-import { newRunId, writeRunFile } from '../report/run-file.js';
-import { assertUsableModel, buildModelDeps } from '../routing/model-deps.js';
-import { isCI } from '../util-env.js';
-import type { FixTarget } from '../validation/select-commands.js';
+import { commitMessage } from '../pipeline/fix-repair.js';
+import type { JobRequest } from '../pipeline/job-request.js';
+import { runJob } from '../pipeline/job-runner.js';
+import type { JobSpec } from '../pipeline/job-spec.js';
+import { configInRepo } from '../providers/key-policy.js';
 import type { FixReport } from '../report/fix-report.js';
+import { pullRequestBody } from '../report/markdown.js';
+import { assertUsableModel, buildModelDeps } from '../routing/model-deps.js';
+import type { FixTarget } from '../validation/select-commands.js';
+import { localForge } from './local-github.js';
 import { nextStep } from './next-step.js';
-import { pullRequestRef } from '../forge/github/deliver.js';
 
+/** The fix job's own options, next to the request every job takes. */
 export interface FixOptions {
-  cwd: string;
-  configFile?: string;
   targets: FixTarget[];
-  tiers?: TierName[];
-  maxAttempts?: number;
   dryRun: boolean;
-  allowDirty: boolean;
-  branch?: string;
-  json: boolean;
-  budgetUsd?: number;
-  concurrency?: number;
-  /** Deliver a full repair as a pull request against the current branch. */
-  pr?: boolean;
   /** The last green commit (`--base`). */
   base?: string;
-  signal?: AbortSignal;
 }
 
-/** The `fix` job: flags and config merged into one request for the pipeline. */
-export async function runFix(opts: FixOptions): Promise<FixReport> {
-  const root = await repoRoot(opts.cwd);
-  if (opts.pr && opts.branch)
-    throw new UsageError(
-      "--pr and --branch do not go together: --pr commits on distiq's own branch",
-    );
-  const { config, file } = await loadJobConfig(root, opts.configFile);
-  const interactive = Boolean(process.stdout.isTTY) && !isCI();
-  const tiers = opts.tiers ?? config.fix.tiers;
-  // Spending that only a file in the repo asked for is said out loud, with the file.
-  const paid = opts.tiers ? [] : tiers.filter((t) => t === 'cheap' || t === 'premium');
-  if (paid.length && configInRepo(file, root))
-    process.stderr.write(
-      `distiq: paid model tiers ${paid.join(', ')} enabled by ${file} (fix.tiers); pass --tiers autofix to spend nothing\n`,
-    );
-  const models = buildModelDeps({
-    root,
-    config,
-    configFile: file,
-    tiers,
-    role: 'executor',
-    budgetUsd: opts.budgetUsd,
-    onWarn: (m) => process.stderr.write(`distiq: ${m}\n`),
-  });
-  if (!tiers.includes('autofix')) assertUsableModel(models, 'fix');
-  for (const l of models.ladders)
-    for (const i of l.info)
-      if (!i.usable && !opts.json)
-        process.stderr.write(
-          `distiq: ${l.tier} tier: ${i.provider}/${i.model} skipped: ${i.reason}\n`,
+export type FixRequest = JobRequest<FixReport> & FixOptions;
+
+/** The `fix` job (CLI and Action): validate, repair ($0, memory, models), prove, report. */
+export function fixSpec(req: FixRequest): JobSpec<FixReport> {
+  let tiers: TierName[] = [];
+  return {
+    job: 'fix',
+    cleanTree: !req.allowDirty && !req.dryRun,
+    prepare: async ({ root, config, configFile }) => {
+      if (req.pr && req.branch)
+        throw new UsageError(
+          "--pr and --branch do not go together: --pr commits on distiq's own branch",
         );
-  const runId = newRunId();
-  // --branch leaves the user on the new branch (documented); the report says where they came from.
-  const startBranch = opts.branch ? await new Git(root).branch() : null;
-  try {
-    const report = await runFixJob({
-      models,
-      root,
-      config,
-      targets: opts.targets,
-      tiers,
-      maxAttempts: opts.maxAttempts ?? config.fix.maxAttempts,
-      dryRun: Boolean(opts.dryRun),
-      allowDirty: Boolean(opts.allowDirty),
-      branch: opts.branch,
-      renderer: opts.json ? 'silent' : interactive ? 'default' : 'simple',
-      progressStream: process.stdout,
-      concurrency: opts.concurrency ?? config.execute.concurrency,
-      runId,
-      signal: opts.signal,
-      base: opts.base,
-    });
-    if (opts.pr && report.status === 'fixed' && report.changedFiles.length > 0 && !report.dryRun) {
-      const { connectGitHub, deliverLocally } = await import('./local-github.js');
-      const github = await connectGitHub(root);
-      const current = await new Git(root).branch();
-      const pr = await deliverLocally({
+      tiers = req.tiers ?? config.fix.tiers;
+      // Spending that only a file in the repo asked for is said out loud, with the file.
+      const paid = req.tiers ? [] : tiers.filter((t) => t === 'cheap' || t === 'premium');
+      if (paid.length && configInRepo(configFile, root) && !req.quiet)
+        process.stderr.write(
+          `distiq: paid model tiers ${paid.join(', ')} enabled by ${configFile} (fix.tiers); pass --tiers autofix to spend nothing\n`,
+        );
+    },
+    models: ({ root, config, configFile }) => {
+      const models = buildModelDeps({
         root,
         config,
-        report,
-        gh: github.gh,
-        repo: github.repo,
-        branch: `${config.github.branchPrefix}fix-${current.replace(/[^\w.-]+/g, '-')}`,
-        title: `distiq: fix ${report.failuresBefore} failure(s) on ${current}`,
-        trigger: 'distiq fix --pr',
+        configFile,
+        tiers,
+        role: 'executor',
+        budgetUsd: req.budgetUsd,
+        env: req.env,
+        onWarn: req.quiet ? undefined : (m) => process.stderr.write(`distiq: ${m}\n`),
       });
-      report.pullRequest = pullRequestRef(pr);
-    }
-    if (report.branch?.commit && startBranch) report.branch.from = startBranch;
-    const next = opts.dryRun ? null : nextStep(report, { root, config, configFile: file, tiers });
-    if (next) report.nextStep = next;
-    writeRunFile(root, runId, report);
-    return report;
-  } catch (err) {
-    // A crashed or refused run leaves a record too: what happened and that the tree was restored.
-    writeRunFile(root, runId, {
-      schemaVersion: 1,
-      job: 'fix',
-      runId,
-      status: 'error',
-      error: { type: (err as Error).name, message: errorMessage(err) },
-      spentUsd: models.gateway.spent(),
-    });
-    throw err;
-  }
+      if (!tiers.includes('autofix') && !req.quiet) assertUsableModel(models, 'fix');
+      for (const l of models.ladders)
+        for (const i of l.info)
+          if (!i.usable && !req.json && !req.quiet)
+            process.stderr.write(
+              `distiq: ${l.tier} tier: ${i.provider}/${i.model} skipped: ${i.reason}\n`,
+            );
+      return models;
+    },
+    run: (env, models) =>
+      runFixJob({
+        models,
+        root: env.root,
+        config: env.config,
+        targets: req.targets,
+        tiers,
+        maxAttempts: req.maxAttempts ?? env.config.fix.maxAttempts,
+        dryRun: Boolean(req.dryRun),
+        renderer: env.renderer,
+        progressStream: env.progressStream,
+        concurrency: req.concurrency ?? env.config.execute.concurrency,
+        runId: env.runId,
+        signal: req.signal,
+        base: req.base,
+      }),
+    commitMessage: (report) => (req.dryRun ? null : commitMessage(report)),
+    pullRequest: async (report, ask, current, env) => {
+      if (report.status !== 'fixed' || report.changedFiles.length === 0 || report.dryRun)
+        return null;
+      const on = ask.base ?? (await current());
+      return {
+        branch: `${env.config.github.branchPrefix}fix-${on.replace(/[^\w.-]+/g, '-')}`,
+        title: `distiq: fix ${report.failuresBefore} failure(s) on ${on}`,
+        body: pullRequestBody(report, { trigger: ask.trigger ?? 'distiq fix --pr' }),
+      };
+    },
+    finish: (report, env) => {
+      if (report.branch?.commit && env.startBranch) report.branch.from = env.startBranch;
+      // The Action (quiet) reports through its summary: no next-step hint there.
+      const next =
+        req.dryRun || req.quiet
+          ? null
+          : nextStep(report, {
+              root: env.root,
+              config: env.config,
+              configFile: env.configFile,
+              tiers,
+            });
+      if (next) report.nextStep = next;
+    },
+  };
+}
+
+/** `distiq fix`: the fix spec on the job runner; --pr goes through the local forge. */
+export function runFix(req: FixRequest): Promise<FixReport> {
+  return runJob(fixSpec(req), { connect: localForge, ...req });
 }

@@ -1,37 +1,39 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TierName } from '../config/schema.js';
-import { loadJobConfig } from '../validation/job-config.js';
+import type { loadJobConfig } from '../validation/job-config.js';
 import { errorMessage, UsageError } from '../errors.js';
-import { repoRoot } from '../forge/git.js';
 import { runImplementJob } from '../pipeline/implement-job.js';
+import type { JobRequest } from '../pipeline/job-request.js';
+import { runJob } from '../pipeline/job-runner.js';
+import type { JobSpec } from '../pipeline/job-spec.js';
 import { requireItems } from '../plan/checklist.js';
 import type { ImplementReport } from '../report/implement-report.js';
-import { newRunId, writeRunFile } from '../report/run-file.js';
-import { isCI } from '../util-env.js';
-import { buildModelDeps } from '../routing/model-deps.js';
-import { connectGitHub, deliverLocally, issueChecklist } from './local-github.js';
+import { pullRequestBody } from '../report/markdown.js';
+import { buildModelDeps, type ModelDeps } from '../routing/model-deps.js';
+import { connectGitHub, issueChecklist, localForge } from './local-github.js';
 import { sanitizeUserText } from '../forge/github/sanitize.js';
-import { pullRequestRef } from '../forge/github/deliver.js';
 
+/** The implement job's own options, next to the request every job takes. */
 export interface ImplementOptions {
-  cwd: string;
-  configFile?: string;
   file?: string;
   text?: string;
   /** Read the checklist from this GitHub issue. */
   issue?: number;
-  /** Deliver the result as a pull request. */
-  pr?: boolean;
-  tiers?: TierName[];
-  maxAttempts?: number;
-  concurrency?: number;
-  budgetUsd?: number;
-  allowDirty: boolean;
-  branch?: string;
-  json: boolean;
-  signal?: AbortSignal;
+  /** The checklist already read (the Action: from the event's issue, fitted to the budget). */
+  checklist?: Checklist;
 }
+
+export interface Checklist {
+  items: string[];
+  source: string;
+  /** The issue's title: the pull request's. */
+  title?: string;
+  /** Items left out (over the context budget): listed in the report. */
+  dropped?: string[];
+}
+
+export type ImplementRequest = JobRequest<ImplementReport> & ImplementOptions;
 
 /** Reads the checklist from --file or --text: exactly one of them. */
 export function readChecklist(
@@ -88,74 +90,79 @@ export function implementModels(
   return { models, planner };
 }
 
-/** The `implement` job: a checklist in, a plan by the planner, tasks executed and proven. */
-export async function runImplement(opts: ImplementOptions): Promise<ImplementReport> {
-  const root = await repoRoot(opts.cwd);
-  if (opts.issue !== undefined && (opts.file !== undefined || opts.text !== undefined))
-    throw new UsageError(
-      'Give the checklist with exactly one of --file TASK.md, --text "- [ ] ..." or --issue N',
-    );
-  const github = opts.issue !== undefined || opts.pr ? await connectGitHub(root) : null;
-  let checklist: { items: string[]; source: string; title?: string };
-  if (opts.issue !== undefined) {
-    const issue = await issueChecklist(github!.gh, github!.repo, opts.issue);
-    checklist = {
-      items: requireItems(sanitizeUserText(issue.body), `issue #${opts.issue}`),
-      source: `issue #${opts.issue}`,
-      title: issue.title,
-    };
-  } else checklist = readChecklist(opts.cwd, opts);
-  const { items, source } = checklist;
-  const { config, file } = await loadJobConfig(root, opts.configFile);
-  const { models, planner } = implementModels(root, config, file, {
-    tiers: opts.tiers,
-    budgetUsd: opts.budgetUsd,
-    quiet: opts.json,
-  });
-  const runId = newRunId();
-  try {
-    const report = await runImplementJob({
-      root,
-      config,
-      items,
-      source,
-      tiers: opts.tiers ?? config.implement.tiers,
-      maxAttempts: opts.maxAttempts ?? config.implement.maxAttempts,
-      concurrency: opts.concurrency ?? config.execute.concurrency,
-      allowDirty: opts.allowDirty,
-      branch: opts.branch,
-      runId,
-      renderer: opts.json ? 'silent' : process.stdout.isTTY && !isCI() ? 'default' : 'simple',
-      progressStream: process.stdout,
-      signal: opts.signal,
-      models,
-      planner: planner.ladders,
-    });
-    if (opts.pr && github && report.status === 'implemented' && report.changedFiles.length > 0) {
-      const slug = opts.issue !== undefined ? String(opts.issue) : runId;
-      const pr = await deliverLocally({
-        root,
-        config,
-        report,
-        gh: github.gh,
-        repo: github.repo,
-        branch: `${config.github.branchPrefix}implement-${slug}`,
-        title: `distiq: ${checklist.title ?? source}`.slice(0, 200),
-        trigger: `distiq implement, ${source}`,
+/** The `implement` job (CLI and Action): a checklist in, planned, executed and proven. */
+export function implementSpec(req: ImplementRequest): JobSpec<ImplementReport> {
+  let checklist: Checklist = { items: [], source: '' };
+  let planner: ModelDeps | undefined;
+  return {
+    job: 'implement',
+    cleanTree: !req.allowDirty,
+    prepare: async (env) => {
+      if (req.issue !== undefined && (req.file !== undefined || req.text !== undefined))
+        throw new UsageError(
+          'Give the checklist with exactly one of --file TASK.md, --text "- [ ] ..." or --issue N',
+        );
+      if (req.pr) await env.forge(); // no token: stop before anything is spent
+      checklist = req.checklist ?? (await readIssueOrChecklist(env.root, req));
+    },
+    models: ({ root, config, configFile }) => {
+      const both = implementModels(root, config, configFile, {
+        tiers: req.tiers,
+        budgetUsd: req.budgetUsd,
+        quiet: req.json || Boolean(req.quiet),
       });
-      report.pullRequest = pullRequestRef(pr);
-    }
-    writeRunFile(root, runId, report);
-    return report;
-  } catch (err) {
-    writeRunFile(root, runId, {
-      schemaVersion: 1,
-      job: 'implement',
-      runId,
-      status: 'error',
-      error: { type: (err as Error).name, message: errorMessage(err) },
-      spentUsd: models.gateway.spent(),
-    });
-    throw err;
-  }
+      planner = both.planner;
+      return both.models;
+    },
+    run: async (env, models) => {
+      const report = await runImplementJob({
+        root: env.root,
+        config: env.config,
+        items: checklist.items,
+        source: checklist.source,
+        tiers: req.tiers ?? env.config.implement.tiers,
+        maxAttempts: req.maxAttempts ?? env.config.implement.maxAttempts,
+        concurrency: req.concurrency ?? env.config.execute.concurrency,
+        runId: env.runId,
+        renderer: env.renderer,
+        progressStream: env.progressStream,
+        signal: req.signal,
+        models,
+        planner: planner!.ladders,
+      });
+      if (checklist.dropped) report.droppedItems = checklist.dropped;
+      return report;
+    },
+    commitMessage: (report) => {
+      const done = report.tasks.filter((t) => t.status === 'done');
+      return `feat: distiq implemented ${done.length} task(s) from ${checklist.source}\n\n${done.map((t) => `- ${t.title}`).join('\n')}`;
+    },
+    pullRequest: async (report, ask, _current, env) =>
+      report.status !== 'implemented' || report.changedFiles.length === 0
+        ? null
+        : {
+            branch: `${env.config.github.branchPrefix}implement-${req.issue ?? env.runId}`,
+            title: `distiq: ${checklist.title ?? checklist.source}`.slice(0, 200),
+            body: pullRequestBody(report, {
+              trigger: ask.trigger ?? `distiq implement, ${checklist.source}`,
+            }),
+          },
+  };
+}
+
+/** --issue N (read through the GitHub API), else --file or --text. */
+async function readIssueOrChecklist(root: string, req: ImplementRequest): Promise<Checklist> {
+  if (req.issue === undefined) return readChecklist(req.cwd, req);
+  const { gh, repo } = await connectGitHub(root);
+  const issue = await issueChecklist(gh, repo, req.issue);
+  return {
+    items: requireItems(sanitizeUserText(issue.body), `issue #${req.issue}`),
+    source: `issue #${req.issue}`,
+    title: issue.title,
+  };
+}
+
+/** `distiq implement`: the implement spec on the job runner; --pr goes through the local forge. */
+export function runImplement(req: ImplementRequest): Promise<ImplementReport> {
+  return runJob(implementSpec(req), { connect: localForge, ...req });
 }

@@ -7,12 +7,8 @@ import {
   type RepoRef,
   repoFrom,
 } from '../forge/github/client.js';
-import type { Delivery } from '../forge/github/deliver.js';
 import { GitHub } from '../forge/github/github.js';
 import type { DistiqConfig } from '../config/schema.js';
-import type { FixReport } from '../report/fix-report.js';
-import type { ImplementReport } from '../report/implement-report.js';
-import { pullRequestBody } from '../report/markdown.js';
 import { makeRedactor } from '../security/secrets.js';
 
 /** The same GitHub flows as the Action, from a developer's machine: token from GITHUB_TOKEN or `gh auth token`. */
@@ -42,32 +38,13 @@ export async function issueChecklist(
 }
 
 /** `--pr`: the proven result goes on distiq's branch and into a pull request against the current branch. */
-export async function deliverLocally(opts: {
-  root: string;
-  config: DistiqConfig;
-  report: FixReport | ImplementReport | { changedFiles: string[]; runId: string; body: string };
-  gh: OctokitClient;
-  repo: RepoRef;
-  branch: string;
-  title: string;
-  trigger: string;
-}): Promise<Delivery> {
-  const forge = new GitHub({
-    octokit: opts.gh,
-    repo: opts.repo,
-    root: opts.root,
-    redact: makeRedactor(process.env, opts.config.secrets.envVars),
-    branchPrefix: opts.config.github.branchPrefix,
-  });
-  return forge.deliver({
-    kind: 'pull-request',
-    files: opts.report.changedFiles,
-    runId: opts.report.runId,
-    branch: opts.branch,
-    title: opts.title,
-    body:
-      'body' in opts.report
-        ? opts.report.body
-        : pullRequestBody(opts.report, { trigger: opts.trigger }),
+export async function localForge(root: string, config: DistiqConfig): Promise<GitHub> {
+  const { gh, repo } = await connectGitHub(root);
+  return new GitHub({
+    octokit: gh,
+    repo,
+    root,
+    redact: makeRedactor(process.env, config.secrets.envVars),
+    branchPrefix: config.github.branchPrefix,
   });
 }

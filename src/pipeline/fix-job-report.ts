@@ -133,7 +133,7 @@ export function buildReport(
       autofixCalls: req.tiers.includes('autofix') ? autofixCalls : 0,
       freeRepairs: state.freeRepairs,
     }),
-    branch: state.branch,
+    branch: null, // set by the job runner when it commits on --branch
     durationMs: Math.round(performance.now() - started),
   };
 }

@@ -1,10 +1,8 @@
 import { Listr } from 'listr2';
-import { commitOwnChanges } from './own-changes.js';
 import { listrOptions } from './listr-options.js';
 import { resolveBase } from '../autofix/history.js';
 import { resolveCommands } from '../detect/commands.js';
 import { InterruptedError } from '../errors.js';
-import { assertCleanTree, assertNewBranchName, dirtyPaths } from '../forge/git.js';
 import type { FixReport } from '../report/fix-report.js';
 import { JobMemory } from '../memory/job-memory.js';
 import { embeddingRankerOrLexical, localEmbeddingOptions } from '../memory/embedding-similarity.js';
@@ -18,7 +16,6 @@ import {
   finalValidation,
   newExecutionState,
 } from '../execute/execute-plan.js';
-import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { relevantFixers } from './fixer-relevance.js';
 import { planFixTasks } from '../plan/plan-fix.js';
 import { selectCommands } from '../validation/select-commands.js';
@@ -27,7 +24,6 @@ import type { FixJobRequest, JobState } from './fix-state.js';
 import { buildReport } from './fix-job-report.js';
 import {
   baseChoice,
-  commitMessage,
   enabledFixers,
   planOnly,
   repairLoop,
@@ -38,19 +34,12 @@ export type { ProgressRenderer } from './listr-options.js';
 export type { FixJobRequest } from './fix-state.js';
 export type { ModelDeps } from '../routing/model-deps.js';
 
-/** detect → validate → plan → repair ($0 tier) → re-validate → report. */
+/**
+ * The fix job's stages, on a tree the job runner has recovered and checked: validate → repair
+ * ($0 tier) → fix memory → models → report. The runner commits on --branch and delivers.
+ */
 export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
   const started = performance.now();
-  // A run killed between applying and proving an edit left a journal: undo that edit first.
-  const recovered = await recoverInterruptedEdits(req.root);
-  if (recovered.length > 0)
-    process.stderr.write(
-      `distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`,
-    );
-  if (!req.allowDirty && !req.dryRun) await assertCleanTree(req.root);
-  // --branch commits only distiq's changes: a file that already held the user's work stays out.
-  const dirtyBefore = new Set(req.branch && req.allowDirty ? await dirtyPaths(req.root) : []);
-  if (req.branch) await assertNewBranchName(req.root, req.branch);
   await resolveBase(req.root, baseChoice(req)); // a --base that is no commit stops here, before any edit
   const commands = selectCommands(resolveCommands(req.root, req.config), req.targets);
   const fixers = enabledFixers(req);
@@ -60,7 +49,6 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
     repairs: [],
     attemptsByFile: new Map(),
     changed: new Set(),
-    branch: null,
     overBudget: false,
     freeRepairs: [],
   };
@@ -223,25 +211,6 @@ export async function runFixJob(req: FixJobRequest): Promise<FixReport> {
               },
             ],
             { concurrent: false, exitOnError: true },
-          );
-        },
-      },
-      {
-        title: `Commit on branch ${req.branch}`,
-        enabled: () => Boolean(req.branch) && !req.dryRun,
-        skip: (ctx) =>
-          req.signal?.aborted
-            ? 'interrupted'
-            : ctx.changed.size === 0
-              ? 'no changes to commit'
-              : false,
-        task: async (ctx) => {
-          ctx.branch = await commitOwnChanges(
-            req.root,
-            req.branch!,
-            ctx.changed,
-            dirtyBefore,
-            commitMessage(ctx),
           );
         },
       },

@@ -5,7 +5,7 @@ import { prettierFixer } from '../autofix/prettier.js';
 import { rustcFixer } from '../autofix/rustc.js';
 import { typescriptFixer } from '../autofix/typescript.js';
 import { type BaseChoice, loadHistory } from '../autofix/history.js';
-import type { RepairReport } from '../report/fix-report.js';
+import type { FixReport, RepairReport } from '../report/fix-report.js';
 import { proveEdits } from '../edits/prove.js';
 import { judgeRepair } from '../validation/judge-repair.js';
 import { relevantFixers } from './fixer-relevance.js';
@@ -174,11 +174,12 @@ export function repairReport(
   };
 }
 
-export function commitMessage(ctx: JobState): string {
-  const kept = ctx.repairs.filter((r) => r.outcome === 'kept');
+/** The commit on `--branch`: what was repaired, and whether it cost nothing. */
+export function commitMessage(report: FixReport): string {
+  const kept = report.repairs.filter((r) => r.outcome === 'kept');
   const lines = kept.flatMap((r) => r.descriptions.map((d) => `- ${d}`));
   const paid = kept.some((r) => r.tier !== 'autofix');
-  return `fix: distiq repaired ${ctx.before!.failures.length - ctx.current!.failures.length} failure(s)${paid ? '' : ' at $0'}\n\n${lines.join('\n')}`;
+  return `fix: distiq repaired ${report.failuresBefore - report.failuresAfter} failure(s)${paid ? '' : ' at $0'}\n\n${lines.join('\n')}`;
 }
 
 /** The lines a repair wrote: the output a model would have had to produce. */

@@ -3,7 +3,7 @@ import type { ResolvedCommand } from '../detect/commands.js';
 import type { ExecutionState } from '../execute/execute-plan.js';
 import type { FixTask } from '../plan/plan-fix.js';
 import type { FreeRepair } from '../budget/cost-report.js';
-import type { FixReport, RepairReport } from '../report/fix-report.js';
+import type { RepairReport } from '../report/fix-report.js';
 import type { ModelDeps } from '../routing/model-deps.js';
 import type { FixTarget } from '../validation/select-commands.js';
 import type { Validation } from '../validation/validate.js';
@@ -20,8 +20,6 @@ export interface FixJobRequest {
   tiers: TierName[];
   maxAttempts: number;
   dryRun: boolean;
-  allowDirty: boolean;
-  branch?: string;
   concurrency: number;
   runId: string;
   renderer: ProgressRenderer;
@@ -41,7 +39,6 @@ export interface JobState {
   repairs: RepairReport[];
   attemptsByFile: Map<string, number>;
   changed: Set<string>;
-  branch: FixReport['branch'];
   exec?: ExecutionState;
   overBudget: boolean;
   /** Kept $0 repairs, priced at the premium model for the baseline. */

@@ -10,9 +10,6 @@ import {
   finalValidation,
   newExecutionState,
 } from '../execute/execute-plan.js';
-import { assertCleanTree, assertNewBranchName, dirtyPaths } from '../forge/git.js';
-import { commitOwnChanges } from './own-changes.js';
-import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { planImplementation } from '../plan/plan-implement.js';
 import type { PlanTask } from '../plan/types.js';
 import type { ImplementReport } from '../report/implement-report.js';
@@ -32,8 +29,6 @@ export interface ImplementJobRequest {
   tiers: TierName[];
   maxAttempts: number;
   concurrency: number;
-  allowDirty: boolean;
-  branch?: string;
   runId: string;
   renderer: ProgressRenderer;
   progressStream: NodeJS.WriteStream;
@@ -50,21 +45,14 @@ interface State {
   plan?: PlanTask[];
   planAttempts: number;
   exec?: ExecutionState;
-  branch: ImplementReport['branch'];
 }
 
-/** validate (baseline) → plan (cheap planner) → execute in parallel → validate in full → report. */
+/**
+ * The implement job's stages, on a tree the job runner has recovered and checked: validate
+ * (baseline) → plan (cheap planner) → execute in parallel → validate in full → report.
+ */
 export async function runImplementJob(req: ImplementJobRequest): Promise<ImplementReport> {
   const started = performance.now();
-  const recovered = await recoverInterruptedEdits(req.root);
-  if (recovered.length > 0)
-    process.stderr.write(
-      `distiq: restored ${recovered.join(', ')}: an interrupted run had left unproven edits\n`,
-    );
-  if (!req.allowDirty) await assertCleanTree(req.root);
-  if (req.branch) await assertNewBranchName(req.root, req.branch);
-  // With --allow-dirty, files the user had changed are never committed on distiq's branch.
-  const dirtyBefore = new Set(req.branch && req.allowDirty ? await dirtyPaths(req.root) : []);
   const executors = req.models.ladders.filter((l) => l.steps.length > 0);
   const plannerSteps = req.planner.flatMap((l) => l.steps);
   if (plannerSteps.length === 0)
@@ -79,7 +67,7 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
     );
   const commands = selectCommands(resolveCommands(req.root, req.config), []);
   const secretEnvVars = req.config.secrets.envVars;
-  const state: State = { commands, planAttempts: 0, branch: null };
+  const state: State = { commands, planAttempts: 0 };
   let deps: ExecuteDeps | undefined;
 
   const list = new Listr<State>(
@@ -152,27 +140,6 @@ export async function runImplementJob(req: ImplementJobRequest): Promise<Impleme
         skip: (ctx) => (!ctx.exec || req.signal?.aborted ? 'interrupted' : false),
         task: async (ctx) => finalValidation(deps!, ctx.exec!),
       },
-      {
-        title: `Commit on branch ${req.branch}`,
-        enabled: () => Boolean(req.branch),
-        skip: (ctx) =>
-          req.signal?.aborted
-            ? 'interrupted'
-            : !ctx.exec || ctx.exec.changed.size === 0
-              ? 'no changes to commit'
-              : false,
-        task: async (ctx) => {
-          const done = ctx.exec!.outcomes.filter((o) => o.status === 'done');
-          const message = `feat: distiq implemented ${done.length} task(s) from ${req.source}\n\n${done.map((o) => `- ${o.task.title}`).join('\n')}`;
-          ctx.branch = await commitOwnChanges(
-            req.root,
-            req.branch!,
-            ctx.exec!.changed,
-            dirtyBefore,
-            message,
-          );
-        },
-      },
     ],
     listrOptions(state, req.renderer, req.progressStream),
   );
@@ -235,7 +202,7 @@ function buildReport(state: State, req: ImplementJobRequest, started: number): I
       ...(r.sandboxReason ? { sandboxReason: r.sandboxReason } : {}),
     })),
     cost: req.models.gateway.cost(),
-    branch: state.branch,
+    branch: null, // set by the job runner when it commits on --branch
     durationMs: Math.round(performance.now() - started),
   };
 }

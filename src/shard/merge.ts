@@ -5,8 +5,7 @@ import type { ModelGateway } from '../budget/gateway.js';
 import type { DistiqConfig } from '../config/schema.js';
 import { resolveCommands } from '../detect/commands.js';
 import { DistiqError, ExitCode } from '../errors.js';
-import { assertCleanTree, Git } from '../forge/git.js';
-import { recoverInterruptedEdits } from '../edits/apply-edits.js';
+import { Git } from '../forge/git.js';
 import { describeRefusal, loadPathPolicy, refusedPath } from '../edits/path-policy.js';
 import { selectCommands } from '../validation/select-commands.js';
 import { validate } from '../validation/validate.js';
@@ -69,8 +68,7 @@ export async function mergeShards(o: {
   signal?: AbortSignal;
 }): Promise<MergeReport> {
   const started = performance.now();
-  await recoverInterruptedEdits(o.root);
-  await assertCleanTree(o.root);
+  // The job runner has recovered the tree and refused a dirty one.
   await assertBase(o.root, o.plan.baseSha, 'merge');
   const reports = o.plan.shards.map((s) => {
     const file = path.join(o.fromDir, `shard-${s.shard}.json`);

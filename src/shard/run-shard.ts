@@ -12,9 +12,8 @@ import {
   finalValidation,
   newExecutionState,
 } from '../execute/execute-plan.js';
-import { assertCleanTree, Git } from '../forge/git.js';
+import { Git } from '../forge/git.js';
 import type { ModelDeps } from '../routing/model-deps.js';
-import { recoverInterruptedEdits } from '../edits/apply-edits.js';
 import { listrOptions, type ProgressRenderer } from '../pipeline/listr-options.js';
 import { selectCommands } from '../validation/select-commands.js';
 import { validate } from '../validation/validate.js';
@@ -74,8 +73,7 @@ export async function runShard(o: {
     throw new UsageError(
       `The plan has no shard ${o.shard} (shards: ${o.plan.shards.map((s) => s.shard).join(', ')})`,
     );
-  await recoverInterruptedEdits(o.root);
-  await assertCleanTree(o.root);
+  // The job runner has recovered the tree and refused a dirty one.
   await assertBase(o.root, o.plan.baseSha, `Shard ${o.shard}`);
   const commands = selectCommands(
     resolveCommands(o.root, o.config),
