@@ -142,7 +142,10 @@ function causeKeys(
     // Renamed away or deleted since the last green commit: the file that lost it joins the scope.
     files.push(...(removedFrom?.(missing[1]!) ?? []).slice(0, 2));
   }
-  const spec = /[Mm]odule ['"`]"?([^'"`\n]+?)"?['"`]/.exec(first)?.[1];
+  // TS2305 says `Module '"./x"' has no exported member`; TS2724 (with a suggestion) starts
+  // `'"./x"' has no exported member named` without the word.
+  const spec = (/[Mm]odule ['"`]"?([^'"`\n]+?)"?['"`]/.exec(first) ??
+    /^['"`]"([^"\n]+)"['"`] has no exported member/.exec(first))?.[1];
   if (spec && f.file) {
     const file = moduleFile?.(f.file, spec);
     const key =

@@ -27,6 +27,20 @@ describe('fix tasks group by cause', () => {
     expect(tasks[0]!.files).toContain('src/money.ts');
   });
 
+  it('TS2724 (`\'"./x"\' has no exported member named … Did you mean`) names its module too', () => {
+    const message = (n: string) =>
+      `'"./createStore"' has no exported member named '${n}'. Did you mean '${n}Impl'?`;
+    const tasks = planFixTasks(
+      [tsc('src/index.ts', 2, message('legacy')), tsc('src/other.ts', 1, message('create'))],
+      {
+        definedIn: () => [],
+        moduleFile: (_, spec) => (spec === './createStore' ? 'src/createStore.ts' : undefined),
+      },
+    );
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]!.files).toContain('src/createStore.ts');
+  });
+
   it('the same missing name in different files is one task even with no index', () => {
     const tasks = planFixTasks([
       tsc('src/a.ts', 3, "Cannot find name 'parseIso'."),
