@@ -61,7 +61,8 @@ export function typo(name, rand) {
   }
   if (name.length >= 4) {
     const i = 1 + Math.floor(rand() * (name.length - 3));
-    return name.slice(0, i) + name[i + 1] + name[i] + name.slice(i + 2);
+    const swapped = name.slice(0, i) + name[i + 1] + name[i] + name.slice(i + 2);
+    return swapped === name ? null : swapped; // two equal letters ("rr"): no typo, no case
   }
   return null;
 }

@@ -22,6 +22,7 @@ export function benchRepairs({
   perKind = 3,
   hosts = REPAIR_HOSTS,
   only = null,
+  match = null,
   log = () => {},
 } = {}) {
   const rows = [];
@@ -43,7 +44,8 @@ export function benchRepairs({
     for (const [kind, candidates] of Object.entries(kinds)) {
       if (only && !only.some((k) => kind.startsWith(k))) continue;
       const results = [];
-      for (const b of pick(candidates, perKind * 2, rand)) {
+      const drawn = match ? candidates.filter((c) => c.note.includes(match)) : candidates;
+      for (const b of pick(drawn, perKind * 2, rand)) {
         if (results.length >= perKind) break;
         if (b.move) {
           mkdirSync(path.join(dir, path.dirname(b.move.to)), { recursive: true });
@@ -186,6 +188,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       ? 2
       : 3;
   const only = args.includes('--kinds') ? args[args.indexOf('--kinds') + 1].split(',') : null;
+  // `--match TEXT`: only the candidates whose note contains TEXT (to re-run one case).
+  const match = args.includes('--match') ? args[args.indexOf('--match') + 1] : null;
   console.log(`distiq $0 repair benchmark · node ${process.version} · ${new Date().toISOString()}`);
-  benchRepairs({ perKind, hosts: hostArg, only, log: (m) => console.error(m) });
+  benchRepairs({ perKind, hosts: hostArg, only, match, log: (m) => console.error(m) });
 }

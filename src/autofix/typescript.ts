@@ -3,8 +3,13 @@ import path from 'node:path';
 import ts from 'typescript';
 import type { Failure } from '../validation/failure.js';
 import type { FileEdit, Fixer, RepairProposal } from './fixer.js';
-import { type ChangeHistory, loadHistory } from './history.js';
-import { type DirectedRename, directedRenames, renameProposals } from './rename-direction.js';
+import { type ChangeHistory, inChangedHunk, loadHistory } from './history.js';
+import {
+  type DirectedRename,
+  directedRenames,
+  identifierAt,
+  renameProposals,
+} from './rename-direction.js';
 import { spellingFixes } from './spelling.js';
 import { movedModuleProposals } from './moved-module.js';
 import { removedImportsMissed, restoreImportProposals } from './restore-import.js';
@@ -194,7 +199,9 @@ class FixSession {
         const spelled = spellingFixes(this.service, file, diagnostic).filter(
           (s) => !fixes.some((f) => f.description === s.description),
         );
-        const candidates = [...fixes, ...spelled].filter((f) => !this.towardsRenamed(f));
+        const candidates = [...fixes, ...spelled].filter(
+          (f) => !this.towardsRenamed(f) && !this.renamesExport(file, diagnostic, f),
+        );
         if (candidates.length > 0) return { diagnostic, candidates, file };
         tried.add(diagKey(diagnostic, text));
       }
@@ -212,6 +219,25 @@ class FixSession {
       c.textChanges.some((t) =>
         [...names].some((n) => new RegExp(`(^|[^\\w$])${n}([^\\w$]|$)`).test(t.newText)),
       ),
+    );
+  }
+
+  /**
+   * A fix that respells the name of `export { x }` (no `as`) changes what the module exports:
+   * its importers lose `x` (immer's barrel re-exported `Objectish` as `isObjectish`). Only when
+   * the diff since the last green commit changed that line is the public name what broke.
+   */
+  private renamesExport(file: string, d: ts.Diagnostic, fix: ts.CodeFixAction): boolean {
+    const sf = this.service.getProgram()?.getSourceFile(file);
+    const id = sf && d.start !== undefined ? identifierAt(sf, d.start) : undefined;
+    if (!sf || !id || !ts.isExportSpecifier(id.parent) || id.parent.propertyName) return false;
+    const start = id.getStart(sf);
+    if (inChangedHunk(this.history, this.rel(file), lineOf(sf.text, start))) return false;
+    const end = start + id.text.length;
+    return fix.changes.some(
+      (c) =>
+        path.resolve(this.root, c.fileName) === file &&
+        c.textChanges.some((t) => t.span.start < end && t.span.start + t.span.length > start),
     );
   }
 

@@ -100,7 +100,9 @@ export async function tryProposal(
 ): Promise<{ kept: boolean; reason: string; tampered?: string[] }> {
   // The $0 fixers are deterministic, but what they propose still goes through the path policy,
   // limited to the scope a model edit for these failures would get.
-  ctx.scope ??= new FixerScope(() => JobContext.open(req.root, req.models.contextTokens));
+  ctx.scope ??= new FixerScope(() =>
+    JobContext.open(req.root, req.models.contextTokens, baseChoice(req)),
+  );
   const failures = ctx.current!.failures;
   const guard = await fixerGuard(
     req.root,

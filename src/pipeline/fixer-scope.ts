@@ -9,7 +9,11 @@ import type { PlanTask } from '../plan/types.js';
 import type { Failure } from '../validation/failure.js';
 
 /** What the scope needs from the index: the same lookups the model tier's plan uses. */
-export type ScopeIndex = Required<Pick<FixPlanOptions, 'definedIn' | 'symbolAt' | 'moduleFile'>>;
+export type ScopeIndex = Required<Pick<FixPlanOptions, 'definedIn' | 'symbolAt' | 'moduleFile'>> &
+  Partial<Pick<FixPlanOptions, 'removedFrom'>> & {
+    /** Source files changed since the last green commit (JobContext.changedSources). */
+    readonly changedSources?: readonly string[];
+  };
 
 /**
  * The scope a $0 or memory proposal may write: the same one a model edit gets, i.e. the union of
@@ -29,7 +33,19 @@ export class FixerScope {
       return cheap;
     this.index ??= this.open().catch(() => null); // no index: the failing files only
     const index = await this.index;
-    return index ? scopeOf(planFixTasks(failures, index)) : cheap;
+    // The same plan options as the model tier's (fix-job.ts): a $0 repair of a cause the diff
+    // made (a declaration renamed away) belongs in the changed file, as a model's would.
+    return index
+      ? scopeOf(
+          planFixTasks(failures, {
+            definedIn: index.definedIn,
+            symbolAt: index.symbolAt,
+            moduleFile: index.moduleFile,
+            removedFrom: index.removedFrom,
+            changedFiles: index.changedSources,
+          }),
+        )
+      : cheap;
   }
 
   /** After a kept repair: the next proposal looks definitions up in the tree as it is now. */

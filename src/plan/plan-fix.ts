@@ -88,8 +88,15 @@ export function planFixTasks(failures: Failure[], opts: FixPlanOptions = {}): Fi
     const anyFile = files.length > 0;
     return { fs, files, scope: anyFile ? scope : [], symbols };
   });
-  tasks.sort((a, b) =>
-    (a.files[0] ?? `(${a.fs[0]!.tool})`).localeCompare(b.files[0] ?? `(${b.fs[0]!.tool})`),
+  // Tasks failing in a file the diff changed go first: that is likeliest the cause, and the
+  // collateral tasks (a type renamed away breaks its users' types everywhere) run after it and
+  // are skipped when its repair took their failures away (rxjs `ReadableStreamLike`).
+  const changed = new Set(opts.changedFiles ?? []);
+  const atChange = (t: { files: string[] }) => (t.files.some((f) => changed.has(f)) ? 0 : 1);
+  tasks.sort(
+    (a, b) =>
+      atChange(a) - atChange(b) ||
+      (a.files[0] ?? `(${a.fs[0]!.tool})`).localeCompare(b.files[0] ?? `(${b.fs[0]!.tool})`),
   );
   return tasks.map((t, i) => {
     const tools = [...new Set(t.fs.map((f) => f.tool))].join(', ');
@@ -142,7 +149,10 @@ function causeKeys(
     // Renamed away or deleted since the last green commit: the file that lost it joins the scope.
     files.push(...(removedFrom?.(missing[1]!) ?? []).slice(0, 2));
   }
-  const spec = /[Mm]odule ['"`]"?([^'"`\n]+?)"?['"`]/.exec(first)?.[1];
+  // TS2305 says `Module '"./x"' has no exported member`; TS2724 (with a suggestion) starts
+  // `'"./x"' has no exported member named` without the word.
+  const spec = (/[Mm]odule ['"`]"?([^'"`\n]+?)"?['"`]/.exec(first) ??
+    /^['"`]"([^"\n]+)"['"`] has no exported member/.exec(first))?.[1];
   if (spec && f.file) {
     const file = moduleFile?.(f.file, spec);
     const key =

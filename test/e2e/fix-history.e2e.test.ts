@@ -46,5 +46,27 @@ describe(
         expect(t).toMatchObject({ status: 'fixed', changedFiles: ['src/money.ts'] });
       expect(report.tasks.some((t: { attempts: number }) => t.attempts > 0)).toBe(true);
     });
+
+    it('renames back in the changed file when the failure names neither it nor its module', async () => {
+      // `money.formatMoney` through a namespace import: TS2551 quotes a property and a type, not
+      // the module; the declaring file is in the $0 repair's scope because the diff changed it.
+      const money = 'export function formatMoney(n: number): string {\n  return n.toFixed(2);\n}\n';
+      const dir = makeRepo({
+        nodeModules: true,
+        files: {
+          'package.json': '{"type":"module"}',
+          'tsconfig.json': TSCONFIG,
+          '.distiqrc.json': JSON.stringify({ commands: { build: 'tsc -p tsconfig.json' } }),
+          'src/money.ts': money,
+          'src/app.ts': "import * as m from './money.js';\nexport const s = m.formatMoney(1);\n",
+        },
+      });
+      writeFiles(dir, { 'src/money.ts': money.replace('formatMoney', 'formatMoneyImpl') });
+      git(dir, 'commit', '-qam', 'break');
+      const report = JSON.parse((await runCli(['fix', '--build', '--json'], { cwd: dir })).stdout);
+      expect(report.status).toBe('fixed');
+      expect(readFileSync(path.join(dir, 'src/money.ts'), 'utf8')).toBe(money);
+      expect(report.changedFiles).toEqual(['src/money.ts']);
+    });
   },
 );

@@ -7,7 +7,7 @@ import { JobContext } from '../../src/context/job-context.js';
 import { proveEdits } from '../../src/edits/prove.js';
 import { FixerScope, fixerGuard } from '../../src/pipeline/fixer-scope.js';
 import type { Failure } from '../../src/validation/failure.js';
-import { makeRepo } from '../helpers.js';
+import { git, makeRepo, writeFiles } from '../helpers.js';
 
 /**
  * A $0 fixer (or a memory replay) proposes edits; they are held to the scope a model edit for the
@@ -96,5 +96,25 @@ describe('$0 fixer proposals are limited to the task scope', () => {
     const edits = [edit(root, 'src/other.ts', 'export const other = 2;\n')];
     const s = await scope.scopeFor(edits, [{ ...FAILURE, file: null, line: null, column: null }]);
     expect(s.files).toBeNull();
+  });
+
+  it('the files changed since the last green commit are in scope, as for a model task', async () => {
+    // Green, then a commit that renames the definition away: the one failure is at a user whose
+    // message names neither the definition's file nor a symbol defined anywhere.
+    const root = makeRepo({ files: FILES });
+    writeFiles(root, { 'src/util.ts': FILES['src/util.ts'].replace('area(', 'areaImpl(') });
+    git(root, 'commit', '-qam', 'rename area');
+    const failure: Failure = { ...FAILURE, code: 'TS2304', message: "Cannot find name 'x'." };
+    const withHistory = new FixerScope(() => JobContext.open(root, 8000, { env: {} }));
+    const def = [edit(root, 'src/util.ts', FILES['src/util.ts'])];
+    expect((await withHistory.scopeFor(def, [failure])).files).toEqual([
+      'src/main.ts',
+      'src/util.ts',
+    ]);
+    // Without the history the same proposal is out of scope; an unchanged file stays out.
+    const without = new FixerScope(() => JobContext.open(root, 8000));
+    expect((await without.scopeFor(def, [failure])).files).toEqual(['src/main.ts']);
+    const other = [edit(root, 'src/other.ts', 'export const other = 2;\n')];
+    expect((await withHistory.scopeFor(other, [failure])).files).not.toContain('src/other.ts');
   });
 });

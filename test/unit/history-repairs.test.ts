@@ -80,6 +80,36 @@ describe('repairs that use the history since the last green commit', { timeout: 
     );
   });
 
+  it("never respells a barrel's public name to a lookalike export; respells it when the diff changed that line", async () => {
+    // immer: `Objectish` renamed away; the barrel's `export { Objectish }` is "Did you mean
+    // 'isObjectish'?", and respelling it would change what the package exports.
+    const types =
+      'export type Objectish = object | unknown[];\nexport function isObjectish(x: unknown): x is Objectish {\n  return typeof x === "object";\n}\n';
+    const green = {
+      'src/types.ts': types,
+      'src/index.ts': "export { Objectish } from './types.js';\n",
+      'src/app.ts':
+        "import type { Objectish } from './index.js';\nexport const o: Objectish = {};\n",
+    };
+    const renamedAway = brokenRepo(green, {
+      'src/types.ts': types
+        .replaceAll('Objectish =', 'ObjectishImpl =')
+        .replace('x is Objectish', 'x is ObjectishImpl'),
+    });
+    const { failures, proposals } = await propose(renamedAway);
+    expect(failures.some((f) => /Did you mean 'isObjectish'/.test(f.message))).toBe(true);
+    for (const p of proposals) expect(after(p, 'src/index.ts') ?? '').not.toContain('isObjectish');
+    // The same barrel line misspelled by the diff itself is the public name that broke.
+    const typoInBarrel = brokenRepo(
+      { ...green, 'src/index.ts': "export { isObjectish } from './types.js';\n", 'src/app.ts': '' },
+      { 'src/index.ts': "export { isObjetish } from './types.js';\n" },
+    );
+    const typo = await propose(typoInBarrel);
+    expect(typo.proposals.some((p) => after(p, 'src/index.ts')?.includes('{ isObjectish }'))).toBe(
+      true,
+    );
+  });
+
   it('never renames another existing function to a name only its users say (isValidBase64URL)', async () => {
     const lib =
       'export function isValidBase64(s: string): boolean {\n  return /^[A-Za-z0-9+/=]*$/.test(s);\n}\n';

@@ -27,6 +27,42 @@ describe('fix tasks group by cause', () => {
     expect(tasks[0]!.files).toContain('src/money.ts');
   });
 
+  it('TS2724 (`\'"./x"\' has no exported member named … Did you mean`) names its module too', () => {
+    const message = (n: string) =>
+      `'"./createStore"' has no exported member named '${n}'. Did you mean '${n}Impl'?`;
+    const tasks = planFixTasks(
+      [tsc('src/index.ts', 2, message('legacy')), tsc('src/other.ts', 1, message('create'))],
+      {
+        definedIn: () => [],
+        moduleFile: (_, spec) => (spec === './createStore' ? 'src/createStore.ts' : undefined),
+      },
+    );
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]!.files).toContain('src/createStore.ts');
+  });
+
+  it('the task failing in a file the diff changed comes first; collateral tasks after it', () => {
+    const collateral = (file: string) => tsc(file, 3, 'A rest element type must be an array type.');
+    const failures = [
+      collateral('src/a/combine.ts'),
+      collateral('src/b/concat.ts'),
+      tsc('src/types.ts', 110, "Cannot find name 'StreamLike'. Did you mean 'StreamLke'?"),
+    ];
+    const plain = planFixTasks(failures);
+    expect(plain.map((t) => t.failures[0]!.file)).toEqual([
+      'src/a/combine.ts',
+      'src/b/concat.ts',
+      'src/types.ts',
+    ]);
+    const tasks = planFixTasks(failures, { changedFiles: ['src/types.ts'] });
+    expect(tasks.map((t) => t.failures[0]!.file)).toEqual([
+      'src/types.ts',
+      'src/a/combine.ts',
+      'src/b/concat.ts',
+    ]);
+    expect(tasks[0]!.id).toBe('t1');
+  });
+
   it('the same missing name in different files is one task even with no index', () => {
     const tasks = planFixTasks([
       tsc('src/a.ts', 3, "Cannot find name 'parseIso'."),
