@@ -16,6 +16,13 @@ export const LOOP_TYPE_ERROR_FILES = {
   'src/config.ts': 'export const port: number = "8080";\nexport const host = "localhost";\n',
 };
 
+/** The one edit that repairs LOOP_TYPE_ERROR_FILES (what a scripted model answers). */
+export const LOOP_TYPE_ERROR_REPAIR = {
+  path: 'src/config.ts',
+  search: 'export const port: number = "8080";',
+  replace: 'export const port: number = 8080;',
+};
+
 // Prices as config overrides (USD per million tokens): exact, and independent of the library's data.
 export const loopConfig = (url: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({

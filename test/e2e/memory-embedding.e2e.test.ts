@@ -6,7 +6,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
 import { git, makeRepo, runCli, tempDir } from '../helpers.js';
-import { LOOP_TYPE_ERROR_FILES as FILES, loopConfig } from '../loopback-repo.js';
+import {
+  LOOP_TYPE_ERROR_FILES as FILES,
+  loopConfig,
+  LOOP_TYPE_ERROR_REPAIR,
+} from '../loopback-repo.js';
 import { writeTinyGguf } from '../tiny-gguf.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -26,11 +30,7 @@ const config = (url: string, modelPath: string) => {
 describe('fix memory with embedding similarity (real CLI, tiny GGUF, scripted loopback model)', () => {
   it('ranks with the local GGUF and replays at $0; an unloadable model falls back to lexical with a warning', async () => {
     const server = await startLoopbackOpenAI(() => ({
-      content: edits({
-        path: 'src/config.ts',
-        search: 'export const port: number = "8080";',
-        replace: 'export const port: number = 8080;',
-      }),
+      content: edits(LOOP_TYPE_ERROR_REPAIR),
     }));
     close = server.close;
     const model = path.join(tempDir('distiq-gguf-'), 'tiny.gguf');

@@ -6,7 +6,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
 import { git, makeRepo, ROOT, runCli, tempDir } from '../helpers.js';
-import { LOOP_TYPE_ERROR_FILES as FILES, loopConfig as config } from '../loopback-repo.js';
+import {
+  LOOP_TYPE_ERROR_FILES as FILES,
+  loopConfig as config,
+  LOOP_TYPE_ERROR_REPAIR,
+} from '../loopback-repo.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -17,11 +21,7 @@ afterEach(async () => {
 describe('fix memory (real CLI, loopback model)', () => {
   it('a proven repair is stored, exported, imported into a fresh clone and replayed there with 0 model calls', async () => {
     const server = await startLoopbackOpenAI(() => ({
-      content: edits({
-        path: 'src/config.ts',
-        search: 'export const port: number = "8080";',
-        replace: 'export const port: number = 8080;',
-      }),
+      content: edits(LOOP_TYPE_ERROR_REPAIR),
     }));
     close = server.close;
     const a = makeRepo({

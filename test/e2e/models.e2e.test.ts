@@ -3,7 +3,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
 import { BIN, makeRepo, runCli, statusPorcelain } from '../helpers.js';
-import { LOOP_TYPE_ERROR_FILES as FILES, loopConfig as config } from '../loopback-repo.js';
+import {
+  LOOP_TYPE_ERROR_FILES as FILES,
+  loopConfig as config,
+  LOOP_TYPE_ERROR_REPAIR,
+} from '../loopback-repo.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -14,11 +18,7 @@ afterEach(async () => {
 describe('distiq fix with model tiers (loopback OpenAI-compatible server, real CLI)', () => {
   it('cheap tier repairs what autofix cannot; every call is priced and shown', async () => {
     const server = await startLoopbackOpenAI(() => ({
-      content: edits({
-        path: 'src/config.ts',
-        search: 'export const port: number = "8080";',
-        replace: 'export const port: number = 8080;',
-      }),
+      content: edits(LOOP_TYPE_ERROR_REPAIR),
     }));
     close = server.close;
     const dir = makeRepo({
@@ -82,11 +82,7 @@ describe('distiq fix with model tiers (loopback OpenAI-compatible server, real C
               }),
             }
           : {
-              content: edits({
-                path: 'src/config.ts',
-                search: 'export const port: number = "8080";',
-                replace: 'export const port: number = 8080;',
-              }),
+              content: edits(LOOP_TYPE_ERROR_REPAIR),
             };
       },
       { latencyMs: 800 },

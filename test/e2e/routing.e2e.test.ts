@@ -7,7 +7,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
 import { git, makeRepo, runCli } from '../helpers.js';
-import { LOOP_TYPE_ERROR_FILES as FILES, loopConfig as config } from '../loopback-repo.js';
+import {
+  LOOP_TYPE_ERROR_FILES as FILES,
+  loopConfig as config,
+  LOOP_TYPE_ERROR_REPAIR,
+} from '../loopback-repo.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -26,11 +30,7 @@ describe('routing plans attempts per tier (real CLI, loopback model)', () => {
               search: 'export const host = "localhost";',
               replace: 'export const host = "127.0.0.1";',
             })
-          : edits({
-              path: 'src/config.ts',
-              search: 'export const port: number = "8080";',
-              replace: 'export const port: number = 8080;',
-            }),
+          : edits(LOOP_TYPE_ERROR_REPAIR),
     }));
     close = server.close;
     const repo = makeRepo({

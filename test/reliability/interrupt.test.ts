@@ -12,6 +12,7 @@ import { BIN, git, makeRepo, ROOT, runCli, statusPorcelain } from '../helpers.js
 import { spawn, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { edits, startLoopbackOpenAI } from '../loopback-openai.js';
+import { LOOP_TYPE_ERROR_REPAIR } from '../loopback-repo.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -52,11 +53,7 @@ describe('Fault injection: a killed run loses nothing and the next run recovers'
   it('SIGINT and SIGKILL at seeded random points of `fix --build` with a model tier', async () => {
     const server = await startLoopbackOpenAI(
       () => ({
-        content: edits({
-          path: 'src/config.ts',
-          search: 'export const port: number = "8080";',
-          replace: 'export const port: number = 8080;',
-        }),
+        content: edits(LOOP_TYPE_ERROR_REPAIR),
       }),
       { latencyMs: 700 },
     );
