@@ -1,17 +1,15 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import ts from 'typescript';
 import { UsageError } from '../errors.js';
+// The hardened git of the proof checks: the repo's fsmonitor and other configured commands never run.
+import { git } from '../edits/integrity.js';
 import { type FileMove, parseHunks, parseMoves, parseRemovedNames } from './history-parse.js';
 import { type RemovedImport, removedImports } from './removed-imports.js';
 import { unstagedMoves } from './unstaged-moves.js';
 
 export type { FileMove } from './history-parse.js';
 export type { RemovedImport } from './removed-imports.js';
-
-const run = promisify(execFile);
 
 /** A declaration whose name changed between the last green commit and the working tree. */
 export interface DeclRename {
@@ -53,11 +51,6 @@ export interface BaseChoice {
 const SOURCE_EXT = /\.(c|m)?(t|j)sx?$/;
 const MAX_FILES = 400;
 const MAX_FILE_BYTES = 2_000_000;
-
-async function git(root: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', args, { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
 
 async function commitOf(root: string, rev: string): Promise<string | undefined> {
   if (!rev || rev.startsWith('-') || /\s/.test(rev) || /^0+$/.test(rev)) return undefined;

@@ -1,14 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { git } from '../edits/integrity.js';
 import type { FileMove } from './history-parse.js';
 
-const run = promisify(execFile);
 const MAX_FILES = 400;
-
-async function git(root: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', args, { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
 
 /**
  * Moves git cannot see yet: a tracked file deleted from the work tree and an untracked file with
